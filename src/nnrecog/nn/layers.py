@@ -1,0 +1,336 @@
+"""Layers with explicit forward and backward passes.
+
+Every layer caches in ``forward`` exactly what ``backward`` needs, keeps its parameters in
+``params`` and fills ``grads`` (same keys, same shapes) on ``backward``. Gradients are
+*assigned*, not accumulated, so there is nothing to zero between steps. All computation is
+vectorised over the batch; the only Python loops are over kernel offsets (at most kh*kw).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from nnrecog.nn import functional as F
+from nnrecog.nn.init import xavier_uniform, zeros
+
+
+class Layer:
+    """Base class: parameters, gradients, train/eval mode, config for saving.
+
+    Attributes
+    ----------
+    params : dict[str, ndarray]
+        Learnable tensors (empty for parameter-free layers).
+    grads : dict[str, ndarray]
+        ``dL/dparam`` after the last ``backward``.
+    training : bool
+        Train mode (dropout active) or eval mode.
+    """
+
+    params: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+    training: bool
+    #: constructor arguments saved in the architecture JSON, in order.
+    config_keys: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.params = {}
+        self.grads = {}
+        self.training = True
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Fill ``grads`` from ``dY = dL/dY`` and return ``dL/dX`` (None if not needed)."""
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        """JSON-serialisable description: ``{"type": ..., **constructor arguments}``."""
+        return {"type": type(self).__name__, **{k: getattr(self, k) for k in self.config_keys}}
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={getattr(self, k)!r}" for k in self.config_keys)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+class Dense(Layer):
+    """Fully connected layer ``Y = act(X W + b)``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    activation : str, default "linear"
+        One of ``linear``, ``sigmoid``, ``tanh``, ``relu``, ``softmax``.
+    rng : numpy.random.Generator, optional
+        Used for the Xavier-uniform draw of ``W``; defaults to ``np.random.default_rng()``.
+    dtype : dtype, default float32
+
+    Attributes
+    ----------
+    params["W"] : (in_features, out_features), ``U(-sqrt(6/(in+out)), +sqrt(6/(in+out)))``
+    params["b"] : (out_features,), zeros
+
+    Shapes: ``X : (n, in_features)`` -> ``Y : (n, out_features)``.
+    """
+
+    in_features: int
+    out_features: int
+    activation: str
+    dtype: np.dtype
+    config_keys = ("in_features", "out_features", "activation")
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        activation: str = "linear",
+        rng: np.random.Generator | None = None,
+        dtype: np.dtype | type = np.float32,
+    ) -> None:
+        super().__init__()
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        self.activation = F.check_activation(activation)
+        self.dtype = np.dtype(dtype)
+        rng = rng if rng is not None else np.random.default_rng()
+        self.params["W"] = xavier_uniform(self.in_features, self.out_features, rng, dtype=self.dtype)
+        self.params["b"] = zeros(self.out_features, dtype=self.dtype)
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=self.dtype)
+        pre = X @ self.params["W"]
+        pre += self.params["b"]
+        Y = F.activate(self.activation, pre)
+        self._X, self._Y = X, Y
+        return Y
+
+    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        dpre = F.activation_backward(self.activation, self._Y, dY)
+        self.grads["W"] = self._X.T @ dpre
+        self.grads["b"] = dpre.sum(axis=0)
+        return dpre @ self.params["W"].T if need_input_grad else None
+
+
+def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    if isinstance(value, (tuple, list)):
+        return int(value[0]), int(value[1])
+    return int(value), int(value)
+
+
+def _windows(X: np.ndarray, kernel: tuple[int, int], stride: int) -> np.ndarray:
+    """Strided view ``(n, c, oh, ow, kh, kw)`` of every kernel window of ``X : (n, c, h, w)``."""
+    return sliding_window_view(X, kernel, axis=(2, 3))[:, :, ::stride, ::stride]
+
+
+def _scatter_windows(
+    d_windows: np.ndarray, input_shape: tuple[int, ...], stride: int
+) -> np.ndarray:
+    """Adjoint of ``_windows``: sum window gradients back onto the input grid.
+
+    Parameters
+    ----------
+    d_windows : (n, c, oh, ow, kh, kw)
+    input_shape : (n, c, h, w)
+
+    Returns
+    -------
+    dX : (n, c, h, w), where overlapping windows add up.
+    """
+    dX = np.zeros(input_shape, dtype=d_windows.dtype)
+    _, _, oh, ow, kh, kw = d_windows.shape
+    for i in range(kh):
+        for j in range(kw):
+            dX[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride] += d_windows[..., i, j]
+    return dX
+
+
+class Conv2D(Layer):
+    """2-D convolution (cross-correlation, as in PyTorch) via im2col and one matrix product.
+
+    ``Y[n, o, y, x] = act(b[o] + sum_{c,i,j} W[o, c, i, j] * Xp[n, c, y*s + i, x*s + j])``
+    where ``Xp`` is ``X`` zero-padded by ``padding`` on each side and ``s`` the stride.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int or (kh, kw)
+    stride : int, default 1
+    padding : int, default 0
+    activation : str, default "linear"
+    rng : numpy.random.Generator, optional
+    dtype : dtype, default float32
+
+    Attributes
+    ----------
+    params["W"] : (out_channels, in_channels, kh, kw), the PyTorch layout; Xavier-uniform with
+        ``fan_in = in_channels*kh*kw``, ``fan_out = out_channels*kh*kw``.
+    params["b"] : (out_channels,), zeros
+
+    Shapes: ``X : (n, in_channels, h, w)`` -> ``Y : (n, out_channels, oh, ow)`` with
+    ``oh = (h + 2*padding - kh) // stride + 1`` (likewise ``ow``).
+    """
+
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, int]
+    stride: int
+    padding: int
+    activation: str
+    dtype: np.dtype
+    config_keys = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "activation")
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int = 1,
+        padding: int = 0,
+        activation: str = "linear",
+        rng: np.random.Generator | None = None,
+        dtype: np.dtype | type = np.float32,
+    ) -> None:
+        super().__init__()
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.kernel_size = _pair(kernel_size)
+        self.stride = int(stride)
+        self.padding = int(padding)
+        self.activation = F.check_activation(activation)
+        if self.activation == "softmax":
+            raise ValueError("Conv2D does not support a softmax activation; use Flatten and Dense")
+        self.dtype = np.dtype(dtype)
+        rng = rng if rng is not None else np.random.default_rng()
+        kh, kw = self.kernel_size
+        self.params["W"] = xavier_uniform(
+            self.in_channels * kh * kw,
+            self.out_channels * kh * kw,
+            rng,
+            shape=(self.out_channels, self.in_channels, kh, kw),
+            dtype=self.dtype,
+        )
+        self.params["b"] = zeros(self.out_channels, dtype=self.dtype)
+
+    def config(self) -> dict[str, Any]:
+        cfg = super().config()
+        cfg["kernel_size"] = list(self.kernel_size)
+        return cfg
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=self.dtype)
+        if X.ndim != 4 or X.shape[1] != self.in_channels:
+            raise ValueError(f"Conv2D expects (n, {self.in_channels}, h, w) input, got {X.shape}")
+        p = self.padding
+        Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p))) if p else X
+        win = _windows(Xp, self.kernel_size, self.stride)
+        n, c, oh, ow, kh, kw = win.shape
+        # (n*oh*ow, c*kh*kw) patch matrix: the one copy im2col needs.
+        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+        pre = cols @ self.params["W"].reshape(self.out_channels, -1).T
+        pre += self.params["b"]
+        Y = F.activate(self.activation, pre.reshape(n, oh, ow, self.out_channels).transpose(0, 3, 1, 2))
+        self._cols, self._padded_shape, self._Y = cols, Xp.shape, Y
+        return Y
+
+    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        dpre = F.activation_backward(self.activation, self._Y, dY)
+        n, o, oh, ow = dpre.shape
+        dpre_mat = dpre.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
+        self.grads["W"] = (dpre_mat.T @ self._cols).reshape(self.params["W"].shape)
+        self.grads["b"] = dpre_mat.sum(axis=0)
+        if not need_input_grad:
+            return None
+        c = self.in_channels
+        kh, kw = self.kernel_size
+        dcols = (dpre_mat @ self.params["W"].reshape(o, -1)).reshape(n, oh, ow, c, kh, kw)
+        dXp = _scatter_windows(dcols.transpose(0, 3, 1, 2, 4, 5), self._padded_shape, self.stride)
+        p = self.padding
+        return dXp[:, :, p:-p, p:-p] if p else dXp
+
+
+class MaxPool2D(Layer):
+    """Max pooling over ``kernel_size`` windows with ``stride`` (default: the kernel size).
+
+    Shapes: ``X : (n, c, h, w)`` -> ``Y : (n, c, (h - k)//s + 1, (w - k)//s + 1)``. The gradient
+    flows to the first maximum of each window, as in PyTorch.
+    """
+
+    kernel_size: int
+    stride: int
+    config_keys = ("kernel_size", "stride")
+
+    def __init__(self, kernel_size: int, stride: int | None = None) -> None:
+        super().__init__()
+        self.kernel_size = int(kernel_size)
+        self.stride = int(stride) if stride is not None else self.kernel_size
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        k = self.kernel_size
+        win = _windows(X, (k, k), self.stride)
+        flat = win.reshape(*win.shape[:4], k * k)
+        argmax = flat.argmax(axis=-1)
+        self._argmax, self._input_shape = argmax, X.shape
+        return np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
+
+    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        if not need_input_grad:
+            return None
+        k = self.kernel_size
+        onehot = self._argmax[..., None] == np.arange(k * k)
+        d_windows = (onehot * dY[..., None]).astype(dY.dtype, copy=False)
+        return _scatter_windows(d_windows.reshape(*dY.shape, k, k), self._input_shape, self.stride)
+
+
+class Flatten(Layer):
+    """Reshape ``(n, ...)`` to ``(n, prod(...))``; backward restores the shape."""
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        self._input_shape = X.shape
+        return X.reshape(X.shape[0], -1)
+
+    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        return dY.reshape(self._input_shape) if need_input_grad else None
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each unit with probability ``p`` and scale the rest
+    by ``1/(1-p)``; in eval mode, the identity.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+    rng : numpy.random.Generator, optional
+    """
+
+    p: float
+    config_keys = ("p",)
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+        self.p = float(p)
+        self.rng = rng if rng is not None else np.random.default_rng()
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        if not self.training or self.p == 0.0:
+            self._mask = None
+            return X
+        self._mask = (self.rng.random(X.shape) >= self.p).astype(X.dtype) / (1.0 - self.p)
+        return X * self._mask
+
+    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        if not need_input_grad:
+            return None
+        return dY if self._mask is None else dY * self._mask
+
+
+LAYER_TYPES: dict[str, type[Layer]] = {
+    cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Flatten, Dropout)
+}
