@@ -102,24 +102,24 @@ def plot_confusion(
 
 
 def _tile_grid(tiles: np.ndarray, title: str, path: PathLike, normalise_each: bool) -> None:
-    """Draw (m, h, w) tiles on a near-square grid."""
-    m = tiles.shape[0]
+    """Draw (m, h, w) tiles as one mosaic on a near-square grid, separated by 1-px gaps."""
+    m, h, w = tiles.shape
     cols = math.ceil(math.sqrt(m))
     rows = math.ceil(m / cols)
-    fig = Figure(figsize=(cols * 0.9, rows * 0.9 + (0.4 if title else 0)))
-    for i in range(rows * cols):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        ax.set_axis_off()
-        if i < m:
-            tile = tiles[i]
-            if normalise_each:
-                vmin, vmax = float(tile.min()), float(tile.max())
-            else:
-                vmin, vmax = 0.0, 1.0
-            ax.imshow(tile, cmap="gray", vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1)
+    if normalise_each:
+        low = tiles.min(axis=(1, 2), keepdims=True)
+        span = tiles.max(axis=(1, 2), keepdims=True) - low
+        tiles = (tiles - low) / np.where(span > 0, span, 1.0)
+    mosaic = np.full((rows * (h + 1) + 1, cols * (w + 1) + 1), 1.0)
+    for i, tile in enumerate(tiles):
+        top, left = 1 + (i // cols) * (h + 1), 1 + (i % cols) * (w + 1)
+        mosaic[top : top + h, left : left + w] = tile
+    fig = Figure(figsize=(max(3.0, cols * 0.8), max(3.0, rows * 0.8) + (0.4 if title else 0)))
+    ax = fig.add_subplot()
+    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_axis_off()
     if title:
-        fig.suptitle(title)
-    fig.subplots_adjust(wspace=0.05, hspace=0.05)
+        ax.set_title(title)
     _save(fig, path)
 
 

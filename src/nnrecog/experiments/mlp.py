@@ -1,0 +1,102 @@
+"""The course's question 3: a multi-layer perceptron on flattened 32x32 glyphs.
+
+Default network (the course's): ``1024 -> 64 sigmoid -> 36 softmax``, Xavier-uniform weights,
+zero biases, softmax cross-entropy summed over the batch, plain mini-batch SGD.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnrecog import nn
+from nnrecog.experiments.classifier import ClassifierSpec, load_splits, lr_sweep, train_classifier
+from nnrecog.experiments.training import STATE_FILE, TrainSettings
+
+#: Defaults chosen on the default data set (see README): batch 32, lr 0.01 over a summed loss.
+DEFAULT_HIDDEN = (64,)
+DEFAULT_EPOCHS = 50
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_LR = 0.01
+
+
+def flatten_images(images: np.ndarray) -> np.ndarray:
+    """(n, 32, 32) upright images -> (n, 1024) row-major rows, ink dark (the course's input)."""
+    return images.reshape(len(images), -1)
+
+
+def build_mlp(
+    rng: np.random.Generator, hidden: Sequence[int] = DEFAULT_HIDDEN, activation: str = "sigmoid"
+) -> nn.Sequential:
+    """``1024 -> hidden[0] -> ... -> hidden[-1] -> 36`` with ``activation`` on hidden layers.
+
+    The last layer is linear (logits); the softmax lives in the loss and in ``predict_proba``.
+    """
+    sizes = [1024, *hidden]
+    layers = [nn.Dense(a, b, activation=activation, rng=rng) for a, b in zip(sizes, sizes[1:])]
+    return nn.Sequential(*layers, nn.Dense(sizes[-1], 36, rng=rng))
+
+
+def draw_first_layer(net: nn.Sequential, path: Path, title: str) -> None:
+    """The first layer's weights as one 32x32 tile per hidden unit (at most 64 tiles)."""
+    from nnrecog.viz import plots
+
+    plots.plot_weight_tiles(net.layers[0].params["W"][:, :64], path, title=title)
+
+
+def mlp_spec(hidden: Sequence[int], activation: str) -> ClassifierSpec:
+    shape = "-".join(str(h) for h in hidden)
+    return ClassifierSpec(
+        name=f"mlp 1024-{shape}-36 {activation}",
+        build=lambda rng: build_mlp(rng, hidden, activation),
+        to_input=flatten_images,
+        input_meta={"input_shape": [1024], "input": "ink_dark"},
+        draw_weights=draw_first_layer,
+    )
+
+
+def run_mlp(
+    out_dir: str | os.PathLike,
+    *,
+    source: str = "default",
+    data_dir: str | os.PathLike | None = None,
+    hidden: Sequence[int] = DEFAULT_HIDDEN,
+    activation: str = "sigmoid",
+    epochs: int = DEFAULT_EPOCHS,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    lr: float = DEFAULT_LR,
+    seed: int = 0,
+    augment: bool = False,
+    sweep: bool = False,
+    resume: bool = False,
+    limit: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """``nnrecog train mlp``: train (or sweep the learning rate of) an MLP; see ``train_classifier``.
+
+    Returns
+    -------
+    dict
+        The ``results.json`` of the run; with ``sweep`` the summary of ``lr_sweep``.
+    """
+    from nnrecog.experiments.augmentation import augment_glyphs
+
+    splits = load_splits(source, data_dir, limit, seed)
+    spec = mlp_spec(tuple(hidden), activation)
+
+    def run(rate: float, folder: Path) -> dict[str, Any]:
+        settings = TrainSettings(epochs=epochs, batch_size=batch_size, lr=rate, seed=seed, augment=augment)
+        # In a sweep, --resume continues the runs that had started and starts the others.
+        resume_run = resume and (not sweep or (folder / STATE_FILE).is_file())
+        return train_classifier(
+            spec, settings, folder, splits=splits, augment=augment_glyphs, data_dir=data_dir,
+            resume=resume_run, progress=progress, extra={"data": str(source)},
+        )
+
+    if not sweep:
+        return run(lr, Path(out_dir))
+    return lr_sweep(run, lr, Path(out_dir))
