@@ -37,11 +37,14 @@ def linear_deriv(y: np.ndarray) -> np.ndarray:
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function ``y = 1 / (1 + exp(-x))``.
 
-    Computed from ``z = exp(-|x|)`` (never overflows): ``y = 1/(1+z)`` for x >= 0 and
-    ``y = z/(1+z)`` for x < 0.
+    Computed as ``0.5 + 0.5 tanh(x / 2)`` (the same function): ``tanh`` never overflows, so
+    this is stable for any finite ``x``, and it runs as a few in-place passes over one buffer.
     """
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, z) / (1.0 + z)
+    y = np.multiply(x, 0.5, dtype=np.result_type(x, np.float32))
+    np.tanh(y, out=y)
+    y *= 0.5
+    y += 0.5
+    return y
 
 
 def sigmoid_deriv(y: np.ndarray) -> np.ndarray:
@@ -91,7 +94,8 @@ def softmax(x: np.ndarray) -> np.ndarray:
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """Row-wise ``log softmax(x)``, computed as ``x - m - log sum exp(x - m)`` (stable)."""
     shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted
 
 
 def softmax_backward(y: np.ndarray, dy: np.ndarray) -> np.ndarray:

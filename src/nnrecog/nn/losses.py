@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnrecog.nn.functional import log_softmax, softmax
+from nnrecog.nn.functional import log_softmax
 
 
 def _total(terms: np.ndarray) -> float:
@@ -44,8 +44,12 @@ def softmax_cross_entropy(logits: np.ndarray, Y: np.ndarray) -> tuple[float, np.
     dlogits : (n, k)
     """
     Y = _one_hot_like(Y, logits)
-    loss = -_total(Y * log_softmax(logits))
-    return loss, softmax(logits) - Y
+    log_probs = log_softmax(logits)
+    loss = -_total(Y * log_probs)
+    # softmax = exp(log_softmax): one exp instead of a second max/exp/sum pass.
+    dlogits = np.exp(log_probs, out=log_probs)
+    dlogits -= Y
+    return loss, dlogits
 
 
 def cross_entropy(probs: np.ndarray, Y: np.ndarray, eps: float = 1e-12) -> tuple[float, np.ndarray]:

@@ -45,7 +45,8 @@ class SGD:
 
     def step(self) -> None:
         for _, param, grad in self._gradients():
-            param -= (self.lr * grad).astype(param.dtype, copy=False)
+            step = np.multiply(grad, self.lr, dtype=param.dtype)
+            param -= step
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr}, weight_decay={self.weight_decay})"
@@ -74,7 +75,7 @@ class Momentum(SGD):
             if velocity is None:
                 velocity = self.state[name] = np.zeros_like(param)
             velocity *= self.momentum
-            velocity -= self.lr * grad
+            velocity -= np.multiply(grad, self.lr, dtype=param.dtype)
             param += velocity
 
     def __repr__(self) -> str:
