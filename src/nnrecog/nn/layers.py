@@ -234,7 +234,11 @@ class Conv2D(Layer):
         cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
         pre = cols @ self.params["W"].reshape(self.out_channels, -1).T
         pre += self.params["b"]
-        Y = F.activate(self.activation, pre.reshape(n, oh, ow, self.out_channels).transpose(0, 3, 1, 2))
+        # Back to channels-first in contiguous memory: the strided channels-last view would make
+        # every later layer (pooling above all) crawl through memory.
+        Y = np.ascontiguousarray(
+            F.activate(self.activation, pre).reshape(n, oh, ow, self.out_channels).transpose(0, 3, 1, 2)
+        )
         self._cols, self._padded_shape, self._Y = cols, Xp.shape, Y
         return Y
 
@@ -271,20 +275,32 @@ class MaxPool2D(Layer):
         self.stride = int(stride) if stride is not None else self.kernel_size
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        k = self.kernel_size
-        win = _windows(X, (k, k), self.stride)
-        flat = win.reshape(*win.shape[:4], k * k)
-        argmax = flat.argmax(axis=-1)
+        k, s = self.kernel_size, self.stride
+        n, c, h, w = X.shape
+        oh, ow = (h - k) // s + 1, (w - k) // s + 1
+        # One pass per kernel offset over output-sized strided slices: far cheaper than
+        # materialising every window. A strict ">" keeps the first maximum, as PyTorch does.
+        Y = X[:, :, 0 : s * oh : s, 0 : s * ow : s].copy()
+        argmax = np.zeros(Y.shape, dtype=np.uint8 if k * k < 256 else np.int32)
+        for offset in range(1, k * k):
+            i, j = divmod(offset, k)
+            patch = X[:, :, i : i + s * oh : s, j : j + s * ow : s]
+            argmax = np.where(patch > Y, argmax.dtype.type(offset), argmax)
+            np.maximum(Y, patch, out=Y)
         self._argmax, self._input_shape = argmax, X.shape
-        return np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
+        return Y
 
     def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         if not need_input_grad:
             return None
-        k = self.kernel_size
-        onehot = self._argmax[..., None] == np.arange(k * k)
-        d_windows = (onehot * dY[..., None]).astype(dY.dtype, copy=False)
-        return _scatter_windows(d_windows.reshape(*dY.shape, k, k), self._input_shape, self.stride)
+        k, s = self.kernel_size, self.stride
+        _, _, oh, ow = dY.shape
+        dX = np.zeros(self._input_shape, dtype=dY.dtype)
+        for offset in range(k * k):
+            i, j = divmod(offset, k)
+            # "+=" so overlapping windows (stride < kernel) add up.
+            dX[:, :, i : i + s * oh : s, j : j + s * ow : s] += np.where(self._argmax == offset, dY, 0)
+        return dX
 
 
 class Flatten(Layer):
