@@ -154,12 +154,52 @@ def _add_reconstruct(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_cmd_reconstruct)
 
 
+# --- data (build, show) -----------------------------------------------------------------------
+
+
+def _cmd_data_build(args: argparse.Namespace) -> int:
+    from nnrecog.data.builder import build_dataset, default_dataset_dir
+
+    out = args.out or default_dataset_dir(args.sources, args.seed, build=False)
+    formats = ("npz", "mat") if args.format == "mat" else ("npz",)
+    result = build_dataset(out, args.sources, seed=args.seed, formats=formats)
+    print(result.report())
+    return 0
+
+
+def _cmd_data_show(args: argparse.Namespace) -> int:
+    from nnrecog.data.show import save_sample_grid
+
+    out = save_sample_grid(args.source, args.out, args.data_dir, split=args.split, per_class=args.per_class)
+    print(f"wrote {out}")
+    return 0
+
+
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="build or look at the NIST36-format dataset")
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    build = data_sub.add_parser("build", help="build the open NIST36-format set from the shared handwriting data")
+    build.add_argument("--sources", default=None, metavar="DIR", help="shared data directory (default: as --data-dir)")
+    build.add_argument("--out", default=None, metavar="DIR", help="output folder (default: the cached 'default' set)")
+    build.add_argument("--format", choices=("npz", "mat"), default="npz", help="mat: also write nist36_*.mat")
+    build.add_argument("--seed", type=int, default=0)
+    build.set_defaults(handler=_cmd_data_build)
+    show = data_sub.add_parser("show", help="write a grid of samples per class as a PNG")
+    show.add_argument("source", metavar="SOURCE", help="'default', a built folder, a folder of nist36_*.mat, or 'nist26'")
+    show.add_argument("--out", required=True, help="PNG to write")
+    show.add_argument("--split", choices=("train", "valid", "test"), default="train")
+    show.add_argument("--per-class", type=int, default=16)
+    _add_data_dir(show)
+    show.set_defaults(handler=_cmd_data_show)
+
+
 # --- commands added by each area register below this line -------------------------------------
 
 _REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_gradcheck,
     _add_train,
     _add_reconstruct,
+    _add_data,
 ]
 
 

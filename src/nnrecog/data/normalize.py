@@ -174,3 +174,38 @@ def normalize_glyph(
             mask = _set_stroke_width(mask, stroke * _OVERSAMPLE)
     coverage = mask.reshape(SIZE, _OVERSAMPLE, SIZE, _OVERSAMPLE).mean(axis=(1, 3))
     return (1.0 - coverage).astype(np.float32)
+
+
+def glyph_statistics(X: ArrayLike) -> dict[str, float]:
+    """Mean NIST-likeness statistics of a set of 32x32 images (ink dark), at threshold 0.5.
+
+    Parameters
+    ----------
+    X : (n, 32, 32) in [0, 1].
+
+    Returns
+    -------
+    ``{"box_h", "box_w", "long_side"}`` (mean ink-box size, px), ``"intensity"`` (mean pixel
+    value), ``"dark"`` (fraction of pixels < 0.1), ``"stroke"`` (mean of
+    :func:`stroke_width`, px). Blank images are left out of the box and stroke means.
+    """
+    X = np.asarray(X, np.float32)
+    masks = X < 0.5
+    rows, cols = masks.any(axis=2), masks.any(axis=1)
+    inked = rows.any(axis=1)
+    idx = np.arange(X.shape[1])
+
+    def extent(any_ink: np.ndarray) -> np.ndarray:
+        first = np.where(any_ink, idx, X.shape[1]).min(axis=1)
+        last = np.where(any_ink, idx, -1).max(axis=1)
+        return (last - first + 1)[inked]
+
+    h, w = extent(rows), extent(cols)
+    return {
+        "box_h": float(h.mean()) if h.size else 0.0,
+        "box_w": float(w.mean()) if w.size else 0.0,
+        "long_side": float(np.maximum(h, w).mean()) if h.size else 0.0,
+        "intensity": float(X.mean()),
+        "dark": float((X < 0.1).mean()),
+        "stroke": float(np.mean([stroke_width(m) for m in masks[inked]])) if h.size else 0.0,
+    }

@@ -1,0 +1,71 @@
+"""A picture of a dataset: one row of samples per class, to look at."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from nnrecog.data.readers import CLASSES, SPLITS, load, load_nist26
+from nnrecog.errors import InputError
+from nnrecog.fileio import atomic_path
+
+_LABEL_WIDTH = 14
+_ZOOM = 2
+
+
+def sample_grid(X: np.ndarray, y: np.ndarray, per_class: int = 16, rng: np.random.Generator | None = None) -> Image.Image:
+    """Tile up to ``per_class`` images of every class present into one grey picture.
+
+    Parameters
+    ----------
+    X : (n, 32, 32) in [0, 1], ink dark.
+    y : (n,) class indices into :data:`CLASSES`.
+    per_class : columns; samples are drawn at random when ``rng`` is given, else the first ones.
+
+    Returns
+    -------
+    PIL image, one row per class with its character at the left, zoomed 2x.
+    """
+    present = [c for c in range(len(CLASSES)) if (y == c).any()]
+    tile = 32 + 2
+    grid = np.ones((len(present) * tile, _LABEL_WIDTH + per_class * tile), np.float32)
+    for row, c in enumerate(present):
+        members = np.flatnonzero(y == c)
+        if rng is not None:
+            members = rng.permutation(members)
+        for col, i in enumerate(members[:per_class]):
+            top, left = row * tile + 1, _LABEL_WIDTH + col * tile + 1
+            grid[top : top + 32, left : left + 32] = np.clip(X[i], 0, 1)
+    image = Image.fromarray(np.round(grid * 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    for row, c in enumerate(present):
+        draw.text((3, row * tile + 11), CLASSES[c], fill=0)
+    return image.resize((image.width * _ZOOM, image.height * _ZOOM), Image.NEAREST)
+
+
+def save_sample_grid(
+    source: str,
+    out: str | os.PathLike,
+    data_dir: str | os.PathLike | None = None,
+    split: str = "train",
+    per_class: int = 16,
+    seed: int = 0,
+) -> Path:
+    """Write a grid of random samples per class of ``source`` (as :func:`load` takes, or
+    ``"nist26"`` for the held-out real NIST letters) to the PNG ``out``."""
+    if source == "nist26":
+        X, y = load_nist26(data_dir)
+    else:
+        if split not in SPLITS:
+            raise InputError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+        X, y = load(source, data_dir)[split]
+    if len(y) == 0:
+        raise InputError(f"{source}: the {split} split is empty")
+    image = sample_grid(X, y, per_class, np.random.default_rng(seed))
+    out = Path(out)
+    with atomic_path(out, suffix=".png") as tmp:
+        image.save(tmp, format="PNG")
+    return out
