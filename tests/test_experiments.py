@@ -204,3 +204,17 @@ def test_cli_train_reconstruct_and_bad_input(course_folder, tmp_path, capsys):
     assert main(["train", "mlp", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing" in err[0]
+
+
+def test_train_speed_benchmark_runs_tiny(capsys):
+    pytest.importorskip("torch")
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "train_speed.py"
+    spec = importlib.util.spec_from_file_location("train_speed", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--tiny", "--batch-sizes", "32"]) == 0
+    out = capsys.readouterr().out
+    assert "samples/s" in out and "s per epoch" in out

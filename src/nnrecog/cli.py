@@ -52,10 +52,10 @@ def _given(args: argparse.Namespace, *names: str) -> dict:
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
-_TRAIN_OPTIONS = ("epochs", "batch_size", "lr", "seed", "limit")
+_TRAIN_OPTIONS = ("source", "data_dir", "epochs", "batch_size", "lr", "seed", "limit", "resume", "progress")
 
 
-def _add_train_options(p: argparse.ArgumentParser, out: str, defaults: str) -> None:
+def _add_train_options(p: argparse.ArgumentParser, out: str, defaults: str, *options: str) -> None:
     p.add_argument("--data", dest="source", default="default",
                    help="'default' (the built open set), a built folder, or a folder of nist36_*.mat")
     p.add_argument("--out", default=out, help=f"output folder (default {out})")
@@ -66,44 +66,16 @@ def _add_train_options(p: argparse.ArgumentParser, out: str, defaults: str) -> N
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     p.add_argument("--limit", type=int, help="use at most N samples per split (quick runs)")
     p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.add_argument("--momentum", type=float, help="momentum of the course's update (0: plain SGD)")
     _add_data_dir(p)
+    p.set_defaults(handler=_cmd_train, options=(*_TRAIN_OPTIONS, "momentum", *options))
 
 
-def _cmd_train_mlp(args: argparse.Namespace) -> int:
-    from nnrecog.experiments.mlp import run_mlp
-    from nnrecog.experiments.reports import classifier_report
+def _cmd_train(args: argparse.Namespace) -> int:
+    from nnrecog.experiments.commands import format_results, run_training
 
-    results = run_mlp(
-        args.out, source=args.source, data_dir=args.data_dir, augment=args.augment,
-        sweep=args.lr_sweep, resume=args.resume, progress=args.progress,
-        **_given(args, "hidden", "activation", "momentum", *_TRAIN_OPTIONS),
-    )
-    print(classifier_report(results))
-    return 130 if results.get("interrupted") else 0
-
-
-def _cmd_train_cnn(args: argparse.Namespace) -> int:
-    from nnrecog.experiments.cnn import run_cnn
-    from nnrecog.experiments.reports import classifier_report
-
-    results = run_cnn(
-        args.out, source=args.source, data_dir=args.data_dir, augment=args.augment,
-        resume=args.resume, progress=args.progress,
-        **_given(args, "channels", "hidden", "dropout", "momentum", "decay_every", *_TRAIN_OPTIONS),
-    )
-    print(classifier_report(results))
-    return 130 if results.get("interrupted") else 0
-
-
-def _cmd_train_autoencoder(args: argparse.Namespace) -> int:
-    from nnrecog.experiments.autoencoder import run_autoencoder
-    from nnrecog.experiments.reports import autoencoder_report
-
-    results = run_autoencoder(
-        args.out, source=args.source, data_dir=args.data_dir, resume=args.resume,
-        progress=args.progress, **_given(args, "momentum", "decay_every", *_TRAIN_OPTIONS),
-    )
-    print(autoencoder_report(results))
+    results = run_training(args.model, args.out, **_given(args, *args.options))
+    print(format_results(results))
     return 130 if results.get("interrupted") else 0
 
 
@@ -112,29 +84,27 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     kinds = train.add_subparsers(dest="model", required=True, metavar="MODEL")
 
     p = kinds.add_parser("mlp", help="the course MLP (question 3): curves, weights, confusion")
-    _add_train_options(p, "runs/mlp", "50 epochs, batch 32, lr 0.01")
+    _add_train_options(p, "runs/mlp", "50 epochs, batch 32, lr 0.01, momentum 0",
+                       "hidden", "activation", "augment", "sweep")
     p.add_argument("--hidden", type=_int_list, help="hidden sizes, e.g. 64 (default) or 512,256")
     p.add_argument("--activation", choices=("sigmoid", "tanh", "relu"), help="default sigmoid")
-    p.add_argument("--momentum", type=float, help="default 0 (plain SGD, as the course)")
     p.add_argument("--augment", action="store_true", help="augment every training batch")
-    p.add_argument("--lr-sweep", action="store_true", help="also train at 10x and 0.1x the lr")
-    p.set_defaults(handler=_cmd_train_mlp)
+    p.add_argument("--lr-sweep", dest="sweep", action="store_true",
+                   help="also train at 10x and 0.1x the lr; compare")
 
     p = kinds.add_parser("cnn", help="a small CNN with nnrecog.nn (the default OCR model)")
-    _add_train_options(p, "runs/cnn", "30 epochs, batch 64, lr 0.001")
+    _add_train_options(p, "runs/cnn", "30 epochs, batch 64, lr 0.001, momentum 0.9",
+                       "channels", "hidden", "dropout", "decay_every", "augment")
     p.add_argument("--channels", type=_int_list, help="conv channels, default 16,32")
     p.add_argument("--hidden", type=int, help="dense units, default 128")
     p.add_argument("--dropout", type=float, help="default 0.3")
-    p.add_argument("--momentum", type=float, help="default 0.9")
     p.add_argument("--decay-every", type=int, help="halve the lr every N epochs (default 10)")
     p.add_argument("--augment", action="store_true", help="augment every training batch")
-    p.set_defaults(handler=_cmd_train_cnn)
 
     p = kinds.add_parser("autoencoder", help="the course autoencoder (question 5): PSNR, images")
-    _add_train_options(p, "runs/autoencoder", "100 epochs, batch 36, lr 3e-5")
-    p.add_argument("--momentum", type=float, help="default 0.9")
+    _add_train_options(p, "runs/autoencoder", "100 epochs, batch 36, lr 3e-5, momentum 0.9",
+                       "decay_every")
     p.add_argument("--decay-every", type=int, help="lr x0.9 every N epochs (default 10)")
-    p.set_defaults(handler=_cmd_train_autoencoder)
 
 
 def _cmd_reconstruct(args: argparse.Namespace) -> int:

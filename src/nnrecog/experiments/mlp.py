@@ -69,6 +69,7 @@ def run_mlp(
     epochs: int = DEFAULT_EPOCHS,
     batch_size: int = DEFAULT_BATCH_SIZE,
     lr: float = DEFAULT_LR,
+    momentum: float = 0.0,
     seed: int = 0,
     augment: bool = False,
     sweep: bool = False,
@@ -89,7 +90,9 @@ def run_mlp(
     spec = mlp_spec(tuple(hidden), activation)
 
     def run(rate: float, folder: Path) -> dict[str, Any]:
-        settings = TrainSettings(epochs=epochs, batch_size=batch_size, lr=rate, seed=seed, augment=augment)
+        settings = TrainSettings(
+            epochs=epochs, batch_size=batch_size, lr=rate, seed=seed, momentum=momentum, augment=augment
+        )
         # In a sweep, --resume continues the runs that had started and starts the others.
         resume_run = resume and (not sweep or (folder / STATE_FILE).is_file())
         return train_classifier(

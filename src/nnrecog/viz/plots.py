@@ -30,32 +30,6 @@ def _save(fig: Figure, path: PathLike) -> None:
         fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
 
 
-def _plot_pair(
-    history: Mapping[str, Sequence[float]], key: str, ylabel: str, path: PathLike, title: str
-) -> None:
-    fig = Figure(figsize=(6, 4))
-    ax = fig.add_subplot()
-    for split in ("train", "valid"):
-        values = history.get(f"{split}_{key}", [])
-        ax.plot(np.arange(1, len(values) + 1), values, label=split)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    _save(fig, path)
-
-
-def plot_accuracy(history: Mapping[str, Sequence[float]], path: PathLike, title: str = "") -> None:
-    """Training and validation accuracy per epoch (keys ``train_acc``, ``valid_acc``)."""
-    _plot_pair(history, "acc", "accuracy", path, title)
-
-
-def plot_loss(history: Mapping[str, Sequence[float]], path: PathLike, title: str = "") -> None:
-    """Training and validation average loss per epoch (keys ``train_loss``, ``valid_loss``)."""
-    _plot_pair(history, "loss", "average loss per sample", path, title)
-
-
 def plot_curves(
     curves: Mapping[str, Sequence[float]], path: PathLike, ylabel: str, title: str = ""
 ) -> None:
@@ -75,6 +49,18 @@ def plot_curves(
     ax.grid(alpha=0.3)
     ax.legend()
     _save(fig, path)
+
+
+def plot_accuracy(history: Mapping[str, Sequence[float]], path: PathLike, title: str = "") -> None:
+    """Training and validation accuracy per epoch (keys ``train_acc``, ``valid_acc``)."""
+    curves = {split: history.get(f"{split}_acc", []) for split in ("train", "valid")}
+    plot_curves(curves, path, "accuracy", title)
+
+
+def plot_loss(history: Mapping[str, Sequence[float]], path: PathLike, title: str = "") -> None:
+    """Training and validation average loss per epoch (keys ``train_loss``, ``valid_loss``)."""
+    curves = {split: history.get(f"{split}_loss", []) for split in ("train", "valid")}
+    plot_curves(curves, path, "average loss per sample", title)
 
 
 def plot_confusion(
