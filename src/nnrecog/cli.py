@@ -163,6 +163,94 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=_cmd_data_show)
 
 
+# --- torch (optional extra): train, export, cifar10, scenes, video, classify ------------------
+
+
+def _cmd_torch(args: argparse.Namespace) -> int:
+    from nnrecog.pytorch import require_torch
+
+    require_torch()
+    return args.torch_handler(args)
+
+
+def _cmd_torch_cifar10(args: argparse.Namespace) -> int:
+    from nnrecog.pytorch.cifar import train_cifar10
+    from nnrecog.pytorch.report import summary
+
+    results = train_cifar10(args.data, args.out, resume=args.resume, **_given(args, *_TORCH_FIT_OPTIONS))
+    print(summary(results, args.out))
+    return 0
+
+
+def _cmd_torch_scenes(args: argparse.Namespace) -> int:
+    from nnrecog.pytorch.report import summary
+    from nnrecog.pytorch.scenes import train_scenes
+
+    results = train_scenes(args.data, args.out, pretrained_features=args.pretrained, size=args.size,
+                           resume=args.resume, data_dir=args.data_dir, **_given(args, *_TORCH_FIT_OPTIONS))
+    print(summary(results, args.out))
+    return 0
+
+
+def _cmd_torch_video(args: argparse.Namespace) -> int:
+    from nnrecog.pytorch.video import classify_video, video_summary
+
+    results = classify_video(args.video, args.label, every=args.every, out_dir=args.out)
+    print(video_summary(results, args.out))
+    return 0
+
+
+def _cmd_torch_classify(args: argparse.Namespace) -> int:
+    from nnrecog.pytorch.pretrained import classify_images
+
+    for result in classify_images(args.images, top=args.top):
+        print(f"{result['path']}: " + ", ".join(f"{name} {p:.1%}" for name, p in result["top"]))
+    return 0
+
+
+_TORCH_FIT_OPTIONS = ("epochs", "batch_size", "lr", "seed")
+
+
+def _add_torch_fit_options(p: argparse.ArgumentParser, out: str) -> None:
+    p.add_argument("--out", default=out, help=f"output folder (default {out})")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="peak learning rate (cosine schedule)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue the run saved in --out (last.pt)")
+
+
+def _add_torch(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("torch", help="PyTorch counterparts (needs the nnrecog[torch] extra)")
+    p.set_defaults(handler=_cmd_torch)
+    torch_sub = p.add_subparsers(dest="torch_command", required=True, metavar="ACTION")
+
+    q = torch_sub.add_parser("cifar10", help="CNN on CIFAR-10 (python-version files; no download)")
+    q.add_argument("--data", required=True, metavar="DIR", help="folder with data_batch_1..5, test_batch, batches.meta")
+    _add_torch_fit_options(q, "runs/torch-cifar10")
+    q.set_defaults(torch_handler=_cmd_torch_cifar10)
+
+    q = torch_sub.add_parser("scenes", help="8-class SUN scenes: CNN from scratch or pretrained features")
+    q.add_argument("--data", default=None, metavar="DIR", help="sun_subset folder (default: in --data-dir)")
+    q.add_argument("--pretrained", action="store_true", help="EfficientNet-Lite0 features + linear head")
+    q.add_argument("--size", type=int, default=64, help="image side for the from-scratch CNN (default 64)")
+    _add_torch_fit_options(q, "runs/torch-scenes")
+    _add_data_dir(q)
+    q.set_defaults(torch_handler=_cmd_torch_scenes)
+
+    q = torch_sub.add_parser("video", help="ImageNet top-1/top-5 of a label over the frames of a video")
+    q.add_argument("video", metavar="VIDEO")
+    q.add_argument("--label", default="water bottle", help="ImageNet class name (default 'water bottle')")
+    q.add_argument("--every", type=int, default=1, metavar="K", help="classify every K-th frame")
+    q.add_argument("--out", default="runs/torch-video", help="folder for results.json and probability.png")
+    q.set_defaults(torch_handler=_cmd_torch_video)
+
+    q = torch_sub.add_parser("classify", help="ImageNet top classes of still images (EfficientNet-Lite0)")
+    q.add_argument("images", nargs="+", metavar="IMAGE")
+    q.add_argument("--top", type=int, default=5)
+    q.set_defaults(torch_handler=_cmd_torch_classify)
+
+
 # --- commands added by each area register below this line -------------------------------------
 
 _REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -170,6 +258,7 @@ _REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_train,
     _add_reconstruct,
     _add_data,
+    _add_torch,
 ]
 
 

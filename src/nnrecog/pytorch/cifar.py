@@ -1,0 +1,159 @@
+"""CIFAR-10 from the official "python version" files, read without trusting pickle.
+
+The folder ``cifar-10-batches-py`` holds ``data_batch_1`` .. ``data_batch_5``, ``test_batch``
+and ``batches.meta``: pickled dicts, ``data`` (10000, 3072) uint8 (1024 red, 1024 green,
+1024 blue values, each a row-major 32x32 plane) and ``labels`` (10000 ints 0..9). Pickle can
+run arbitrary code while loading, so the reader only lets a file build dicts, lists, strings,
+bytes, numbers and plain numeric numpy arrays.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import pickle
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnrecog.errors import InputError
+
+TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_FILE = "test_batch"
+META_FILE = "batches.meta"
+IMAGE_SIDE = 32
+
+
+def _allowed_globals() -> dict[tuple[str, str], Any]:
+    # ndarray pickles name the reconstructor under numpy.core (NumPy 1, the official files)
+    # or numpy._core (NumPy 2); both map to the one function, nothing is imported by name.
+    reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]
+    allowed: dict[tuple[str, str], Any] = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+    for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
+        allowed[(module, "_reconstruct")] = reconstruct
+    # Python 3 writes bytes at pickle protocol <= 2 as _codecs.encode(text, "latin1").
+    allowed[("_codecs", "encode")] = codecs.encode
+    return allowed
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler whose only reachable globals are the numpy array builders."""
+
+    def __init__(self, file, path: Path) -> None:
+        super().__init__(file, encoding="bytes")
+        self.path = path
+        self.allowed = _allowed_globals()
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return self.allowed[(module, name)]
+        except KeyError:
+            raise InputError(
+                f"{self.path}: refused to load: the pickle asks for {module}.{name}, which a "
+                "CIFAR-10 batch never needs (the file may be malicious)"
+            ) from None
+
+
+def load_pickle(path: str | os.PathLike) -> dict[str, Any]:
+    """Read one CIFAR-10 pickle with the restricted unpickler; dict keys become ``str``.
+
+    Raises
+    ------
+    InputError
+        Missing file, corrupt pickle, a forbidden global, or not a dict.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            obj = _RestrictedUnpickler(handle, path).load()
+    except InputError:
+        raise
+    except FileNotFoundError:
+        raise InputError(f"{path}: missing CIFAR-10 file") from None
+    except Exception as exc:  # a corrupt pickle raises many different types
+        raise InputError(f"{path}: not a CIFAR-10 pickle ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(obj, dict):
+        raise InputError(f"{path}: expected a pickled dict, found {type(obj).__name__}")
+    return {key.decode("latin1") if isinstance(key, bytes) else str(key): value for key, value in obj.items()}
+
+
+def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    batch = load_pickle(path)
+    data, labels = batch.get("data"), batch.get("labels")
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * IMAGE_SIDE**2:
+        raise InputError(f"{path}: 'data' must be a (n, 3072) uint8 array")
+    y = np.asarray(labels, dtype=np.int64) if isinstance(labels, list | np.ndarray) else None
+    if y is None or y.shape != (len(data),) or (len(y) and (y.min() < 0 or y.max() > 9)):
+        raise InputError(f"{path}: 'labels' must list one class 0..9 per image")
+    images = data.reshape(-1, 3, IMAGE_SIDE, IMAGE_SIDE).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), y
+
+
+def load_cifar10(folder: str | os.PathLike) -> dict[str, Any]:
+    """The CIFAR-10 python-version folder as arrays.
+
+    Returns
+    -------
+    dict
+        ``train``: (X (50000, 32, 32, 3) uint8, y (50000,) int64), ``test``: (X, y) of the
+        test batch, ``classes``: the 10 label names from ``batches.meta``.
+    """
+    folder = Path(folder)
+    expected = (*TRAIN_FILES, TEST_FILE, META_FILE)
+    missing = [name for name in expected if not (folder / name).is_file()]
+    if missing:
+        raise InputError(
+            f"{folder}: not a CIFAR-10 python-version folder (missing {', '.join(missing)}); expected "
+            f"{', '.join(expected)} as unpacked from cifar-10-python.tar.gz (nnrecog does not download it)"
+        )
+    meta = load_pickle(folder / META_FILE)
+    names = meta.get("label_names")
+    if not isinstance(names, list) or len(names) != 10:
+        raise InputError(f"{folder / META_FILE}: 'label_names' must list the 10 class names")
+    classes = [n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in names]
+    parts = [_read_batch(folder / name) for name in TRAIN_FILES]
+    train_split = (np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts]))
+    return {"train": train_split, "test": _read_batch(folder / TEST_FILE), "classes": classes}
+
+
+def train_cifar10(
+    folder: str | os.PathLike, out_dir: str | os.PathLike = "runs/torch-cifar10", resume: bool = False, **options: object
+) -> dict[str, Any]:
+    """Train :func:`nnrecog.pytorch.models.cifar_cnn` (random crop + flip) and score the test batch.
+
+    ``options`` are :class:`nnrecog.pytorch.train.TrainConfig` fields; None keeps the default
+    (30 epochs, batch 128, SGD lr 0.05 momentum 0.9, weight decay 5e-4, cosine schedule).
+
+    Returns
+    -------
+    dict
+        As written to ``out_dir/results.json``: ``test_accuracy``, ``valid_accuracy``,
+        ``history``, per-class accuracy, top confusions.
+    """
+    # torch is imported here only: the reader above works without the torch extra.
+    from nnrecog.pytorch import train
+    from nnrecog.pytorch.models import cifar_cnn
+    from nnrecog.pytorch.report import write_run
+    from nnrecog.pytorch.vision import fit_images
+
+    config = train.configure(
+        train.TrainConfig(epochs=30, batch_size=128, lr=0.05, optimizer="sgd", weight_decay=5e-4), **options
+    )
+    data = load_cifar10(folder)
+    (X, y), (X_test, y_test) = data["train"], data["test"]
+    ctx = train.start(config.seed)
+    try:
+        y_pred, history = fit_images(cifar_cnn(len(data["classes"])), X, y, X_test, config, ctx, Path(out_dir), resume, "cifar10")
+        results: dict[str, Any] = {
+            "test_accuracy": float(np.mean(y_pred == y_test)),
+            "valid_accuracy": max(history["valid_acc"]),
+            "train_images": len(X),
+            "config": asdict(config),
+        }
+        if ctx.is_main:
+            results = write_run(out_dir, results, history, y_test, y_pred, data["classes"], title="CIFAR-10 CNN")
+        return results
+    finally:
+        train.finish(ctx)

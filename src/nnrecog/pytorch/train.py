@@ -1,0 +1,364 @@
+"""The one training loop every PyTorch command shares.
+
+Device choice, seeding, a seeded ``DataLoader`` (or a ``DistributedSampler`` under
+``torchrun``), live tqdm progress, per-epoch history, the best-validation checkpoint saved
+atomically with ``torch.save(state_dict)``, a resumable last-epoch state, and
+``DistributedDataParallel`` (gloo on CPU, NCCL on CUDA) with rank-0-only logging and saving.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
+
+from nnrecog.errors import InputError
+from nnrecog.fileio import atomic_path
+
+BatchTransform = Callable[[torch.Tensor], torch.Tensor]
+
+MODEL_FILE = "model.pt"
+RESUME_FILE = "last.pt"
+MAX_THREADS = 2
+
+
+class ArrayDataset(Dataset):
+    """Samples ``(x[i], y[i])`` from two arrays held in memory (any dtype, any sample shape).
+
+    Parameters
+    ----------
+    x : (n, ...) array
+    y : (n,) int class indices
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        if len(x) != len(y):
+            raise ValueError(f"{len(x)} samples but {len(y)} labels")
+        self.x = torch.from_numpy(np.ascontiguousarray(x))
+        self.y = torch.from_numpy(np.asarray(y, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.x[index], self.y[index]
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one run.
+
+    The learning rate follows ``lr_e = lr * (1 + cos(pi e / epochs)) / 2`` per epoch e
+    (``schedule="cosine"``) or stays ``lr`` (``"constant"``).
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    optimizer: str = "adam"  # "adam" (AdamW) or "sgd" (with momentum)
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "cosine"
+    label_smoothing: float = 0.0
+    seed: int = 0
+
+    def lr_at(self, epoch: int) -> float:
+        if self.schedule == "constant":
+            return self.lr
+        return self.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, self.epochs)))
+
+
+@dataclass
+class Context:
+    """Where this process runs: its rank among ``world_size`` processes and its device."""
+
+    rank: int = 0
+    world_size: int = 1
+    device: torch.device = torch.device("cpu")
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def pick_device(local_rank: int = 0) -> torch.device:
+    """The CUDA device ``local_rank`` when CUDA is present, else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", local_rank % torch.cuda.device_count())
+    return torch.device("cpu")
+
+
+def start(seed: int) -> Context:
+    """Set threads and seeds; join the process group when launched by ``torchrun``.
+
+    ``torchrun`` sets ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK``; the backend is NCCL when
+    CUDA is present, gloo otherwise. The CPU's threads are shared among the local processes.
+    """
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", str(world_size)))
+    torch.set_num_threads(max(1, min(MAX_THREADS, (os.cpu_count() or 1) // local_world)))
+    device = pick_device(local_rank)
+    if world_size > 1 and not dist.is_initialized():
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    return Context(rank=rank, world_size=world_size, device=device)
+
+
+def finish(ctx: Context) -> None:
+    """Leave the process group (if this process joined one)."""
+    if ctx.distributed and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def _sum_across(ctx: Context, *values: float) -> list[float]:
+    if not ctx.distributed:
+        return list(values)
+    t = torch.tensor(values, dtype=torch.float64, device=ctx.device)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(
+            model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+        )
+    raise ValueError(f"unknown optimizer {config.optimizer!r}; expected 'adam' or 'sgd'")
+
+
+def _logits_and_labels(
+    model: nn.Module, dataset: Dataset, batch_size: int, transform: BatchTransform | None, device: torch.device
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for xb, yb in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+            xb = xb.to(device)
+            yield model(transform(xb) if transform else xb).float().cpu(), yb
+    model.train(was_training)
+
+
+def predict_logits(
+    model: nn.Module,
+    dataset: Dataset,
+    batch_size: int = 256,
+    transform: BatchTransform | None = None,
+    device: torch.device | None = None,
+) -> np.ndarray:
+    """Logits of ``model`` (in eval mode) for every sample of ``dataset``, in order.
+
+    Returns
+    -------
+    (n, k) float32
+    """
+    device = device or next(model.parameters()).device
+    outputs = [logits for logits, _ in _logits_and_labels(model, dataset, batch_size, transform, device)]
+    return torch.cat(outputs).numpy()
+
+
+def evaluate(
+    model: nn.Module,
+    dataset: Dataset,
+    ctx: Context,
+    batch_size: int = 256,
+    transform: BatchTransform | None = None,
+) -> tuple[float, float]:
+    """Average cross-entropy and accuracy on ``dataset``.
+
+    Under DDP each rank scores the samples ``rank, rank + W, ...`` and the sums are
+    all-reduced, so every rank gets the exact figures for the whole set.
+    """
+    shard = Subset(dataset, range(ctx.rank, len(dataset), ctx.world_size)) if ctx.distributed else dataset
+    loss_sum, correct = 0.0, 0.0
+    for logits, labels in _logits_and_labels(model, shard, batch_size, transform, ctx.device):
+        loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
+        correct += (logits.argmax(1) == labels).sum().item()
+    loss_sum, correct = _sum_across(ctx, loss_sum, correct)
+    n = max(1, len(dataset))
+    return loss_sum / n, correct / n
+
+
+def save_state_dict(model: nn.Module, path: str | os.PathLike) -> None:
+    """``torch.save(model.state_dict())`` written atomically (never a half-written file)."""
+    with atomic_path(path) as tmp:
+        torch.save(unwrap(model).state_dict(), tmp)
+
+
+def load_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """Read a checkpoint with ``weights_only=True``; a bad file is one clear error."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: checkpoint not found (expected a model.pt written by `nnrecog torch`)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a corrupt or foreign file
+        raise InputError(f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise InputError(f"{path}: expected a state_dict (a mapping of names to tensors)")
+    return state
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The plain module inside a ``DistributedDataParallel`` wrapper (or the module itself)."""
+    return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
+
+
+def fit(
+    model: nn.Module,
+    train_set: Dataset,
+    valid_set: Dataset,
+    config: TrainConfig,
+    ctx: Context,
+    out_dir: str | os.PathLike | None = None,
+    train_transform: BatchTransform | None = None,
+    eval_transform: BatchTransform | None = None,
+    resume: bool = False,
+    desc: str = "train",
+) -> dict[str, list[float]]:
+    """Train ``model`` and leave it holding the weights of its best validation epoch.
+
+    Minimises the mean cross-entropy ``-(1/B) sum_i log softmax(f(x_i))_{y_i}`` over shuffled
+    mini-batches of size B (per process). After each epoch the validation set is scored; the
+    best epoch's ``state_dict`` goes to ``out_dir/model.pt`` and the full training state (model,
+    optimiser, epoch, history) to ``out_dir/last.pt`` so ``resume=True`` continues after an
+    interruption. Only rank 0 writes files and shows progress.
+
+    Parameters
+    ----------
+    train_transform, eval_transform : callable on a batch tensor, optional
+        Applied to each input batch on the device (augmentation for training; conversion such
+        as uint8 -> normalised float for both).
+
+    Returns
+    -------
+    history : dict
+        ``train_loss, train_acc, valid_loss, valid_acc, seconds`` - one value per epoch.
+    """
+    from tqdm import tqdm
+
+    model.to(ctx.device)
+    if ctx.distributed:
+        model = nn.parallel.DistributedDataParallel(model)
+    optimizer = _make_optimizer(model, config)
+    history: dict[str, list[float]] = {k: [] for k in ("train_loss", "train_acc", "valid_loss", "valid_acc", "seconds")}
+    best_acc, best_state, first_epoch = -1.0, None, 0
+    out = Path(out_dir) if out_dir is not None else None
+    if resume and out is not None and (out / RESUME_FILE).is_file():
+        state = torch.load(out / RESUME_FILE, map_location=ctx.device, weights_only=True)
+        unwrap(model).load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        history = {k: [float(v) for v in values] for k, values in state["history"].items()}
+        first_epoch, best_acc = int(state["epoch"]) + 1, float(state["best_valid_acc"])
+        best_state = state["best_model"]
+
+    generator = torch.Generator().manual_seed(config.seed)
+    if ctx.distributed:
+        sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=config.seed)
+        loader = DataLoader(train_set, batch_size=config.batch_size, sampler=sampler, drop_last=False)
+    else:
+        sampler = None
+        loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, generator=generator)
+    criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+
+    for epoch in range(first_epoch, config.epochs):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        else:
+            # Each epoch's shuffle depends only on (seed, epoch): resuming repeats it exactly.
+            generator.manual_seed(config.seed * 1_000_003 + epoch)
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr_at(epoch)
+        model.train()
+        started = time.perf_counter()
+        loss_sum, correct, seen = 0.0, 0.0, 0.0
+        bar = tqdm(loader, desc=f"{desc} {epoch + 1}/{config.epochs}", leave=False, disable=not ctx.is_main, unit="batch")
+        for xb, yb in bar:
+            xb, yb = xb.to(ctx.device), yb.to(ctx.device)
+            if train_transform is not None:
+                xb = train_transform(xb)
+            logits = model(xb)
+            loss = criterion(logits, yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * len(yb)
+            correct += (logits.argmax(1) == yb).sum().item()
+            seen += len(yb)
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        loss_sum, correct, seen = _sum_across(ctx, loss_sum, correct, seen)
+        valid_loss, valid_acc = evaluate(unwrap(model), valid_set, ctx, transform=eval_transform)
+        history["train_loss"].append(loss_sum / max(1.0, seen))
+        history["train_acc"].append(correct / max(1.0, seen))
+        history["valid_loss"].append(valid_loss)
+        history["valid_acc"].append(valid_acc)
+        history["seconds"].append(time.perf_counter() - started)
+        if valid_acc > best_acc:
+            best_acc = valid_acc
+            best_state = copy.deepcopy(unwrap(model).state_dict())
+            if ctx.is_main and out is not None:
+                save_state_dict(model, out / MODEL_FILE)
+        if ctx.is_main:
+            if out is not None:
+                with atomic_path(out / RESUME_FILE) as tmp:
+                    torch.save(
+                        {
+                            "model": unwrap(model).state_dict(),
+                            "optimizer": optimizer.state_dict(),
+                            "epoch": epoch,
+                            "history": history,
+                            "best_valid_acc": best_acc,
+                            "best_model": best_state,
+                        },
+                        tmp,
+                    )
+            tqdm.write(
+                f"{desc} epoch {epoch + 1}/{config.epochs}: train loss {history['train_loss'][-1]:.4f} "
+                f"acc {history['train_acc'][-1]:.4f} | valid loss {valid_loss:.4f} acc {valid_acc:.4f} "
+                f"| {history['seconds'][-1]:.1f} s"
+            )
+    if best_state is not None:
+        unwrap(model).load_state_dict(best_state)
+    return history
+
+
+def stratified_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split sample indices into (keep, held_out), holding out ``fraction`` of every class.
+
+    Returns
+    -------
+    keep, held_out : (n - m,) and (m,) int64, each sorted
+    """
+    rng = np.random.default_rng(seed)
+    held_out = []
+    for label in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == label))
+        held_out.append(members[: max(1, round(fraction * len(members)))])
+    held = np.sort(np.concatenate(held_out))
+    return np.setdiff1d(np.arange(len(y)), held), held
+
+
+def configure(defaults: TrainConfig, **options: object) -> TrainConfig:
+    """``defaults`` with each option that is not None replaced (None: keep the default)."""
+    return replace(defaults, **{key: value for key, value in options.items() if value is not None})
