@@ -1,0 +1,108 @@
+"""The typed result of reading a photo: ``Page > Line > Word > Char``.
+
+Every element has a box ``[y1, x1, y2, x2]`` in the photo's pixels (rows then columns, ``y2``
+and ``x2`` exclusive), so it can be drawn on or cropped from the photo as given. The tree is
+what :func:`nnrecog.ocr.read` returns; :meth:`Page.export` gives the JSON of ``nnrecog read
+--json``::
+
+    {"lines": [{"text", "box", "words": [{"text", "box",
+        "chars": [{"text", "box", "confidence", "alternatives": [[label, p], ...]}]}]}]}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Box = tuple[int, int, int, int]
+
+
+def union_box(boxes: list[Box]) -> Box:
+    """The smallest box ``[y1, x1, y2, x2]`` that holds all ``boxes`` (non-empty list)."""
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+@dataclass
+class Char:
+    """One character: its label, box, the label's probability and the top alternatives.
+
+    ``alternatives`` lists ``(label, p)`` best first, the chosen label's own entry included
+    when the classifier ranked it there; ``confidence`` is the classifier's probability of
+    ``text`` (a context decoder may pick a label that is not the classifier's first choice).
+    """
+
+    text: str
+    box: Box
+    confidence: float
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "box": list(self.box),
+            "confidence": round(float(self.confidence), 4),
+            "alternatives": [[label, round(float(p), 4)] for label, p in self.alternatives],
+        }
+
+
+@dataclass
+class Word:
+    """Characters separated from the next word by a gap that is large for their line."""
+
+    chars: list[Char]
+
+    @property
+    def text(self) -> str:
+        return "".join(c.text for c in self.chars)
+
+    @property
+    def box(self) -> Box:
+        return union_box([c.box for c in self.chars])
+
+    def export(self) -> dict[str, Any]:
+        return {"text": self.text, "box": list(self.box), "chars": [c.export() for c in self.chars]}
+
+
+@dataclass
+class Line:
+    """One handwritten line, words left to right."""
+
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def box(self) -> Box:
+        return union_box([w.box for w in self.words])
+
+    def export(self) -> dict[str, Any]:
+        return {"text": self.text, "box": list(self.box), "words": [w.export() for w in self.words]}
+
+
+@dataclass
+class Page:
+    """A read photo: its lines top to bottom, and the photo's size ``(height, width)``."""
+
+    lines: list[Line]
+    size: tuple[int, int] = (0, 0)
+
+    @property
+    def text(self) -> str:
+        """Lines joined by newlines, words by single spaces; empty for a blank page."""
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def chars(self) -> list[Char]:
+        """Every character in reading order."""
+        return [c for line in self.lines for word in line.words for c in word.chars]
+
+    def export(self) -> dict[str, Any]:
+        """The JSON-ready dict of ``nnrecog read --json`` (see the module docstring)."""
+        return {"lines": [line.export() for line in self.lines]}
