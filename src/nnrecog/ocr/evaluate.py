@@ -1,0 +1,187 @@
+"""Character error rates and box coverage of the OCR on photos with known text.
+
+For every image ``NAME.jpg`` (or any image suffix) with a ``NAME.gt.txt`` beside it:
+
+- **CER** = Levenshtein distance / ground-truth length, over upper-case alphanumerics and
+  single spaces (punctuation dropped, runs of spaces collapsed), lines joined by newlines;
+- **CER without spaces**: the same over the alphanumerics alone;
+- **boxed**: ground-truth characters that got a box, and **spurious**: boxes that matched
+  nothing, from the minimum-edit alignment of the read characters (each one a box) with the
+  true ones: a match or a substitution pairs a box with a true character, a deletion is a
+  true character without a box, an insertion a box without one;
+- **seconds** to read the photo (file decoding included, model and lexicon loaded once).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from nnrecog.errors import InputError
+from nnrecog.ocr.lexicon import Lexicon, default_lexicon
+from nnrecog.ocr.pipeline import ModelArg, read_file
+from nnrecog.ocr.recognize import load_classifier
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp")
+GT_SUFFIX = ".gt.txt"
+
+
+def normalize_text(text: str) -> str:
+    """Upper-case alphanumerics and single spaces, lines joined by ``\\n`` (empty lines dropped).
+
+    >>> normalize_text("1. Make a  to-do list\\n\\n")
+    '1 MAKE A TODO LIST'
+    """
+    lines = []
+    for line in text.upper().splitlines():
+        kept = re.sub(r"[^A-Z0-9 ]", "", line)
+        kept = re.sub(r" +", " ", kept).strip()
+        if kept:
+            lines.append(kept)
+    return "\n".join(lines)
+
+
+def alignment_counts(predicted: str, truth: str) -> tuple[int, int, int, int]:
+    """Minimum-edit alignment of two strings (unit costs).
+
+    Returns
+    -------
+    ``(distance, paired, deleted, inserted)``: the Levenshtein distance, truth characters paired
+    with a predicted one (match or substitution), truth characters left unpaired, predicted
+    characters left unpaired. Ties prefer substitutions, so ``paired`` is maximal.
+    """
+    n, m = len(predicted), len(truth)
+    # cost[i][j]: (distance, -paired) of predicted[:i] vs truth[:j]; tuples order ties by pairs
+    previous = [(j, 0) for j in range(m + 1)]
+    for i in range(1, n + 1):
+        current = [(i, 0)]
+        for j in range(1, m + 1):
+            d, p = previous[j - 1]
+            diagonal = (d + (predicted[i - 1] != truth[j - 1]), p - 1)
+            up = (previous[j][0] + 1, previous[j][1])
+            left = (current[j - 1][0] + 1, current[j - 1][1])
+            current.append(min(diagonal, up, left))
+        previous = current
+    distance, neg_paired = previous[m]
+    paired = -neg_paired
+    return distance, paired, m - paired, n - paired
+
+
+@dataclass
+class PhotoScore:
+    """One photo's scores (see the module docstring)."""
+
+    name: str
+    text: str
+    truth: str
+    errors: int
+    length: int
+    errors_no_spaces: int
+    length_no_spaces: int
+    boxes: int
+    boxed: int
+    spurious: int
+    seconds: float
+
+    @property
+    def cer(self) -> float:
+        return self.errors / max(self.length, 1)
+
+    @property
+    def cer_no_spaces(self) -> float:
+        return self.errors_no_spaces / max(self.length_no_spaces, 1)
+
+    def export(self) -> dict:
+        return {**asdict(self), "cer": round(self.cer, 4), "cer_no_spaces": round(self.cer_no_spaces, 4)}
+
+
+def score_text(name: str, text: str, truth_text: str, seconds: float) -> PhotoScore:
+    """Score a reading ``text`` against the true text (both raw, normalised here)."""
+    predicted, truth = normalize_text(text), normalize_text(truth_text)
+    bare_predicted, bare_truth = re.sub(r"\s", "", predicted), re.sub(r"\s", "", truth)
+    errors_no_spaces, boxed, _, spurious = alignment_counts(bare_predicted, bare_truth)
+    return PhotoScore(
+        name=name,
+        text=predicted,
+        truth=truth,
+        errors=alignment_counts(predicted, truth)[0],
+        length=len(truth),
+        errors_no_spaces=errors_no_spaces,
+        length_no_spaces=len(bare_truth),
+        boxes=len(bare_predicted),
+        boxed=boxed,
+        spurious=spurious,
+        seconds=seconds,
+    )
+
+
+def labelled_photos(folder: str | os.PathLike) -> list[tuple[Path, Path]]:
+    """``(image, NAME.gt.txt)`` pairs of a folder, sorted by name.
+
+    Raises
+    ------
+    InputError : the folder does not exist or holds no image with a ground-truth file.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"{root}: no such directory (expected a folder of photos with NAME.gt.txt files)")
+    pairs = []
+    for image in sorted(root.iterdir()):
+        truth = image.with_name(image.name.rsplit(".", 1)[0] + GT_SUFFIX)
+        if image.suffix.lower() in IMAGE_SUFFIXES and truth.is_file():
+            pairs.append((image, truth))
+    if not pairs:
+        raise InputError(f"{root}: no image with a NAME{GT_SUFFIX} ground-truth file beside it")
+    return pairs
+
+
+def evaluate_folder(folder: str | os.PathLike, model: ModelArg = None, lexicon: bool = True) -> dict:
+    """Read every labelled photo of ``folder`` and score it.
+
+    Returns
+    -------
+    ``{"model", "lexicon", "load_seconds", "photos": [PhotoScore.export(), ...], "total": {...}}``;
+    the total's CERs are pooled (all errors / all true characters), its ``seconds`` is the mean
+    per photo.
+    """
+    pairs = labelled_photos(folder)
+    start = time.perf_counter()
+    classifier = load_classifier(model)
+    words: Lexicon | None = default_lexicon() if lexicon else None
+    load_seconds = time.perf_counter() - start
+    scores = []
+    for image, truth in pairs:
+        start = time.perf_counter()
+        page = read_file(image, classifier, words or False)
+        seconds = time.perf_counter() - start
+        scores.append(score_text(image.name, page.text, truth.read_text(encoding="utf-8"), seconds))
+    total = {
+        key: sum(getattr(s, key) for s in scores)
+        for key in ("errors", "length", "errors_no_spaces", "length_no_spaces", "boxes", "boxed", "spurious")
+    }
+    total["cer"] = round(total["errors"] / max(total["length"], 1), 4)
+    total["cer_no_spaces"] = round(total["errors_no_spaces"] / max(total["length_no_spaces"], 1), 4)
+    total["seconds"] = round(sum(s.seconds for s in scores) / len(scores), 4)
+    return {
+        "model": classifier.source,
+        "lexicon": bool(lexicon),
+        "load_seconds": round(load_seconds, 4),
+        "photos": [s.export() for s in scores],
+        "total": total,
+    }
+
+
+def format_report(report: dict) -> str:
+    """A plain-text table of :func:`evaluate_folder`'s report."""
+    header = f"{'photo':<20} {'CER':>7} {'CER-nosp':>9} {'boxed':>9} {'spurious':>9} {'seconds':>8}"
+    rows = [f"model: {report['model']}  lexicon: {'on' if report['lexicon'] else 'off'}  "
+            f"(model+lexicon load {report['load_seconds']:.2f} s)", header]
+    for p in report["photos"] + [{"name": "TOTAL", **report["total"]}]:
+        rows.append(
+            f"{p['name']:<20} {100 * p['cer']:6.1f}% {100 * p['cer_no_spaces']:8.1f}% "
+            f"{p['boxed']:>4}/{p['length_no_spaces']:<4} {p['spurious']:>9} {p['seconds']:8.3f}"
+        )
+    return "\n".join(rows)

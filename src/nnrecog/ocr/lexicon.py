@@ -1,0 +1,196 @@
+"""Context for single glyphs: a letters-vs-digits prior per word and a lexicon-aware decoder.
+
+A glyph alone cannot tell 0 from O, 1 from I, 5 from S or 2 from Z; its word usually can.
+
+- *Letters or digits*: a word of two or more glyphs is taken to be all letters or all digits,
+  whichever its glyphs' probability mass favours (``sum_i log(L_i / D_i)``, with ``L_i`` and
+  ``D_i`` the letter and digit mass of glyph ``i``); the other kind's probabilities are
+  multiplied by :data:`MINORITY_PRIOR` and renormalised.
+- *Lexicon*: an all-letter word of ``n >= 2`` glyphs is scored against every dictionary word
+  of length ``n`` with ``log P(w) = sum_i log p_i(w_i)`` (every alternative of every glyph is
+  considered, vectorised over the dictionary). The best dictionary word replaces the glyph-
+  by-glyph reading when it is at most :data:`LEXICON_MARGIN` nats less probable, i.e. the
+  prior odds of a dictionary word over a non-word are ``exp(LEXICON_MARGIN)`` (50:1).
+
+The word list is GCIDE's (from the ``english-words`` package, read at run time) plus regular
+inflections (-s, -es, -ed, -d, -ing, -er, -est, -ly, y -> -ies/-ied), cached as one ``.npz``
+under the user cache directory after the first use.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from nnrecog.errors import InputError
+from nnrecog.fileio import atomic_path
+from nnrecog.paths import cache_dir
+
+#: Probability factor for glyph classes of the kind (letter/digit) the word does not favour.
+MINORITY_PRIOR = 0.05
+#: Log-odds (nats) of a dictionary word over the glyph-by-glyph reading: ln 50.
+LEXICON_MARGIN = float(np.log(50.0))
+_CACHE_NAME = "lexicon-gcide-v1.npz"
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "est", "ly", "r", "st")
+_MAX_LENGTH = 24
+_LETTERS = string.ascii_uppercase
+
+
+class Lexicon:
+    """Dictionary words grouped by length, as letter codes for vectorised scoring.
+
+    Parameters
+    ----------
+    by_length : ``{n: (m, n) uint8}`` with codes 0..25 for A..Z.
+    """
+
+    def __init__(self, by_length: dict[int, np.ndarray]):
+        self.by_length = by_length
+
+    @classmethod
+    def from_words(cls, words: set[str] | list[str]) -> Lexicon:
+        """Build from words of letters A-Z (other words are ignored; case is ignored)."""
+        groups: dict[int, list[bytes]] = {}
+        for word in {w.upper() for w in words}:
+            if 1 <= len(word) <= _MAX_LENGTH and word.isascii() and word.isalpha():
+                groups.setdefault(len(word), []).append(word.encode())
+        return cls(
+            {
+                n: (np.frombuffer(b"".join(sorted(ws)), np.uint8).reshape(-1, n) - ord("A")).astype(np.uint8)
+                for n, ws in groups.items()
+            }
+        )
+
+    def __len__(self) -> int:
+        return sum(len(codes) for codes in self.by_length.values())
+
+    def __contains__(self, word: str) -> bool:
+        codes = self.by_length.get(len(word))
+        if codes is None or not word.isascii() or not word.isalpha():
+            return False
+        target = np.frombuffer(word.upper().encode(), np.uint8) - ord("A")
+        return bool((codes == target).all(axis=1).any())
+
+    def best(self, letter_log_probs: np.ndarray) -> tuple[str, float] | None:
+        """The most probable dictionary word for a sequence of glyphs.
+
+        Parameters
+        ----------
+        letter_log_probs : (n, 26) log-probabilities of A..Z for each glyph.
+
+        Returns
+        -------
+        ``(word, log P(word))``, or ``None`` when no word has length ``n``.
+        """
+        n = len(letter_log_probs)
+        codes = self.by_length.get(n)
+        if codes is None or len(codes) == 0:
+            return None
+        scores = letter_log_probs[np.arange(n), codes].sum(axis=1)
+        i = int(np.argmax(scores))
+        return "".join(_LETTERS[c] for c in codes[i]), float(scores[i])
+
+
+def inflections(word: str) -> list[str]:
+    """The word and its regular inflections (over-generating is harmless for decoding)."""
+    forms = [word] + [word + s for s in _SUFFIXES]
+    if word.endswith("y") and len(word) > 2:
+        forms += [word[:-1] + "ies", word[:-1] + "ied"]
+    if word.endswith("e"):
+        forms += [word[:-1] + "ing"]
+    return forms
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The GCIDE word list with inflections, built once and cached on disk.
+
+    Raises
+    ------
+    InputError : the ``english-words`` package is not installed (use ``--no-lexicon``).
+    """
+    path = cache_dir() / _CACHE_NAME
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                return Lexicon({int(key[4:]): archive[key] for key in archive.files})
+        except (OSError, ValueError, KeyError):
+            path.unlink(missing_ok=True)  # a damaged cache is rebuilt below
+    try:
+        from english_words import get_english_words_set
+    except ImportError:
+        raise InputError("the lexicon needs the 'english-words' package (pip install english-words), or pass --no-lexicon") from None
+    base = get_english_words_set(["gcide"], alpha=True, lower=True)
+    lexicon = Lexicon.from_words({form for word in base for form in inflections(word)})
+    _save(path, lexicon)
+    return lexicon
+
+
+def _save(path: Path, lexicon: Lexicon) -> None:
+    try:
+        with atomic_path(path) as tmp:
+            np.savez(tmp, **{f"len_{n}": codes for n, codes in lexicon.by_length.items()})
+    except OSError:
+        pass  # an unwritable cache only costs rebuilding next time
+
+
+def _kind_masks(classes: str) -> tuple[np.ndarray, np.ndarray]:
+    labels = np.array(list(classes))
+    return np.char.isalpha(labels), np.char.isdigit(labels)
+
+
+def letters_or_digits_prior(probs: np.ndarray, classes: str) -> np.ndarray:
+    """Re-weight one word's glyph probabilities towards all-letters or all-digits.
+
+    Parameters
+    ----------
+    probs : (n, k) class probabilities of the word's glyphs.
+
+    Returns
+    -------
+    (n, k) renormalised probabilities; unchanged for single-glyph words or class sets
+    without both kinds.
+    """
+    letters, digits = _kind_masks(classes)
+    if len(probs) < 2 or not letters.any() or not digits.any():
+        return probs
+    tiny = 1e-12
+    favour_letters = np.sum(np.log(probs[:, letters].sum(1) + tiny) - np.log(probs[:, digits].sum(1) + tiny)) >= 0
+    weights = np.where(letters if favour_letters else digits, 1.0, MINORITY_PRIOR)
+    weights = np.where(letters | digits, weights, 1.0)
+    adjusted = probs * weights
+    return adjusted / adjusted.sum(axis=1, keepdims=True)
+
+
+def decode_word(probs: np.ndarray, classes: str, lexicon: Lexicon | None) -> str:
+    """Read one word from its glyphs' probabilities, using the context described above.
+
+    Parameters
+    ----------
+    probs : (n, k) class probabilities, ``classes[j]`` the label of column ``j``.
+    lexicon : ``None`` reads glyph by glyph (after the letters/digits prior).
+
+    Returns
+    -------
+    The word, ``n`` labels long.
+    """
+    if len(probs) == 0:
+        return ""
+    adjusted = letters_or_digits_prior(probs, classes)
+    greedy = "".join(classes[j] for j in adjusted.argmax(axis=1))
+    if lexicon is None or len(probs) < 2 or not greedy.isalpha():
+        return greedy
+    log_adjusted = np.log(adjusted + 1e-12)
+    columns = [classes.find(c) for c in _LETTERS]
+    letter_log_probs = np.stack(
+        [log_adjusted[:, j] if j >= 0 else np.full(len(probs), -np.inf) for j in columns], axis=1
+    )
+    found = lexicon.best(letter_log_probs)
+    if found is None:
+        return greedy
+    word, score = found
+    greedy_score = float(log_adjusted.max(axis=1).sum())
+    return word if score >= greedy_score - LEXICON_MARGIN else greedy

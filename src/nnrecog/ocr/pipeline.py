@@ -1,0 +1,147 @@
+"""Read handwritten block letters from a photo: segment, lay out, recognise, decode.
+
+>>> from nnrecog import ocr
+>>> page = ocr.read_file("note.jpg")
+>>> print(page.text)
+>>> page.export()          # the JSON of ``nnrecog read --json``
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from nnrecog.errors import InputError
+from nnrecog.ocr.elements import Char, Line, Page, Word
+from nnrecog.ocr.layout import group_lines, page_typical_gap, split_words
+from nnrecog.ocr.lexicon import Lexicon, decode_word, default_lexicon
+from nnrecog.ocr.recognize import Classifier, load_classifier, top_alternatives
+from nnrecog.ocr.segment import Glyph, Segmentation, cut, grey_image, open_photo, segment, touching_candidates
+
+ModelArg = Classifier | str | os.PathLike | None
+
+
+def _classifier(model: ModelArg) -> Classifier:
+    return model if isinstance(model, Classifier) else load_classifier(model)
+
+
+def _lexicon(lexicon: bool | Lexicon) -> Lexicon | None:
+    if isinstance(lexicon, Lexicon):
+        return lexicon
+    return default_lexicon() if lexicon else None
+
+
+def read(
+    image: Image.Image | np.ndarray | str | os.PathLike,
+    model: ModelArg = None,
+    lexicon: bool | Lexicon = True,
+) -> Page:
+    """Read the handwritten text of a page.
+
+    Parameters
+    ----------
+    image : a PIL image (any mode; EXIF rotation is *not* applied to an image object), a grey
+        or colour array ``(H, W)`` / ``(H, W, C)``, or a file path (see :func:`read_file`).
+    model : a loaded :class:`~nnrecog.ocr.recognize.Classifier`, a model file path, or
+        ``None`` for the default model shipped in the package. Load it once with
+        :func:`~nnrecog.ocr.recognize.load_classifier` when reading many photos.
+    lexicon : use the letters/digits prior's companion, the dictionary decoder
+        (:mod:`nnrecog.ocr.lexicon`); ``False`` reads glyph by glyph; a
+        :class:`~nnrecog.ocr.lexicon.Lexicon` uses that word list.
+
+    Returns
+    -------
+    Page : lines top to bottom, words left to right, boxes in the image's pixels. A blank page
+        gives a page without lines (``text == ""``).
+    """
+    if isinstance(image, (str, os.PathLike)):
+        return read_file(image, model, lexicon)
+    classifier, words = _classifier(model), _lexicon(lexicon)
+    return read_segmentation(segment(grey_image(image)), classifier, words)
+
+
+def read_file(path: str | os.PathLike, model: ModelArg = None, lexicon: bool | Lexicon = True) -> Page:
+    """Read a photo file (any format PIL reads; EXIF rotation applied).
+
+    Boxes refer to the photo as displayed (after EXIF rotation), at full resolution.
+
+    Raises
+    ------
+    InputError : the file is missing, is not an image, is truncated or damaged, or is larger
+        than PIL's decompression-bomb limit. The message names the file.
+    """
+    classifier, words = _classifier(model), _lexicon(lexicon)
+    return read_segmentation(segment(*load_photo(path)), classifier, words)
+
+
+def load_photo(path: str | os.PathLike) -> tuple[np.ndarray, tuple[int, int]]:
+    """:func:`~nnrecog.ocr.segment.open_photo` with every failure turned into an InputError."""
+    try:
+        with warnings.catch_warnings():
+            # the photo is read at a bounded working resolution, so large is not a danger here
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return open_photo(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected an image file") from None
+    except Image.DecompressionBombError as exc:
+        raise InputError(f"{path}: image too large to read safely ({exc})") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image file PIL can read (expected JPEG, PNG, ...)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise InputError(f"{path}: truncated or damaged image ({exc})") from None
+
+
+def _prefer_cuts(seg: Segmentation, glyphs: list[Glyph], classifier: Classifier) -> list[Glyph]:
+    """Replace wide glyphs by their cut pieces where the classifier reads the pieces better.
+
+    A cut is kept when the mean log top probability of the pieces exceeds the whole glyph's
+    log top probability: touching letters read badly as one glyph and well as two, a wide
+    'W' reads well as itself.
+    """
+    candidates = touching_candidates(glyphs)
+    if not candidates:
+        return glyphs
+    pieces = {i: cut(seg, glyphs[i], n) for i, n in candidates}
+    crops = [seg.crop(glyphs[i]) for i in pieces] + [seg.crop(p) for ps in pieces.values() for p in ps]
+    top = np.log(classifier.classify(crops).max(axis=1) + 1e-12)
+    wholes, offset, keep = top[: len(pieces)], len(pieces), {}
+    for (i, ps), whole in zip(pieces.items(), wholes):
+        parts = top[offset : offset + len(ps)]
+        offset += len(ps)
+        keep[i] = ps if len(ps) >= 2 and parts.mean() > whole else [glyphs[i]]
+    return [piece for i, g in enumerate(glyphs) for piece in keep.get(i, [g])]
+
+
+def read_segmentation(seg: Segmentation, classifier: Classifier, lexicon: Lexicon | None) -> Page:
+    """Lay out, classify and decode a segmented page (the steps after :func:`segment`)."""
+    lines = [[seg.glyphs[i] for i in line] for line in group_lines([g.box for g in seg.glyphs])]
+    lines = [_prefer_cuts(seg, line, classifier) for line in lines]
+    typical_gap = page_typical_gap([[g.box for g in line] for line in lines])
+    probs = classifier.classify([seg.crop(g) for line in lines for g in line])
+    page_lines, start = [], 0
+    for line in lines:
+        words = []
+        for word in split_words([g.box for g in line], typical_gap):
+            word_probs = probs[[start + i for i in word]]
+            text = decode_word(word_probs, classifier.classes, lexicon)
+            words.append(
+                Word(
+                    [
+                        Char(
+                            label,
+                            seg.to_photo(line[i].box),
+                            float(row[classifier.classes.index(label)]),
+                            top_alternatives(row, classifier.classes),
+                        )
+                        for label, i, row in zip(text, word, word_probs)
+                    ]
+                )
+            )
+        page_lines.append(Line(words))
+        start += len(line)
+    return Page(page_lines, seg.photo_size)

@@ -1,0 +1,130 @@
+"""Classify character crops with a saved network: normalise, predict, keep the alternatives.
+
+Each crop goes through :func:`nnrecog.data.normalize_glyph`, the same normalisation the
+training data went through, then into the network in the input convention its model file
+declares (``meta["input"]``: ``"ink_dark"``, NIST's ink ~0 on white ~1, or ``"ink_bright"``,
+``1 - x``) and shape (``meta["input_shape"]``: ``[1024]`` for an MLP, ``[1, 32, 32]`` for a
+CNN).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from nnrecog import nn
+from nnrecog.data import CLASSES, normalize_glyph
+from nnrecog.errors import InputError
+
+#: The shipped default model, inside the package.
+DEFAULT_MODEL = "default.npz"
+#: Number of alternatives kept per character.
+TOP_K = 3
+_INPUTS = ("ink_dark", "ink_bright")
+
+
+@dataclass
+class Classifier:
+    """A loaded character classifier and its input convention.
+
+    Attributes
+    ----------
+    net : the network; ``net.predict_proba(X) -> (n, len(classes))``.
+    classes : label of each output, e.g. ``"ABC...Z0123456789"``.
+    input_shape : shape of one input sample, ``(1024,)`` or ``(1, 32, 32)``.
+    ink_bright : feed ``1 - x`` (ink bright on black) instead of ``x`` (ink dark on white).
+    source : where the model was loaded from (for messages).
+    """
+
+    net: nn.Sequential
+    classes: str
+    input_shape: tuple[int, ...]
+    ink_bright: bool
+    source: str
+
+    def probabilities(self, glyphs: np.ndarray) -> np.ndarray:
+        """Class probabilities of normalised glyphs.
+
+        Parameters
+        ----------
+        glyphs : (n, 32, 32) float32, ink dark on white (as :func:`normalize_glyph` gives).
+
+        Returns
+        -------
+        (n, len(classes)) float32, rows summing to 1.
+        """
+        if len(glyphs) == 0:
+            return np.zeros((0, len(self.classes)), np.float32)
+        X = 1.0 - glyphs if self.ink_bright else glyphs
+        return self.net.predict_proba(X.reshape((len(X), *self.input_shape)).astype(np.float32))
+
+    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Normalise grey crops (ink dark on white) and classify them: ``(n, k)`` probabilities."""
+        glyphs = np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
+        return self.probabilities(glyphs)
+
+
+def default_model_path() -> Path | None:
+    """The shipped default model's path, or ``None`` when the package has none yet."""
+    candidate = resources.files("nnrecog") / "models" / DEFAULT_MODEL
+    return Path(str(candidate)) if candidate.is_file() else None
+
+
+def load_classifier(path: str | os.PathLike | None = None) -> Classifier:
+    """Load a classifier model file and check that it is usable for reading text.
+
+    Parameters
+    ----------
+    path : a ``.npz`` written by ``nnrecog.nn.Sequential.save``; ``None`` loads the default
+        model shipped in the package (``nnrecog/models/default.npz``).
+
+    Raises
+    ------
+    InputError : no path given and no default model is installed.
+    nnrecog.nn.ModelFileError : the file is missing, not a model, or its meta does not
+        describe a 32x32 glyph classifier whose outputs match its ``classes``.
+    """
+    if path is None:
+        default = default_model_path()
+        if default is None:
+            raise InputError(
+                "no default model installed (nnrecog/models/default.npz); train one with "
+                "'nnrecog train cnn' or pass --model PATH"
+            )
+        with resources.as_file(resources.files("nnrecog") / "models" / DEFAULT_MODEL) as real:
+            return _checked(nn.load(real), str(default))
+    return _checked(nn.load(path), str(path))
+
+
+def _checked(net: nn.Sequential, source: str) -> Classifier:
+    """Validate a loaded network's meta against a dry run on one blank glyph."""
+    meta = net.meta
+    classes = meta.get("classes", CLASSES)
+    shape = meta.get("input_shape")
+    convention = meta.get("input", "ink_dark")
+    if not isinstance(classes, str) or not classes:
+        raise nn.ModelFileError(f"{source}: meta 'classes' must be a non-empty string of labels")
+    if not isinstance(shape, list) or not shape or int(np.prod(shape)) != 32 * 32:
+        raise nn.ModelFileError(
+            f"{source}: meta 'input_shape' must describe a 32x32 glyph ([1024] or [1, 32, 32]), got {shape!r}"
+        )
+    if convention not in _INPUTS:
+        raise nn.ModelFileError(f"{source}: meta 'input' must be one of {_INPUTS}, got {convention!r}")
+    classifier = Classifier(net, classes, tuple(int(s) for s in shape), convention == "ink_bright", source)
+    try:
+        outputs = classifier.probabilities(np.ones((1, 32, 32), np.float32)).shape[1]
+    except ValueError as exc:
+        raise nn.ModelFileError(f"{source}: the network does not accept its declared input shape {shape}: {exc}") from None
+    if outputs != len(classes):
+        raise nn.ModelFileError(f"{source}: the network has {outputs} outputs but meta lists {len(classes)} classes")
+    return classifier
+
+
+def top_alternatives(probs: np.ndarray, classes: str, k: int = TOP_K) -> list[tuple[str, float]]:
+    """The ``k`` most probable ``(label, p)`` of one probability row, best first."""
+    order = np.argsort(probs)[::-1][:k]
+    return [(classes[i], float(probs[i])) for i in order]
