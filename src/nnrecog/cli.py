@@ -251,6 +251,80 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(torch_handler=_cmd_torch_classify)
 
 
+# --- read and eval-ocr ---------------------------------------------------------------------------
+
+
+def _add_ocr_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--model", default=None, metavar="PATH",
+                   help="classifier model file (default: the model shipped in the package)")
+    p.add_argument("--no-lexicon", action="store_true",
+                   help="read glyph by glyph, without the English word-list decoder")
+
+
+def _cmd_read(args: argparse.Namespace) -> int:
+    import json
+
+    from nnrecog.ocr.pipeline import read_photos
+
+    failures, pages = 0, []
+    for reading in read_photos(args.photos, args.model, not args.no_lexicon, args.overlay):
+        if reading.error:
+            print(f"nnrecog: error: {reading.error}", file=sys.stderr)
+            failures += 1
+        if reading.page is None:
+            continue
+        if args.json:
+            pages.append({"file": str(reading.path), **reading.page.export()})
+        elif len(args.photos) > 1:
+            print(f"==> {reading.path} <==\n{reading.page.text}\n")
+        else:
+            print(reading.page.text)
+    if args.json:
+        single = len(args.photos) == 1 and pages
+        print(json.dumps({"lines": pages[0]["lines"]} if single else pages, indent=2))
+    return 2 if failures else 0
+
+
+def _add_read(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "read", help="read handwritten block letters from photos",
+        description="Print each photo's text, one handwritten line per line. With several photos, "
+        "text output has a '==> PHOTO <==' header per photo and --json prints a list of "
+        "{'file', 'lines'} objects (one photo: just {'lines'}). A photo that cannot be read gives "
+        "one error line; the others are still read and the exit status is 2.",
+    )
+    p.add_argument("photos", nargs="+", metavar="PHOTO")
+    p.add_argument("--overlay", default=None, metavar="OUT.png",
+                   help="write the photo with every box and label drawn; with several photos "
+                   "OUT-<photo name>.png each (OUT-<n>-<name>.png when names repeat)")
+    _add_ocr_options(p)
+    p.set_defaults(handler=_cmd_read)
+
+
+def _cmd_eval_ocr(args: argparse.Namespace) -> int:
+    import json
+
+    from nnrecog.ocr.evaluate import evaluate_folder, format_report
+
+    report = evaluate_folder(args.folder, args.model, not args.no_lexicon, data_dir=args.data_dir)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _add_eval_ocr(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval-ocr", help="CER and box coverage of the OCR on photos with NAME.gt.txt files",
+        description="For every image with a NAME.gt.txt beside it: CER with and without spaces, "
+        "true characters that got a box, boxes that matched nothing, seconds per photo; totals.",
+    )
+    p.add_argument("folder", nargs="?", default=None, metavar="DIR",
+                   help="folder of photos and NAME.gt.txt files (default: ocr_samples in --data-dir)")
+    _add_ocr_options(p)
+    _add_data_dir(p)
+    p.set_defaults(handler=_cmd_eval_ocr)
+
+
 # --- commands added by each area register below this line -------------------------------------
 
 _REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -259,6 +333,8 @@ _REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_reconstruct,
     _add_data,
     _add_torch,
+    _add_read,
+    _add_eval_ocr,
 ]
 
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nnrecog.errors import InputError
+from nnrecog.paths import data_dir as data_dir_of
 from nnrecog.ocr.lexicon import Lexicon, default_lexicon
 from nnrecog.ocr.pipeline import ModelArg, read_file
 from nnrecog.ocr.recognize import load_classifier
@@ -138,8 +139,19 @@ def labelled_photos(folder: str | os.PathLike) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def evaluate_folder(folder: str | os.PathLike, model: ModelArg = None, lexicon: bool = True) -> dict:
+def evaluate_folder(
+    folder: str | os.PathLike | None = None,
+    model: ModelArg = None,
+    lexicon: bool = True,
+    data_dir: str | os.PathLike | None = None,
+) -> dict:
     """Read every labelled photo of ``folder`` and score it.
+
+    Parameters
+    ----------
+    folder : photos with ``NAME.gt.txt`` files; default ``ocr_samples`` in the shared data
+        directory (:func:`nnrecog.paths.data_dir` of ``data_dir``).
+    model, lexicon : as for :func:`nnrecog.ocr.read`.
 
     Returns
     -------
@@ -147,7 +159,7 @@ def evaluate_folder(folder: str | os.PathLike, model: ModelArg = None, lexicon: 
     the total's CERs are pooled (all errors / all true characters), its ``seconds`` is the mean
     per photo.
     """
-    pairs = labelled_photos(folder)
+    pairs = labelled_photos(folder if folder is not None else data_dir_of(data_dir) / "ocr_samples")
     start = time.perf_counter()
     classifier = load_classifier(model)
     words: Lexicon | None = default_lexicon() if lexicon else None

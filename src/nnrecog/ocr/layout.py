@@ -42,31 +42,28 @@ class _LineBuilder:
     """A line under construction: its boxes so far, in sweep (left-to-right) order."""
 
     def __init__(self, index: int, box: Box):
-        self.members = [index]
-        self.boxes = [box]
-
-    @property
-    def height(self) -> float:
-        return float(np.median([b[2] - b[0] for b in self.boxes]))
-
-    def predicted_y(self, x: float) -> float:
-        """The line's course: its centre height at column ``x``."""
-        recent = self.boxes[-_COURSE_BOXES:]
-        ys = np.array([_centre(b)[0] for b in recent])
-        xs = np.array([_centre(b)[1] for b in recent])
-        if len(recent) < 2 or np.ptp(xs) < self.height:
-            return float(ys[-1])
-        slope = float(np.clip(np.polyfit(xs, ys, 1)[0], -_MAX_SLOPE, _MAX_SLOPE))
-        return float(ys[-1] + slope * (x - xs[-1]))
-
-    def distance(self, box: Box) -> float:
-        """How far ``box``'s centre is from the line's course, in heights of the two."""
-        y, x = _centre(box)
-        return abs(y - self.predicted_y(x)) / max(self.height, box[2] - box[0], 1)
+        self.members: list[int] = []
+        self.boxes: list[Box] = []
+        self.add(index, box)
 
     def add(self, index: int, box: Box) -> None:
+        """Append a box and refit the line's height and course."""
         self.members.append(index)
         self.boxes.append(box)
+        self.height = float(np.median([b[2] - b[0] for b in self.boxes]))
+        recent = np.array([_centre(b) for b in self.boxes[-_COURSE_BOXES:]])
+        ys, xs = recent[:, 0], recent[:, 1]
+        self.anchor = (float(ys[-1]), float(xs[-1]))
+        self.slope = 0.0
+        if len(recent) >= 2 and np.ptp(xs) >= self.height:
+            self.slope = float(np.clip(np.polyfit(xs, ys, 1)[0], -_MAX_SLOPE, _MAX_SLOPE))
+
+    def distance(self, box: Box) -> float:
+        """How far ``box``'s centre is from the line's course (the straight line through its
+        last few boxes, evaluated at the box's column), in heights of the two."""
+        y, x = _centre(box)
+        predicted = self.anchor[0] + self.slope * (x - self.anchor[1])
+        return abs(y - predicted) / max(self.height, box[2] - box[0], 1)
 
 
 def group_lines(boxes: Sequence[Box]) -> list[list[int]]:

@@ -13,8 +13,9 @@ A glyph alone cannot tell 0 from O, 1 from I, 5 from S or 2 from Z; its word usu
   prior odds of a dictionary word over a non-word are ``exp(LEXICON_MARGIN)`` (50:1).
 
 The word list is GCIDE's (from the ``english-words`` package, read at run time) plus regular
-inflections (-s, -es, -ed, -d, -ing, -er, -est, -ly, y -> -ies/-ied), cached as one ``.npz``
-under the user cache directory after the first use.
+inflections (-s, -es, -ed, -d, -ing, -er, -est, -ly, y -> -ies/-ied) and common contractions
+without their apostrophe (DONT, ISNT, ...), cached as one ``.npz`` under the user cache
+directory after the first use.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ from nnrecog.paths import cache_dir
 MINORITY_PRIOR = 0.05
 #: Log-odds (nats) of a dictionary word over the glyph-by-glyph reading: ln 50.
 LEXICON_MARGIN = float(np.log(50.0))
-_CACHE_NAME = "lexicon-gcide-v1.npz"
+_CACHE_NAME = "lexicon-gcide-v2.npz"
+#: Contractions as they read without the apostrophe (the classifier has no apostrophe).
+_CONTRACTIONS = (
+    "dont doesnt didnt cant couldnt wont wouldnt shouldnt isnt arent wasnt werent hasnt havent "
+    "hadnt im ive id ill youre youve youll youd hes shes its were weve well wed theyre theyve "
+    "theyll theyd thats theres whats lets"
+).split()
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "est", "ly", "r", "st")
 _MAX_LENGTH = 24
 _LETTERS = string.ascii_uppercase
@@ -74,24 +81,39 @@ class Lexicon:
         target = np.frombuffer(word.upper().encode(), np.uint8) - ord("A")
         return bool((codes == target).all(axis=1).any())
 
-    def best(self, letter_log_probs: np.ndarray) -> tuple[str, float] | None:
+    def best(self, letter_log_probs: np.ndarray, margin: float = np.inf) -> tuple[str, float] | None:
         """The most probable dictionary word for a sequence of glyphs.
+
+        Words are scored position by position; a word whose running shortfall against the
+        best letter at each position, ``sum_i (max_c l_i(c) - l_i(w_i))``, exceeds ``margin``
+        can no longer come within ``margin`` of the letter-by-letter reading and is dropped
+        early (most words go after the first letter).
 
         Parameters
         ----------
         letter_log_probs : (n, 26) log-probabilities of A..Z for each glyph.
+        margin : largest shortfall of interest (``inf`` scores every word).
 
         Returns
         -------
-        ``(word, log P(word))``, or ``None`` when no word has length ``n``.
+        ``(word, log P(word))``, or ``None`` when no word of length ``n`` is within ``margin``.
         """
         n = len(letter_log_probs)
         codes = self.by_length.get(n)
         if codes is None or len(codes) == 0:
             return None
-        scores = letter_log_probs[np.arange(n), codes].sum(axis=1)
-        i = int(np.argmax(scores))
-        return "".join(_LETTERS[c] for c in codes[i]), float(scores[i])
+        shortfall_per_letter = letter_log_probs.max(axis=1, keepdims=True) - letter_log_probs
+        alive = np.arange(len(codes))
+        shortfall = np.zeros(len(codes))
+        for i in range(n):
+            shortfall = shortfall + shortfall_per_letter[i, codes[alive, i]]
+            keep = shortfall <= margin
+            alive, shortfall = alive[keep], shortfall[keep]
+            if alive.size == 0:
+                return None
+        j = int(np.argmin(shortfall))
+        word = codes[alive[j]]
+        return "".join(_LETTERS[c] for c in word), float(letter_log_probs[np.arange(n), word].sum())
 
 
 def inflections(word: str) -> list[str]:
@@ -124,7 +146,7 @@ def default_lexicon() -> Lexicon:
     except ImportError:
         raise InputError("the lexicon needs the 'english-words' package (pip install english-words), or pass --no-lexicon") from None
     base = get_english_words_set(["gcide"], alpha=True, lower=True)
-    lexicon = Lexicon.from_words({form for word in base for form in inflections(word)})
+    lexicon = Lexicon.from_words({form for word in base for form in inflections(word)} | set(_CONTRACTIONS))
     _save(path, lexicon)
     return lexicon
 
@@ -188,9 +210,6 @@ def decode_word(probs: np.ndarray, classes: str, lexicon: Lexicon | None) -> str
     letter_log_probs = np.stack(
         [log_adjusted[:, j] if j >= 0 else np.full(len(probs), -np.inf) for j in columns], axis=1
     )
-    found = lexicon.best(letter_log_probs)
-    if found is None:
-        return greedy
-    word, score = found
-    greedy_score = float(log_adjusted.max(axis=1).sum())
-    return word if score >= greedy_score - LEXICON_MARGIN else greedy
+    # letters are the greedy reading's argmax, so the lexicon's shortfall is measured from it
+    found = lexicon.best(letter_log_probs, LEXICON_MARGIN)
+    return found[0] if found is not None else greedy

@@ -62,6 +62,8 @@ _SPLIT_WIDTH = 1.5
 #: ...and at least this wide relative to its own height.
 _SPLIT_ASPECT = 1.1
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+#: Image modes without transparency whose grey conversion PIL does directly in 8 bits.
+_EIGHT_BIT_OPAQUE = ("1", "L", "P", "RGB", "CMYK", "YCbCr")
 
 
 @dataclass
@@ -154,8 +156,13 @@ def open_photo(path: str | os.PathLike, max_pixels: int = WORKING_PIXELS) -> tup
         if image.format == "JPEG" and factor < 1.0:
             image.draft(image.mode if image.mode in ("L", "RGB") else "RGB", (int(image.size[0] * factor), int(image.size[1] * factor)))
         image.load()
-        grey = grey_image(ImageOps.exif_transpose(image))
-    return _resize_to(grey, factor * height, factor * width), (height, width)
+        upright = ImageOps.exif_transpose(image)
+        size = (max(1, min(upright.width, int(factor * width))), max(1, min(upright.height, int(factor * height))))
+        if upright.mode in _EIGHT_BIT_OPAQUE and "transparency" not in upright.info:
+            # 8-bit images are shrunk before the float conversion: far less memory traffic
+            return np.asarray(upright.convert("L").resize(size, Image.BOX), np.float32) / 255.0, (height, width)
+        grey = grey_image(upright)
+    return _resize_to(grey, size[1], size[0]), (height, width)
 
 
 def _exif_orientation(image: Image.Image) -> int:
@@ -213,9 +220,9 @@ def _unit_range(array: np.ndarray) -> np.ndarray:
 
 
 def _resize_to(grey: np.ndarray, height: float, width: float) -> np.ndarray:
-    """Area-average ``grey`` down to about ``height x width`` (never up)."""
+    """Area-average ``grey`` down to ``floor(height) x floor(width)`` (never up)."""
     h, w = grey.shape
-    new_h, new_w = max(1, min(h, round(height))), max(1, min(w, round(width)))
+    new_h, new_w = max(1, min(h, int(height))), max(1, min(w, int(width)))
     if (new_h, new_w) == (h, w):
         return grey
     return np.asarray(Image.fromarray(grey, mode="F").resize((new_w, new_h), Image.BOX), np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from nnrecog.fileio import atomic_path
 
@@ -26,44 +26,59 @@ def _colour(confidence: float) -> tuple[int, int, int]:
     return (220, 0, 0)
 
 
+def open_for_overlay(path: str | os.PathLike) -> Image.Image:
+    """Open a photo for drawing on: EXIF rotation applied, JPEGs decoded at reduced scale."""
+    with Image.open(path) as image:
+        if image.format == "JPEG":
+            image.draft("RGB", (MAX_OVERLAY_SIDE, MAX_OVERLAY_SIDE))
+        image.load()
+        return ImageOps.exif_transpose(image)
+
+
 def draw_overlay(photo: Image.Image, page: Page) -> Image.Image:
     """Draw ``page``'s boxes and labels on a copy of ``photo``.
 
     Character boxes are coloured by confidence (green >= 0.8, orange >= 0.5, red below) with
-    the label above each box; word boxes are thin blue frames. The copy is scaled down so its
-    long side is at most :data:`MAX_OVERLAY_SIDE` pixels.
+    the label above each box (below it at the top edge); word boxes are thin blue frames. The
+    copy is scaled so its long side is at most :data:`MAX_OVERLAY_SIDE` pixels.
 
     Parameters
     ----------
-    photo : the photo that was read (EXIF rotation already applied), any mode.
-    page : the result of reading it; boxes in ``photo``'s pixels.
+    photo : the photo that was read (EXIF rotation applied), any mode and any scale: boxes,
+        given in the full photo's pixels (``page.size``), are scaled to it.
+    page : the result of reading it.
 
     Returns
     -------
     RGB image.
     """
     canvas = photo.convert("RGB")
-    factor = min(1.0, MAX_OVERLAY_SIDE / max(canvas.size))
-    if factor < 1.0:
-        canvas = canvas.resize((round(canvas.width * factor), round(canvas.height * factor)), Image.BILINEAR)
+    if max(canvas.size) > MAX_OVERLAY_SIDE:
+        shrink = MAX_OVERLAY_SIDE / max(canvas.size)
+        canvas = canvas.resize((round(canvas.width * shrink), round(canvas.height * shrink)), Image.BILINEAR)
+    photo_height, photo_width = page.size if min(page.size) > 0 else (canvas.height, canvas.width)
+    fy, fx = canvas.height / photo_height, canvas.width / photo_width
     draw = ImageDraw.Draw(canvas)
     line_width = max(1, round(max(canvas.size) / 700))
+    pad = 2 * line_width
 
     def scaled(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
         y1, x1, y2, x2 = box
-        return (x1 * factor, y1 * factor, x2 * factor - 1, y2 * factor - 1)
+        return (x1 * fx, y1 * fy, max(x1 * fx, x2 * fx - 1), max(y1 * fy, y2 * fy - 1))
 
     for line in page.lines:
         for word in line.words:
             x1, y1, x2, y2 = scaled(word.box)
-            pad = 2 * line_width
             draw.rectangle((x1 - pad, y1 - pad, x2 + pad, y2 + pad), outline=(40, 90, 230), width=1)
             for char in word.chars:
                 x1, y1, x2, y2 = scaled(char.box)
                 colour = _colour(char.confidence)
                 draw.rectangle((x1, y1, x2, y2), outline=colour, width=line_width)
-                font = ImageFont.load_default(size=max(10, round(0.45 * (y2 - y1))))
-                draw.text((x1, y1 - pad), char.text, fill=colour, font=font, anchor="lb")
+                size = max(10, round(0.45 * (y2 - y1)))
+                font = ImageFont.load_default(size=size)
+                above = y1 - pad - size >= 0
+                draw.text((x1, y1 - pad if above else y2 + pad), char.text, fill=colour, font=font,
+                          anchor="lb" if above else "lt")
     return canvas
 
 

@@ -1,0 +1,126 @@
+"""Segmentation and layout on synthetic pages of real NIST letters with known text and boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from nnrecog.data import CLASSES, load_nist26
+from nnrecog.ocr import layout, segment
+from nnrecog.ocr.synthetic import compose_page, uneven_light
+from nnrecog.paths import data_dir
+
+TEXT = "HELLO WORLD\nTHE QUICK BROWN FOX\nJUMPS OVER A LAZY DOG"
+
+
+@pytest.fixture(scope="module")
+def nist_glyphs() -> dict[str, list[np.ndarray]]:
+    if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
+        pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
+    X, y = load_nist26()
+    glyphs: dict[str, list[np.ndarray]] = {}
+    for image, label in zip(X, y):
+        # one-piece glyphs only: a letter written in two detached strokes is a fair second box
+        if ndi.label(image < 0.5, structure=np.ones((3, 3)))[1] == 1:
+            glyphs.setdefault(CLASSES[label], []).append(image)
+    return glyphs
+
+
+def _iou(a, b) -> float:
+    inter = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    return inter / (area(a) + area(b) - inter)
+
+
+def _read_structure(image: np.ndarray):
+    """Segment and lay out a page: boxes per line per word, in reading order."""
+    seg = segment.segment(image)
+    lines = [[seg.glyphs[i] for i in line] for line in layout.group_lines([g.box for g in seg.glyphs])]
+    gap = layout.page_typical_gap([[g.box for g in line] for line in lines])
+    out = []
+    for line in lines:
+        boxes = [seg.to_photo(g.box) for g in line]
+        out.append([[boxes[i] for i in word] for word in layout.split_words([g.box for g in line], gap)])
+    return out
+
+
+def _assert_same_structure(found, truth) -> None:
+    assert [len(line) for line in found] == [len(line) for line in truth]
+    for found_line, true_line in zip(found, truth):
+        assert [len(w) for w in found_line] == [len(w) for w in true_line]
+        for found_word, true_word in zip(found_line, true_line):
+            for box, true_box in zip(found_word, true_word):
+                assert _iou(box, true_box) > 0.6, (box, true_box)
+
+
+@pytest.mark.parametrize("slant", [0.0, 0.06, -0.06])
+def test_lines_and_words_follow_slanted_lines(nist_glyphs, slant):
+    page = compose_page(TEXT, nist_glyphs, np.random.default_rng(1), slant=slant)
+    _assert_same_structure(_read_structure(page.image), page.boxes)
+
+
+def test_uneven_light_and_shadow_keep_every_character(nist_glyphs):
+    page = compose_page(TEXT, nist_glyphs, np.random.default_rng(2), slant=0.03)
+    _assert_same_structure(_read_structure(uneven_light(page.image, darkest=0.4)), page.boxes)
+
+
+def test_lines_of_different_heights(nist_glyphs):
+    rng = np.random.default_rng(3)
+    big = compose_page("BIG WORDS", nist_glyphs, rng, char_height=90)
+    small = compose_page("SMALL TEXT HERE", nist_glyphs, rng, char_height=36)
+    h = big.image.shape[0] + small.image.shape[0]
+    w = max(big.image.shape[1], small.image.shape[1])
+    image = np.ones((h, w), np.float32)
+    image[: big.image.shape[0], : big.image.shape[1]] = big.image
+    image[big.image.shape[0] :, : small.image.shape[1]] = small.image
+    shift = big.image.shape[0]
+    small_boxes = [[[(y1 + shift, x1, y2 + shift, x2) for y1, x1, y2, x2 in w] for w in line] for line in small.boxes]
+    _assert_same_structure(_read_structure(image), big.boxes + small_boxes)
+
+
+def test_widely_spaced_single_word_stays_one_word(nist_glyphs):
+    page = compose_page("ABCDEFG\nHIJKLMN", nist_glyphs, np.random.default_rng(4), letter_gap=0.9)
+    assert [len(line) for line in _read_structure(page.image)] == [1, 1]
+
+
+def test_specks_are_dropped_and_broken_letters_joined(nist_glyphs):
+    page = compose_page("TEST", nist_glyphs, np.random.default_rng(5), char_height=60)
+    image = page.image.copy()
+    y1, x1, y2, x2 = page.boxes[0][0][0]
+    image[y1 - 12 : y1 - 8, x1 : x2] = 0.0  # a detached bar above the first T: one character
+    image[y2 - 3 : y2, x2 + 8 : x2 + 11] = 0.0  # a full stop-sized speck after it: no character
+    seg = segment.segment(image)
+    assert len(seg.glyphs) == 4
+
+
+def test_touching_letters_are_offered_as_cuts(nist_glyphs):
+    touching = compose_page("MO", nist_glyphs, np.random.default_rng(6), letter_gap=-0.05, char_height=60)
+    spaced = compose_page("ABCD", nist_glyphs, np.random.default_rng(7), char_height=60)
+    height = max(touching.image.shape[0], spaced.image.shape[0])
+    image = np.ones((height, touching.image.shape[1] + spaced.image.shape[1]), np.float32)
+    image[: touching.image.shape[0], : touching.image.shape[1]] = touching.image
+    image[: spaced.image.shape[0], touching.image.shape[1] :] = spaced.image
+    seg = segment.segment(image)
+    line = sorted(seg.glyphs, key=lambda g: g.box[1])
+    assert len(line) == 5  # MO is one component
+    assert segment.touching_candidates(line) == [(0, 2)]
+    pieces = segment.cut(seg, line[0], 2)
+    for piece, true_box in zip(pieces, touching.boxes[0][0]):
+        assert _iou(seg.to_photo(piece.box), true_box) > 0.6
+
+
+def test_blank_and_tiny_pages_have_no_glyphs():
+    rng = np.random.default_rng(0)
+    paper = np.clip(0.8 + 0.01 * rng.standard_normal((300, 400)), 0, 1).astype(np.float32)
+    assert segment.segment(paper).glyphs == []
+    assert segment.segment(np.ones((1, 1), np.float32)).glyphs == []
+
+
+def test_working_resolution_is_bounded(nist_glyphs):
+    page = compose_page("HUGE", nist_glyphs, np.random.default_rng(8), char_height=600, margin=300)
+    seg = segment.segment(page.image)
+    assert seg.darkness.size <= segment.WORKING_PIXELS
+    assert len(seg.glyphs) == 4
+    for glyph, true_box in zip(sorted(seg.glyphs, key=lambda g: g.box[1]), page.boxes[0][0]):
+        assert _iou(seg.to_photo(glyph.box), true_box) > 0.8

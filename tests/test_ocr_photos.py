@@ -1,0 +1,32 @@
+"""The four course photos end to end with the shipped default model."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnrecog.ocr.evaluate import evaluate_folder
+from nnrecog.ocr.recognize import default_model_path
+from nnrecog.paths import data_dir
+
+#: Pooled CER (with spaces) the four photos must stay under; the target is 5 %.
+MAX_TOTAL_CER = 0.08
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    folder = data_dir() / "ocr_samples"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found (set NNRECOG_DATA to the shared data folder)")
+    if default_model_path() is None:
+        pytest.skip("no default model shipped yet (src/nnrecog/models/default.npz)")
+    return evaluate_folder(folder)
+
+
+def test_every_true_character_gets_a_box(report):
+    for photo in report["photos"]:
+        assert photo["boxed"] == photo["length_no_spaces"], photo["name"]
+    assert report["total"]["spurious"] <= 2
+
+
+def test_total_cer_is_low(report):
+    assert report["total"]["cer"] <= MAX_TOTAL_CER, [(p["name"], p["cer"], p["text"]) for p in report["photos"]]
