@@ -5,6 +5,13 @@ the total squared error ``L = sum_i ||f(x_i) - x_i||^2`` over the batch, the cou
 (``M <- 0.9 M - lr g; W <- W + M``) and the learning rate multiplied by 0.9 every ``k`` epochs.
 
 Quality is the mean PSNR over the validation images, ``10 log10(1 / MSE_i)`` with MAX_I = 1.
+
+Beyond the course (measured on the default data set, 100 epochs, see README): the input is fed
+ink-bright (``1 - x``: strokes ~1 on a 0 background, so most inputs and targets are zero and
+the sigmoid only has to light the strokes; about +1 dB), the ReLU layers start He-normal
+(``N(0, 2 / fan_in)``, keeps the activations' scale through three ReLUs; about +0.2 dB), and
+batches hold 16 images instead of the course's 36. The course's learning rate, momentum and
+x0.9-every-10-epochs schedule are kept.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from nnrecog import metrics, nn
-from nnrecog.data import CLASSES
+from nnrecog.data import CLASSES, load_nist26
 from nnrecog.errors import InputError
 from nnrecog.experiments.classifier import RESULTS_FILE, load_splits
 from nnrecog.experiments.training import RECONSTRUCTION, TrainSettings, evaluate, fit
@@ -26,7 +33,7 @@ from nnrecog.fileio import write_json
 
 CODE_SIZE = 32
 DEFAULT_EPOCHS = 100
-DEFAULT_BATCH_SIZE = 36
+DEFAULT_BATCH_SIZE = 16
 DEFAULT_LR = 3e-5
 DEFAULT_MOMENTUM = 0.9
 DEFAULT_DECAY_EVERY = 10
@@ -37,24 +44,38 @@ PAIRS_PER_CLASS = 2
 
 
 def build_autoencoder(rng: np.random.Generator) -> nn.Sequential:
-    """The course's 1024-32-32-32-1024 autoencoder (ReLU hidden layers, sigmoid output)."""
-    return nn.Sequential(
+    """The course's 1024-32-32-32-1024 autoencoder (ReLU hidden layers, sigmoid output).
+
+    The ReLU layers' weights are He-normal, ``W ~ N(0, 2 / fan_in)``; the sigmoid output layer
+    keeps Xavier-uniform; biases are zero.
+    """
+    net = nn.Sequential(
         nn.Dense(1024, CODE_SIZE, activation="relu", rng=rng),
         nn.Dense(CODE_SIZE, CODE_SIZE, activation="relu", rng=rng),
         nn.Dense(CODE_SIZE, CODE_SIZE, activation="relu", rng=rng),
         nn.Dense(CODE_SIZE, 1024, activation="sigmoid", rng=rng),
     )
+    for layer in net.layers[:-1]:
+        W = layer.params["W"]
+        W[...] = rng.normal(0.0, np.sqrt(2.0 / W.shape[0]), W.shape)
+    return net
 
 
-def flatten_images(images: np.ndarray) -> np.ndarray:
-    """(n, 32, 32) -> (n, 1024), ink dark on white as in the course."""
-    return images.reshape(len(images), -1)
+def bright_ink_rows(images: np.ndarray) -> np.ndarray:
+    """(n, 32, 32) ink-dark images -> (n, 1024) rows of ``1 - x`` (ink ~1 on 0)."""
+    return 1.0 - images.reshape(len(images), -1)
 
 
 def reconstruct_images(net: nn.Sequential, images: np.ndarray) -> np.ndarray:
-    """Run the autoencoder on (n, 32, 32) images in [0, 1]; returns (n, 32, 32) float32."""
-    _, _, outputs = evaluate(net, flatten_images(images), flatten_images(images), RECONSTRUCTION)
-    return outputs.reshape(images.shape).astype(np.float32)
+    """Run the autoencoder on (n, 32, 32) ink-dark images in [0, 1].
+
+    Returns
+    -------
+    (n, 32, 32) float32 reconstructions, ink dark like the input.
+    """
+    rows = bright_ink_rows(images)
+    _, _, outputs = evaluate(net, rows, rows, RECONSTRUCTION)
+    return (1.0 - outputs).reshape(images.shape).astype(np.float32)
 
 
 def _shown_examples(X: np.ndarray, y: np.ndarray, classes: str) -> tuple[np.ndarray, list[str]]:
@@ -92,7 +113,8 @@ def run_autoencoder(
     -------
     dict
         ``results.json``: ``psnr_valid`` (mean over all validation images, MAX_I = 1),
-        ``psnr_test``, ``valid_loss`` (average total squared error per image), ``epochs``,
+        ``psnr_test``, ``psnr_nist26`` (the real NIST letters, None without the file),
+        ``valid_loss`` (average total squared error per image), ``epochs``,
         ``best_epoch``, ``seconds_per_epoch``, ``interrupted``, ``settings``, ``history``
         (``train_loss``, ``valid_loss``, ``lr``), ``epoch_seconds``.
     """
@@ -105,18 +127,23 @@ def run_autoencoder(
         lr_decay_every=decay_every, lr_decay_factor=DECAY_FACTOR,
     )
     net = build_autoencoder(np.random.default_rng(seed))
-    meta = {"model": "autoencoder 1024-32-32-32-1024", "input_shape": [1024], "input": "ink_dark"}
+    meta = {"model": "autoencoder 1024-32-32-32-1024", "input_shape": [1024], "input": "ink_bright"}
     fitted = fit(
         net, splits["train"], splits["valid"], RECONSTRUCTION, settings, out_dir,
-        to_input=flatten_images, meta=meta, resume=resume, progress=progress, desc="train autoencoder",
+        to_input=bright_ink_rows, meta=meta, resume=resume, progress=progress, desc="train autoencoder",
     )
     if not fitted.best_epoch:
         raise KeyboardInterrupt
     best, history = fitted.net, fitted.history
-    quality = {}
-    for split in ("valid", "test"):
-        X = splits[split][0]
-        quality[split] = metrics.psnr(X, reconstruct_images(best, X))
+    images = {split: splits[split][0] for split in ("valid", "test")}
+    try:
+        images["nist26"] = load_nist26(data_dir)[0]
+    except InputError:
+        images["nist26"] = None
+    quality = {
+        name: None if X is None else metrics.psnr(X, reconstruct_images(best, X))
+        for name, X in images.items()
+    }
 
     title = f"autoencoder, lr {lr:g}, batch {batch_size}, momentum {momentum:g}"
     plots.plot_loss(history, out_dir / "loss.png", title=title)
@@ -128,6 +155,7 @@ def run_autoencoder(
     results = {
         "psnr_valid": quality["valid"],
         "psnr_test": quality["test"],
+        "psnr_nist26": quality["nist26"],
         "valid_loss": float(history["valid_loss"][fitted.best_epoch - 1]),
         "epochs": len(history["train_loss"]),
         "best_epoch": fitted.best_epoch,
