@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import ndimage as ndi
 
 from nnrecog.data import CLASSES, load_nist26
 from nnrecog.ocr import layout, segment
-from nnrecog.ocr.synthetic import compose_page, uneven_light
+from nnrecog.ocr.synthetic import compose_page, glyphs_by_label, uneven_light
 from nnrecog.paths import data_dir
 
 TEXT = "HELLO WORLD\nTHE QUICK BROWN FOX\nJUMPS OVER A LAZY DOG"
@@ -18,13 +17,7 @@ TEXT = "HELLO WORLD\nTHE QUICK BROWN FOX\nJUMPS OVER A LAZY DOG"
 def nist_glyphs() -> dict[str, list[np.ndarray]]:
     if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
         pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
-    X, y = load_nist26()
-    glyphs: dict[str, list[np.ndarray]] = {}
-    for image, label in zip(X, y):
-        # one-piece glyphs only: a letter written in two detached strokes is a fair second box
-        if ndi.label(image < 0.5, structure=np.ones((3, 3)))[1] == 1:
-            glyphs.setdefault(CLASSES[label], []).append(image)
-    return glyphs
+    return glyphs_by_label(*load_nist26(), CLASSES)
 
 
 def _iou(a, b) -> float:

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from scipy import ndimage as ndi
 
 from nnrecog import nn
 from nnrecog.cli import main
@@ -20,7 +19,7 @@ from nnrecog.ocr import Page, load_classifier, read, read_file
 from nnrecog.ocr.evaluate import alignment_counts, evaluate_folder, normalize_text
 from nnrecog.ocr.lexicon import Lexicon, decode_word, letters_or_digits_prior
 from nnrecog.ocr.pipeline import overlay_paths
-from nnrecog.ocr.synthetic import compose_page
+from nnrecog.ocr.synthetic import compose_page, glyphs_by_label
 from nnrecog.paths import data_dir
 
 TEXT = "TO DO LIST\nMAKE A NAP"
@@ -43,11 +42,7 @@ def classifier(model_path):
 def page_image() -> np.ndarray:
     if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
         pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
-    X, y = load_nist26()
-    glyphs: dict[str, list[np.ndarray]] = {}
-    for image, label in zip(X, y):
-        if ndi.label(image < 0.5, structure=np.ones((3, 3)))[1] == 1:
-            glyphs.setdefault(CLASSES[label], []).append(image)
+    glyphs = glyphs_by_label(*load_nist26(), CLASSES)
     return compose_page(TEXT, glyphs, np.random.default_rng(0), char_height=40).image
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage as ndi
 
 from nnrecog.ocr.elements import Box
 
@@ -30,6 +31,23 @@ class SyntheticPage:
     image: np.ndarray
     text: str
     boxes: list[list[list[Box]]]
+
+
+def glyphs_by_label(images: np.ndarray, labels: np.ndarray, classes: str) -> dict[str, list[np.ndarray]]:
+    """Group dataset glyphs by label, keeping only those written in one piece.
+
+    A letter drawn in two detached strokes would rightly get two boxes, which a test of
+    segmentation against one box per character should not count against it.
+
+    Parameters
+    ----------
+    images : (n, 32, 32) ink dark on white; labels : (n,) indices into ``classes``.
+    """
+    glyphs: dict[str, list[np.ndarray]] = {}
+    for image, label in zip(images, labels):
+        if ndi.label(image < 0.5, structure=np.ones((3, 3)))[1] == 1:
+            glyphs.setdefault(classes[int(label)], []).append(image)
+    return glyphs
 
 
 def _ink_box(glyph: np.ndarray) -> tuple[int, int, int, int]:
