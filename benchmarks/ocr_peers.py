@@ -58,13 +58,15 @@ def main(argv: list[str] | None = None) -> int:
 
     ours: list[PhotoScore] = []
     theirs: list[PhotoScore] = []
-    print(f"{'photo':<16} {'nnrecog CER':>11} {'no-space':>9} {'s':>6}   {'tesseract CER':>13} {'no-space':>9} {'s':>6}")
+    print(f"{'photo':<16} {'nnrecog CER':>11} {'no-space':>9} {'s':>6}   "
+          f"{'tesseract CER':>13} {'no-space':>9} {'s':>6}")
     for image, truth_file in pairs:
         truth = truth_file.read_text(encoding="utf-8")
         start = time.perf_counter()
         page = read_file(image, classifier, lexicon or False)
         ours.append(score_text(image.name, page.text, truth, time.perf_counter() - start))
-        row = f"{image.name:<16} {100 * ours[-1].cer:10.1f}% {100 * ours[-1].cer_no_spaces:8.1f}% {ours[-1].seconds:6.2f}"
+        mine = ours[-1]
+        row = f"{image.name:<16} {100 * mine.cer:10.1f}% {100 * mine.cer_no_spaces:8.1f}% {mine.seconds:6.2f}"
         if has_tesseract:
             text, seconds = tesseract_text(str(image))
             theirs.append(score_text(image.name, text, truth, seconds))

@@ -150,7 +150,8 @@ def test_bad_files_raise_one_clear_error(page_file, classifier, tmp_path):
     text.write_text("not an image")
     truncated = tmp_path / "truncated.jpg"
     truncated.write_bytes(page_file.read_bytes()[:2000])
-    for path, expected in [(text, "not an image"), (truncated, "truncated"), (tmp_path / "missing.jpg", "no such file")]:
+    cases = [(text, "not an image"), (truncated, "truncated"), (tmp_path / "missing.jpg", "no such file")]
+    for path, expected in cases:
         with pytest.raises(InputError, match=expected) as info:
             read_file(path, classifier)
         assert str(path) in str(info.value) and "\n" not in str(info.value)

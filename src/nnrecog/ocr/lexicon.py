@@ -144,7 +144,9 @@ def default_lexicon() -> Lexicon:
     try:
         from english_words import get_english_words_set
     except ImportError:
-        raise InputError("the lexicon needs the 'english-words' package (pip install english-words), or pass --no-lexicon") from None
+        raise InputError(
+            "the lexicon needs the 'english-words' package (pip install english-words), or pass --no-lexicon"
+        ) from None
     base = get_english_words_set(["gcide"], alpha=True, lower=True)
     lexicon = Lexicon.from_words({form for word in base for form in inflections(word)} | set(_CONTRACTIONS))
     _save(path, lexicon)

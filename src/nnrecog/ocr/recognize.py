@@ -118,7 +118,9 @@ def _checked(net: nn.Sequential, source: str) -> Classifier:
     try:
         outputs = classifier.probabilities(np.ones((1, 32, 32), np.float32)).shape[1]
     except ValueError as exc:
-        raise nn.ModelFileError(f"{source}: the network does not accept its declared input shape {shape}: {exc}") from None
+        raise nn.ModelFileError(
+            f"{source}: the network does not accept its declared input shape {shape}: {exc}"
+        ) from None
     if outputs != len(classes):
         raise nn.ModelFileError(f"{source}: the network has {outputs} outputs but meta lists {len(classes)} classes")
     return classifier

@@ -154,7 +154,8 @@ def open_photo(path: str | os.PathLike, max_pixels: int = WORKING_PIXELS) -> tup
             width, height = height, width
         factor = min(1.0, math.sqrt(max_pixels / (width * height)))
         if image.format == "JPEG" and factor < 1.0:
-            image.draft(image.mode if image.mode in ("L", "RGB") else "RGB", (int(image.size[0] * factor), int(image.size[1] * factor)))
+            request = (int(image.size[0] * factor), int(image.size[1] * factor))
+            image.draft(image.mode if image.mode in ("L", "RGB") else "RGB", request)
         image.load()
         upright = ImageOps.exif_transpose(image)
         size = (max(1, min(upright.width, int(factor * width))), max(1, min(upright.height, int(factor * height))))
@@ -259,7 +260,8 @@ def ink_darkness(grey: np.ndarray) -> np.ndarray:
     background = ndi.grey_closing(small, size=(window, window))
     background = ndi.uniform_filter(background, size=window)
     if background.shape != (h, w):
-        background = ndi.zoom(background, (h / background.shape[0], w / background.shape[1]), order=1, grid_mode=True, mode="nearest")
+        zoom = (h / background.shape[0], w / background.shape[1])
+        background = ndi.zoom(background, zoom, order=1, grid_mode=True, mode="nearest")
     darkness = 1.0 - smooth / np.maximum(background, 1e-3)
     return np.clip(darkness, 0.0, 1.0).astype(np.float32)
 
@@ -355,7 +357,9 @@ def _join_stacked_pieces(boxes: np.ndarray, char_height: float) -> list[list[int
     return list(groups.values())
 
 
-def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, max_pixels: int = WORKING_PIXELS) -> Segmentation:
+def segment(
+    grey: np.ndarray, photo_size: tuple[int, int] | None = None, max_pixels: int = WORKING_PIXELS
+) -> Segmentation:
     """Find the character candidates of a grey page.
 
     Parameters
