@@ -99,7 +99,7 @@ def run_cnn(
 ) -> dict[str, Any]:
     """``nnrecog train cnn``: train the CNN; same outputs as ``run_mlp`` (``train_classifier``),
     with the first convolution's filters as the weight pictures."""
-    from nnrecog.experiments.augmentation import augment_glyphs
+    from nnrecog.data.augment import augment_batch
 
     settings = TrainSettings(
         epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, momentum=momentum,
@@ -107,6 +107,6 @@ def run_cnn(
     )
     return train_classifier(
         cnn_spec(tuple(channels), hidden, dropout), settings, out_dir,
-        splits=load_splits(source, data_dir, limit, seed), augment=augment_glyphs,
+        splits=load_splits(source, data_dir, limit, seed), augment=augment_batch,
         data_dir=data_dir, resume=resume, progress=progress, extra={"data": str(source)},
     )

@@ -84,7 +84,7 @@ def run_mlp(
     dict
         The ``results.json`` of the run; with ``sweep`` the summary of ``lr_sweep``.
     """
-    from nnrecog.experiments.augmentation import augment_glyphs
+    from nnrecog.data.augment import augment_batch
 
     splits = load_splits(source, data_dir, limit, seed)
     spec = mlp_spec(tuple(hidden), activation)
@@ -96,7 +96,7 @@ def run_mlp(
         # In a sweep, --resume continues the runs that had started and starts the others.
         resume_run = resume and (not sweep or (folder / STATE_FILE).is_file())
         return train_classifier(
-            spec, settings, folder, splits=splits, augment=augment_glyphs, data_dir=data_dir,
+            spec, settings, folder, splits=splits, augment=augment_batch, data_dir=data_dir,
             resume=resume_run, progress=progress, extra={"data": str(source)},
         )
 
