@@ -262,3 +262,41 @@ def test_eval_ocr_scores_a_folder(page_file, model_path, tmp_path, capsys):
     assert main(["eval-ocr", str(folder), "--model", str(model_path), "--json", "--no-lexicon"]) == 0
     assert json.loads(capsys.readouterr().out)["total"]["boxed"] == 16
     assert main(["eval-ocr", str(tmp_path / "nowhere"), "--model", str(model_path)]) == 2
+
+
+class _ShapeClassifier:
+    """A stand-in classifier that is sure of roughly square crops and unsure of narrow ones."""
+
+    classes = CLASSES
+
+    def __init__(self, narrow_confidence: float):
+        self.narrow_confidence = narrow_confidence
+
+    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
+        probs = np.full((len(crops), len(CLASSES)), 0.0)
+        for row, crop in zip(probs, crops):
+            top = 0.95 if crop.shape[1] >= 0.6 * crop.shape[0] else self.narrow_confidence
+            row[:] = (1 - top) / (len(CLASSES) - 1)
+            row[0] = top
+        return probs
+
+
+def test_pieces_of_a_broken_letter_are_joined_when_they_read_better(page_image):
+    from nnrecog.ocr.pipeline import read_segmentation
+    from nnrecog.ocr.segment import segment
+
+    image = page_image.copy()
+    rows = np.flatnonzero((image < 0.5).any(axis=1))
+    first_line = image[: rows[0] + 45]
+    cols = np.flatnonzero((first_line < 0.5).any(axis=0))
+    # cut the first glyph ('T') in two down its middle
+    starts = np.flatnonzero(np.diff(np.concatenate([[-2], cols])) > 1)
+    left, right = cols[starts[0]], cols[starts[1] - 1]
+    middle = (left + right) // 2
+    image[: rows[0] + 45, middle - 1 : middle + 2] = 1.0
+    seg = segment(image)
+    assert len(seg.glyphs) == 17  # 16 characters, one of them in two pieces
+    unsure = read_segmentation(seg, _ShapeClassifier(narrow_confidence=0.3), None)
+    assert _shape(unsure) == EXPECTED
+    sure = read_segmentation(seg, _ShapeClassifier(narrow_confidence=0.95), None)
+    assert _shape(sure) == [[3, 2, 4], [4, 1, 3]]

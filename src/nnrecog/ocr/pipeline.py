@@ -22,9 +22,21 @@ from nnrecog.ocr.elements import Char, Line, Page, Word
 from nnrecog.ocr.layout import group_lines, page_typical_gap, split_words
 from nnrecog.ocr.lexicon import Lexicon, decode_word, default_lexicon
 from nnrecog.ocr.recognize import Classifier, load_classifier, top_alternatives
-from nnrecog.ocr.segment import Glyph, Segmentation, cut, grey_image, open_photo, segment, touching_candidates
+from nnrecog.ocr.segment import (
+    Glyph,
+    Segmentation,
+    cut,
+    fragment_candidates,
+    grey_image,
+    join,
+    open_photo,
+    segment,
+    touching_candidates,
+)
 
 ModelArg = Classifier | str | os.PathLike | None
+#: A join must raise the log top probability this much over the pieces' mean (nats).
+_JOIN_MARGIN = 0.1
 
 
 def _classifier(model: ModelArg) -> Classifier:
@@ -120,10 +132,40 @@ def _prefer_cuts(seg: Segmentation, glyphs: list[Glyph], classifier: Classifier)
     return [piece for i, g in enumerate(glyphs) for piece in keep.get(i, [g])]
 
 
+def _prefer_joins(seg: Segmentation, glyphs: list[Glyph], classifier: Classifier) -> list[Glyph]:
+    """Join neighbouring pieces of broken characters where the classifier reads them better.
+
+    With ``s_i`` the log top probability of glyph ``i`` and ``w_i`` that of glyphs ``i, i + 1``
+    joined (for :func:`~nnrecog.ocr.segment.fragment_candidates`), the line is read as the
+    sequence of singles and joins maximising ``sum s_i (singles) + sum 2 (w_i - m) (joins)``
+    (dynamic programming), ``m`` = :data:`_JOIN_MARGIN`: a join stands for two glyphs and must
+    beat their mean by ``m``. An 'I' beside a 'T' reads well as two glyphs; the halves of a
+    broken 'H' read badly and join.
+    """
+    candidates = fragment_candidates(glyphs)
+    if not candidates:
+        return glyphs
+    merged = {i: join(glyphs[i], glyphs[i + 1]) for i in candidates}
+    crops = [seg.crop(m) for m in merged.values()] + [seg.crop(g) for g in glyphs]
+    top = np.log(classifier.classify(crops).max(axis=1) + 1e-12)
+    whole, single = dict(zip(merged, top[: len(merged)])), top[len(merged) :]
+    # best[k]: best score of the first k glyphs; step[k]: 1 (single) or 2 (join) ending there
+    best, step = [0.0] + [-np.inf] * len(glyphs), [0] * (len(glyphs) + 1)
+    for k in range(1, len(glyphs) + 1):
+        best[k], step[k] = best[k - 1] + single[k - 1], 1
+        if k - 2 in whole and best[k - 2] + 2 * (whole[k - 2] - _JOIN_MARGIN) > best[k]:
+            best[k], step[k] = best[k - 2] + 2 * (whole[k - 2] - _JOIN_MARGIN), 2
+    out, k = [], len(glyphs)
+    while k > 0:
+        out.append(glyphs[k - 1] if step[k] == 1 else merged[k - 2])
+        k -= step[k]
+    return out[::-1]
+
+
 def read_segmentation(seg: Segmentation, classifier: Classifier, lexicon: Lexicon | None) -> Page:
     """Lay out, classify and decode a segmented page (the steps after :func:`segment`)."""
     lines = [[seg.glyphs[i] for i in line] for line in group_lines([g.box for g in seg.glyphs])]
-    lines = [_prefer_cuts(seg, line, classifier) for line in lines]
+    lines = [_prefer_joins(seg, _prefer_cuts(seg, line, classifier), classifier) for line in lines]
     typical_gap = page_typical_gap([[g.box for g in line] for line in lines])
     probs = classifier.classify([seg.crop(g) for line in lines for g in line])
     page_lines, start = [], 0

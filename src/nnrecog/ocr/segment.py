@@ -18,7 +18,9 @@ costs what a small one does:
    are dropped;
 5. once lines are known (:mod:`nnrecog.ocr.layout`), :func:`touching_candidates` names the
    glyphs much wider than the line's typical character and :func:`cut` splits them at the
-   columns with least ink (the pipeline keeps a cut only if the classifier agrees).
+   columns with least ink; :func:`fragment_candidates` names narrow side-by-side pieces that
+   may be one broken character and :func:`join` merges them. The pipeline keeps a cut or a
+   join only where the classifier reads the result better.
 
 Boxes here are ``[y1, x1, y2, x2]`` (exclusive ends) in working-resolution pixels;
 :meth:`Segmentation.to_photo` maps them to the photo's pixels.
@@ -61,6 +63,12 @@ _JOIN_MAX_HEIGHT = 1.5
 _SPLIT_WIDTH = 1.5
 #: ...and at least this wide relative to its own height.
 _SPLIT_ASPECT = 1.1
+#: Side-by-side pieces may be one character when at most this many line heights apart...
+_FRAGMENT_GAP = 0.15
+#: ...one is at most this many line heights wide...
+_FRAGMENT_NARROW = 0.6
+#: ...and both together at most this many.
+_FRAGMENT_WIDTH = 1.2
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 #: Image modes without transparency whose grey conversion PIL does directly in 8 bits.
 _EIGHT_BIT_OPAQUE = ("1", "L", "P", "RGB", "CMYK", "YCbCr")
@@ -412,6 +420,41 @@ def touching_candidates(glyphs: list[Glyph]) -> list[tuple[int, int]]:
         for i, g in enumerate(glyphs)
         if g.width >= _SPLIT_WIDTH * typical and g.width >= _SPLIT_ASPECT * g.height
     ]
+
+
+def fragment_candidates(glyphs: list[Glyph]) -> list[int]:
+    """Neighbours in one line (left to right) that may be pieces of one broken character.
+
+    ``i`` is returned when glyphs ``i`` and ``i + 1`` are at most :data:`_FRAGMENT_GAP` line
+    heights apart, overlap vertically by half the shorter one, one of them is narrower than
+    :data:`_FRAGMENT_NARROW` line heights and together they are at most
+    :data:`_FRAGMENT_WIDTH` line heights wide (the halves of an 'H' broken at its crossbar,
+    the arms of a 'K' detached from its stem). Widths are compared with the line's height,
+    not its median width, which the pieces themselves would pull down. The caller joins them only when the classifier reads the
+    whole better than the pieces.
+    """
+    if len(glyphs) < 2:
+        return []
+    height = float(np.median([g.height for g in glyphs]))
+    found = []
+    for i, (a, b) in enumerate(zip(glyphs[:-1], glyphs[1:])):
+        overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+        if (
+            b.box[1] - a.box[3] <= _FRAGMENT_GAP * height
+            and overlap >= 0.5 * min(a.height, b.height)
+            and min(a.width, b.width) <= _FRAGMENT_NARROW * height
+            and max(a.box[3], b.box[3]) - min(a.box[1], b.box[1]) <= _FRAGMENT_WIDTH * height
+        ):
+            found.append(i)
+    return found
+
+
+def join(a: Glyph, b: Glyph) -> Glyph:
+    """One glyph made of both glyphs' ink."""
+    return Glyph(
+        (min(a.box[0], b.box[0]), min(a.box[1], b.box[1]), max(a.box[2], b.box[2]), max(a.box[3], b.box[3])),
+        tuple(sorted(set(a.labels) | set(b.labels))),
+    )
 
 
 def cut(seg: Segmentation, glyph: Glyph, parts: int) -> list[Glyph]:
