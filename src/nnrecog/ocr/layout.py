@@ -56,7 +56,9 @@ class _LineBuilder:
         self.anchor = (float(ys[-1]), float(xs[-1]))
         self.slope = 0.0
         if len(recent) >= 2 and np.ptp(xs) >= self.height:
-            self.slope = float(np.clip(np.polyfit(xs, ys, 1)[0], -_MAX_SLOPE, _MAX_SLOPE))
+            dx = xs - xs.mean()
+            slope = float(dx @ (ys - ys.mean()) / (dx @ dx))  # least-squares line fit
+            self.slope = float(np.clip(slope, -_MAX_SLOPE, _MAX_SLOPE))
 
     def distance(self, box: Box) -> float:
         """How far ``box``'s centre is from the line's course (the straight line through its
