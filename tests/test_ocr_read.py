@@ -215,6 +215,10 @@ def test_letters_or_digits_prior_and_lexicon_fix_ambiguous_glyphs():
 
     word = probs({"1": 0.9}, {"2": 0.8}, {"S": 0.6, "5": 0.4}, {"4": 0.9})
     assert decode_word(word, CLASSES, None) == "1254"
+    sure_s = probs({"1": 0.9}, {"2": 0.9}, {"3": 0.9}, {"S": 0.95, "5": 0.04}, {"6": 0.9}, {"7": 0.9})
+    assert decode_word(sure_s, CLASSES, None) == "123567"
+    mixed = probs({"B": 0.9}, {"2": 0.9})  # one glyph of each kind: little pull either way
+    assert decode_word(mixed, CLASSES, None) == "B2"
     haue = probs({"H": 0.9}, {"A": 0.9}, {"U": 0.6, "V": 0.3}, {"E": 0.9})
     lexicon = Lexicon.from_words(["have", "hat", "nap"])
     assert decode_word(haue, CLASSES, None) == "HAUE"

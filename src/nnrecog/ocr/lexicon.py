@@ -2,10 +2,9 @@
 
 A glyph alone cannot tell 0 from O, 1 from I, 5 from S or 2 from Z; its word usually can.
 
-- *Letters or digits*: a word of two or more glyphs is taken to be all letters or all digits,
-  whichever its glyphs' probability mass favours (``sum_i log(L_i / D_i)``, with ``L_i`` and
-  ``D_i`` the letter and digit mass of glyph ``i``); the other kind's probabilities are
-  multiplied by :data:`MINORITY_PRIOR` and renormalised.
+- *Letters or digits*: words are usually all letters or all digits, so each glyph's kind is
+  pulled towards what the other glyphs of its word show, in proportion to their evidence
+  (:func:`letters_or_digits_prior`).
 - *Lexicon*: an all-letter word of ``n >= 2`` glyphs is scored against every dictionary word
   of length ``n`` with ``log P(w) = sum_i log p_i(w_i)`` (every alternative of every glyph is
   considered, vectorised over the dictionary). The best dictionary word replaces the glyph-
@@ -30,8 +29,8 @@ from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path
 from nnrecog.paths import cache_dir
 
-#: Probability factor for glyph classes of the kind (letter/digit) the word does not favour.
-MINORITY_PRIOR = 0.05
+#: Smallest factor the letters/digits prior puts on a glyph's minority kind.
+MINORITY_PRIOR = 1e-3
 #: Log-odds (nats) of a dictionary word over the glyph-by-glyph reading: ln 50.
 LEXICON_MARGIN = float(np.log(50.0))
 _CACHE_NAME = "lexicon-gcide-v2.npz"
@@ -167,7 +166,14 @@ def _kind_masks(classes: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def letters_or_digits_prior(probs: np.ndarray, classes: str) -> np.ndarray:
-    """Re-weight one word's glyph probabilities towards all-letters or all-digits.
+    """Re-weight each glyph of a word by what the word's *other* glyphs say about its kind.
+
+    With ``e_j = log(L_j / D_j)`` the letter-over-digit evidence of glyph ``j`` and
+    ``E_i = sum_{j != i} e_j``, glyph ``i``'s digit probabilities are multiplied by
+    ``max(exp(-E_i), MINORITY_PRIOR)`` when ``E_i > 0`` (its neighbours are letters), its
+    letter probabilities by ``max(exp(E_i), MINORITY_PRIOR)`` when ``E_i < 0``. Nine clear
+    digits make a tenth glyph read '5' rather than 'S'; one letter beside one digit shifts
+    little; a single-glyph word is left alone.
 
     Parameters
     ----------
@@ -175,16 +181,18 @@ def letters_or_digits_prior(probs: np.ndarray, classes: str) -> np.ndarray:
 
     Returns
     -------
-    (n, k) renormalised probabilities; unchanged for single-glyph words or class sets
-    without both kinds.
+    (n, k) renormalised probabilities (unchanged without both kinds among ``classes``).
     """
     letters, digits = _kind_masks(classes)
     if len(probs) < 2 or not letters.any() or not digits.any():
         return probs
     tiny = 1e-12
-    favour_letters = np.sum(np.log(probs[:, letters].sum(1) + tiny) - np.log(probs[:, digits].sum(1) + tiny)) >= 0
-    weights = np.where(letters if favour_letters else digits, 1.0, MINORITY_PRIOR)
-    weights = np.where(letters | digits, weights, 1.0)
+    evidence = np.log(probs[:, letters].sum(1) + tiny) - np.log(probs[:, digits].sum(1) + tiny)
+    others = evidence.sum() - evidence
+    factor = np.maximum(np.exp(-np.abs(others)), MINORITY_PRIOR)[:, None]
+    weights = np.ones_like(probs)
+    weights[:, digits] = np.where(others[:, None] > 0, factor, 1.0)
+    weights[:, letters] = np.where(others[:, None] < 0, factor, 1.0)
     adjusted = probs * weights
     return adjusted / adjusted.sum(axis=1, keepdims=True)
 
