@@ -117,3 +117,19 @@ def test_working_resolution_is_bounded(nist_glyphs):
     assert len(seg.glyphs) == 4
     for glyph, true_box in zip(sorted(seg.glyphs, key=lambda g: g.box[1]), page.boxes[0][0]):
         assert _iou(seg.to_photo(glyph.box), true_box) > 0.8
+
+
+def test_ruled_paper_lines_are_not_characters(nist_glyphs):
+    page = compose_page(TEXT, nist_glyphs, np.random.default_rng(9), slant=0.02)
+    image = page.image.copy()
+    h, w = image.shape
+    columns = np.arange(20, w - 20)
+    for line in page.boxes:
+        first = line[0][0]
+        # a 2-pixel rule along each line's slant, touching the bottoms of its letters
+        rows = np.round(first[2] - 1 + 0.02 * (columns - first[1])).astype(int)
+        inside = (rows >= 0) & (rows < h - 1)
+        for dy in (0, 1):
+            image[rows[inside] + dy, columns[inside]] = np.minimum(image[rows[inside] + dy, columns[inside]], 0.3)
+    image[:, 25:27] = np.minimum(image[:, 25:27], 0.35)  # a margin rule crossing them all
+    _assert_same_structure(_read_structure(image), page.boxes)

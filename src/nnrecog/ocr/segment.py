@@ -11,7 +11,8 @@ costs what a small one does:
    gradients);
 3. *hysteresis threshold*: a weak threshold just above the paper's noise finds the full extent
    of strokes, a strong one (Otsu over the candidate ink) decides which of those regions are
-   real ink; faint pencil stays connected, paper texture and show-through are dropped;
+   real ink; faint pencil stays connected, paper texture and show-through are dropped; ruled
+   lines (long, thin, straight ink) are removed;
 4. connected components; the page's typical character height is the ink-weighted median of
    component heights; pieces of one character stacked above each other (a detached bar of a
    'T', a broken stroke) are joined; specks and punctuation, small relative to that height,
@@ -69,6 +70,17 @@ _FRAGMENT_GAP = 0.15
 _FRAGMENT_NARROW = 0.6
 #: ...and both together at most this many.
 _FRAGMENT_WIDTH = 1.2
+#: Components spanning this fraction of the page's width or height may hold rules...
+_RULE_SPAN = 0.3
+#: ...when they are this many times longer than thick, inked over less than this fraction of
+#: their box, or their box covers this fraction of the page (a grid of rules with letters)...
+_RULE_ELONGATION, _RULE_FILL, _RULE_AREA = 5.0, 0.2, 0.25
+#: ...which are straight ink runs at least this fraction of the page's long side...
+_RULE_RUN = 0.08
+#: ...and at least this many typical letter heights long...
+_RULE_CHARS = 4.0
+#: ...once widened by this many pixels across (a slanted rule steps from row to row).
+_RULE_BRIDGE = 5
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 #: Image modes without transparency whose grey conversion PIL does directly in 8 bits.
 _EIGHT_BIT_OPAQUE = ("1", "L", "P", "RGB", "CMYK", "YCbCr")
@@ -311,6 +323,73 @@ def binarize(darkness: np.ndarray) -> np.ndarray:
     return has_strong[regions]
 
 
+def without_rules(mask: np.ndarray) -> np.ndarray:
+    """Remove ruled lines (notebook rules, margins, table borders) from an ink mask.
+
+    Only components spanning at least :data:`_RULE_SPAN` of the page's width or height and
+    elongated, sparse or large (:data:`_RULE_ELONGATION`, :data:`_RULE_FILL`,
+    :data:`_RULE_AREA`) are searched: a rule or a grid of them, with whatever letters touch
+    it. Ordinary components, letters, are never touched. Within them, rule ink lies in
+    straight horizontal or vertical runs at least :data:`_RULE_RUN` of the page's long side
+    long (:func:`_straight_runs`), and a connected stretch of it counts as a rule when it is
+    at least :data:`_RULE_CHARS` typical letter heights long (measured on what is left
+    without it), so a long stroke of a big letter stays.
+
+    Parameters
+    ----------
+    mask : (H, W) bool ink mask.
+
+    Returns
+    -------
+    (H, W) bool.
+    """
+    labels, count = ndi.label(mask, structure=_EIGHT_CONNECTED)
+    if count == 0:
+        return mask
+    boxes = _component_boxes(labels, count)
+    heights, widths = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    box_areas = heights * widths
+    spanning = (widths >= _RULE_SPAN * mask.shape[1]) | (heights >= _RULE_SPAN * mask.shape[0])
+    spanning &= (
+        (np.maximum(widths, heights) >= _RULE_ELONGATION * np.minimum(widths, heights))
+        | (areas < _RULE_FILL * box_areas)
+        | (box_areas >= _RULE_AREA * mask.size)
+    )
+    if not spanning.any():
+        return mask
+    searched = np.concatenate([[False], spanning])[labels]
+    runs = [_straight_runs(searched, _RULE_RUN * max(mask.shape), axis) for axis in (1, 0)]
+    candidate = runs[0] | runs[1]
+    if not candidate.any():
+        return mask
+    rest, rest_count = ndi.label(mask & ~candidate, structure=_EIGHT_CONNECTED)
+    rest_boxes = _component_boxes(rest, rest_count)
+    letters = typical_height(rest_boxes[:, 2] - rest_boxes[:, 0], np.bincount(rest.ravel())[1:])
+    rules = np.zeros(mask.shape, dtype=bool)
+    for axis, found in zip((1, 0), runs):
+        pieces, piece_count = ndi.label(found, structure=_EIGHT_CONNECTED)
+        piece_boxes = _component_boxes(pieces, piece_count)
+        extent = piece_boxes[:, 2 + axis] - piece_boxes[:, axis]
+        rules |= np.concatenate([[False], extent >= _RULE_CHARS * letters])[pieces]
+    return mask & ~rules
+
+
+def _straight_runs(ink: np.ndarray, length: float, axis: int) -> np.ndarray:
+    """Ink in straight runs along ``axis`` (1: horizontal, 0: vertical) at least ``length`` long.
+
+    A morphological opening along the axis, computed with running means (cost independent
+    of the run length), of the ink widened by :data:`_RULE_BRIDGE` pixels across it, so the
+    steps of a slightly slanted rule do not break its runs; intersected with the ink.
+    """
+    run = round(length) | 1
+    if run < 15 or run > ink.shape[axis]:
+        return np.zeros(ink.shape, dtype=bool)
+    widened = ndi.maximum_filter1d(ink, _RULE_BRIDGE, axis=1 - axis)
+    full = ndi.uniform_filter1d(widened.astype(np.float32), run, axis=axis) > 1 - 0.5 / run
+    return (ndi.uniform_filter1d(full.astype(np.float32), run, axis=axis) > 0.5 / run) & ink
+
+
 def _component_boxes(labels: np.ndarray, count: int) -> np.ndarray:
     """(count, 4) int boxes ``[y1, x1, y2, x2]`` of labels ``1..count``."""
     boxes = np.zeros((count, 4), dtype=np.int64)
@@ -386,7 +465,7 @@ def segment(
     work = working_grey(grey, max_pixels)
     scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
     darkness = ink_darkness(work) if min(work.shape) > 1 else np.zeros(work.shape, np.float32)
-    labels, count = ndi.label(binarize(darkness), structure=_EIGHT_CONNECTED)
+    labels, count = ndi.label(without_rules(binarize(darkness)), structure=_EIGHT_CONNECTED)
     labels = labels.astype(np.int32)
     if count == 0:
         return Segmentation(darkness, labels, [], 0.0, scale, photo_size)
