@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nnrecog.errors import InputError
 from nnrecog.ocr.elements import Char, Line, Page, Word
@@ -58,13 +58,14 @@ def read(
 
     Parameters
     ----------
-    image : a PIL image (any mode; EXIF rotation is *not* applied to an image object), a grey
-        or colour array ``(H, W)`` / ``(H, W, C)``, or a file path (see :func:`read_file`).
+    image : a PIL image (any mode; its EXIF rotation is applied), a grey or colour array
+        ``(H, W)`` / ``(H, W, C)`` (integer or float in [0, 1]), or a file path
+        (:func:`read_file`).
     model : a loaded :class:`~nnrecog.ocr.recognize.Classifier`, a model file path, or
         ``None`` for the default model shipped in the package. Load it once with
         :func:`~nnrecog.ocr.recognize.load_classifier` when reading many photos.
-    lexicon : use the letters/digits prior's companion, the dictionary decoder
-        (:mod:`nnrecog.ocr.lexicon`); ``False`` reads glyph by glyph; a
+    lexicon : decode words with the English word list (:mod:`nnrecog.ocr.lexicon`);
+        ``False`` reads glyph by glyph (the letters/digits prior still applies); a
         :class:`~nnrecog.ocr.lexicon.Lexicon` uses that word list.
 
     Returns
@@ -75,6 +76,8 @@ def read(
     if isinstance(image, (str, os.PathLike)):
         return read_file(image, model, lexicon)
     classifier, words = _classifier(model), _lexicon(lexicon)
+    if isinstance(image, Image.Image):
+        image = ImageOps.exif_transpose(image)
     return read_segmentation(segment(grey_image(image)), classifier, words)
 
 
