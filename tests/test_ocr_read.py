@@ -304,3 +304,14 @@ def test_pieces_of_a_broken_letter_are_joined_when_they_read_better(page_image):
     assert _shape(unsure) == EXPECTED
     sure = read_segmentation(seg, _ShapeClassifier(narrow_confidence=0.95), None)
     assert _shape(sure) == [[3, 2, 4], [4, 1, 3]]
+
+
+def test_hyphens_and_dashes_are_not_characters(page_image, classifier):
+    image = page_image.copy()
+    ink_rows = np.flatnonzero((image[:60] < 0.5).any(axis=1))
+    middle = (ink_rows[0] + ink_rows[-1]) // 2
+    cols = np.flatnonzero((image[ink_rows[0] : ink_rows[-1] + 1] < 0.5).any(axis=0))
+    gaps = np.flatnonzero(np.diff(cols) > 25)  # the two word gaps of the first line
+    for g in gaps:
+        image[middle - 2 : middle + 2, cols[g] + 8 : cols[g + 1] - 8] = 0.0
+    assert _shape(read(image, classifier, lexicon=False)) == EXPECTED

@@ -23,6 +23,8 @@ _LINE_TOLERANCE = 0.5
 _COURSE_BOXES = 4
 #: Steepest slope (dy/dx) a line's course may take.
 _MAX_SLOPE = 0.35
+#: Boxes lower than this fraction of their line's median height are punctuation marks.
+_PUNCTUATION_HEIGHT = 0.4
 #: A word gap is at least this many times the line's typical (median) gap...
 _WORD_GAP_RATIO = 1.6
 #: ...and at least this many line heights wide.
@@ -89,6 +91,18 @@ def group_lines(boxes: Sequence[Box]) -> list[list[int]]:
             lines.append(_LineBuilder(i, boxes[i]))
     lines.sort(key=lambda line: float(np.median([_centre(b)[0] for b in line.boxes])))
     return [sorted(line.members, key=lambda k: _centre(boxes[k])[1]) for line in lines]
+
+
+def punctuation_marks(boxes: Sequence[Box]) -> list[int]:
+    """Indices of one line's boxes too flat to be block letters: hyphens, dashes, commas.
+
+    A box lower than :data:`_PUNCTUATION_HEIGHT` times the line's median box height is a
+    mark (the flattest block letter of the course photos is 0.62 of its line's median).
+    """
+    if not boxes:
+        return []
+    height = float(np.median([b[2] - b[0] for b in boxes]))
+    return [i for i, b in enumerate(boxes) if b[2] - b[0] < _PUNCTUATION_HEIGHT * height]
 
 
 def effective_gaps(boxes: Sequence[Box]) -> np.ndarray:

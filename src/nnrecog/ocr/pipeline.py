@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nnrecog.errors import InputError
 from nnrecog.ocr.elements import Char, Line, Page, Word
-from nnrecog.ocr.layout import group_lines, page_typical_gap, split_words
+from nnrecog.ocr.layout import group_lines, page_typical_gap, punctuation_marks, split_words
 from nnrecog.ocr.lexicon import Lexicon, decode_word, default_lexicon
 from nnrecog.ocr.recognize import Classifier, load_classifier, top_alternatives
 from nnrecog.ocr.segment import (
@@ -165,10 +165,17 @@ def _prefer_joins(seg: Segmentation, glyphs: list[Glyph], classifier: Classifier
     return out[::-1]
 
 
+def _without_marks(glyphs: list[Glyph]) -> list[Glyph]:
+    """The line without its punctuation marks (:func:`~nnrecog.ocr.layout.punctuation_marks`)."""
+    marks = set(punctuation_marks([g.box for g in glyphs]))
+    return [g for i, g in enumerate(glyphs) if i not in marks]
+
+
 def read_segmentation(seg: Segmentation, classifier: Classifier, lexicon: Lexicon | None) -> Page:
     """Lay out, classify and decode a segmented page (the steps after :func:`segment`)."""
     lines = [[seg.glyphs[i] for i in line] for line in group_lines([g.box for g in seg.glyphs])]
     lines = [_prefer_joins(seg, _prefer_cuts(seg, line, classifier), classifier) for line in lines]
+    lines = [_without_marks(line) for line in lines]
     typical_gap = page_typical_gap([[g.box for g in line] for line in lines])
     probs = classifier.classify([seg.crop(g) for line in lines for g in line])
     page_lines, start = [], 0
