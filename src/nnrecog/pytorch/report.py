@@ -61,7 +61,7 @@ def summary(results: dict[str, Any], out_dir: str | os.PathLike) -> str:
     lines = [
         f"{key.replace('_', ' ')}: {results[key]:.4f}"
         for key in ("valid_accuracy", "test_accuracy", "nist26_accuracy")
-        if key in results
+        if results.get(key) is not None
     ]
     lines.append(f"epochs: {results['epochs']} at {results['seconds_per_epoch']:.1f} s each")
     if results.get("top_confused"):

@@ -31,6 +31,7 @@ BatchTransform = Callable[[torch.Tensor], torch.Tensor]
 MODEL_FILE = "model.pt"
 RESUME_FILE = "last.pt"
 MAX_THREADS = 2
+THREADS_ENV = "NNRECOG_TORCH_THREADS"
 
 
 class ArrayDataset(Dataset):
@@ -103,6 +104,20 @@ def pick_device(local_rank: int = 0) -> torch.device:
     return torch.device("cpu")
 
 
+def set_threads(local_processes: int = 1) -> int:
+    """Give torch its share of the CPU: ``$NNRECOG_TORCH_THREADS`` (default 1) threads, at most
+    ``MAX_THREADS`` and at most the cores per local process.
+
+    One thread is the default because on a busy shared machine torch's intra-op threads
+    spin-wait for each other: measured here, an epoch of the glyph CNN took 19 s with one
+    thread and 209 s with two while other jobs held the cores.
+    """
+    wanted = int(os.environ.get(THREADS_ENV, "1"))
+    threads = max(1, min(wanted, MAX_THREADS, (os.cpu_count() or 1) // max(1, local_processes)))
+    torch.set_num_threads(threads)
+    return threads
+
+
 def start(seed: int) -> Context:
     """Set threads and seeds; join the process group when launched by ``torchrun``.
 
@@ -113,7 +128,7 @@ def start(seed: int) -> Context:
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     local_world = int(os.environ.get("LOCAL_WORLD_SIZE", str(world_size)))
-    torch.set_num_threads(max(1, min(MAX_THREADS, (os.cpu_count() or 1) // local_world)))
+    set_threads(local_world)
     device = pick_device(local_rank)
     if world_size > 1 and not dist.is_initialized():
         if device.type == "cuda":
