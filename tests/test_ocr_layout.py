@@ -133,3 +133,14 @@ def test_ruled_paper_lines_are_not_characters(nist_glyphs):
             image[rows[inside] + dy, columns[inside]] = np.minimum(image[rows[inside] + dy, columns[inside]], 0.3)
     image[:, 25:27] = np.minimum(image[:, 25:27], 0.35)  # a margin rule crossing them all
     _assert_same_structure(_read_structure(image), page.boxes)
+
+
+def test_page_on_a_dark_textured_desk(nist_glyphs):
+    page = compose_page(TEXT, nist_glyphs, np.random.default_rng(10), slant=0.02)
+    h, w = page.image.shape
+    rng = np.random.default_rng(0)
+    desk = np.clip(rng.normal(0.25, 0.06, (h + 200, w + 200)), 0, 1).astype(np.float32)
+    desk[100 : 100 + h, 100 : 100 + w] = uneven_light(page.image, darkest=0.6)
+    shifted = [[[(y1 + 100, x1 + 100, y2 + 100, x2 + 100) for y1, x1, y2, x2 in word] for word in line]
+               for line in page.boxes]
+    _assert_same_structure(_read_structure(desk), shifted)

@@ -4,20 +4,22 @@ Steps, all at a bounded working resolution (:data:`WORKING_PIXELS`) so a 12-mega
 costs what a small one does:
 
 1. grey level, light denoising;
-2. *background division*: the paper's brightness is estimated by a grey closing much wider
+2. *paper*: on a photo of a sheet lying on a darker surface, only the sheet is read
+   (:func:`paper_region`);
+3. *background division*: the paper's brightness is estimated by a grey closing much wider
    than a pen stroke (strokes vanish, shadows and light gradients stay), and every pixel is
    divided by it. The result, ``darkness = 1 - grey / background``, is ~0 on paper everywhere,
    in the shadow as in the light, so one threshold fits the whole page (Otsu alone fails on
    gradients);
-3. *hysteresis threshold*: a weak threshold just above the paper's noise finds the full extent
+4. *hysteresis threshold*: a weak threshold just above the paper's noise finds the full extent
    of strokes, a strong one (Otsu over the candidate ink) decides which of those regions are
    real ink; faint pencil stays connected, paper texture and show-through are dropped; ruled
    lines (long, thin, straight ink) are removed;
-4. connected components; the page's typical character height is the ink-weighted median of
+5. connected components; the page's typical character height is the ink-weighted median of
    component heights; pieces of one character stacked above each other (a detached bar of a
    'T', a broken stroke) are joined; specks and punctuation, small relative to that height,
    are dropped;
-5. once lines are known (:mod:`nnrecog.ocr.layout`), :func:`touching_candidates` names the
+6. once lines are known (:mod:`nnrecog.ocr.layout`), :func:`touching_candidates` names the
    glyphs much wider than the line's typical character and :func:`cut` splits them at the
    columns with least ink; :func:`fragment_candidates` names narrow side-by-side pieces that
    may be one broken character and :func:`join` merges them. The pipeline keeps a cut or a
@@ -45,6 +47,10 @@ WORKING_PIXELS = 1_600_000
 _BACKGROUND_FRACTION = 0.03
 #: The background is estimated on a copy whose long side is about this many pixels.
 _BACKGROUND_LONG_SIDE = 400
+#: The paper is looked for on a copy with this long side...
+_PAPER_LONG_SIDE = 256
+#: ...and must be at least this much brighter (grey levels in [0, 1]) than its surround.
+_PAPER_CONTRAST = 0.15
 #: Weak threshold: this many robust standard deviations of the paper's darkness above its median...
 _WEAK_SIGMAS = 5.0
 #: ...but at least this darkness (JPEG noise on very clean paper has a tiny spread).
@@ -285,6 +291,43 @@ def ink_darkness(grey: np.ndarray) -> np.ndarray:
     return np.clip(darkness, 0.0, 1.0).astype(np.float32)
 
 
+def paper_region(grey: np.ndarray) -> np.ndarray | None:
+    """The sheet of paper, when the photo shows it on a clearly darker surround (a desk).
+
+    On a copy whose long side is :data:`_PAPER_LONG_SIDE` pixels, the bright side of an Otsu
+    threshold is taken, its largest connected part kept and its holes (the writing) filled.
+    It is the paper when it covers between 10 % and 95 % of the photo, is at least
+    :data:`_PAPER_CONTRAST` brighter than the rest, and its border is a sharp edge (median
+    gradient across it at least a quarter of that contrast per pixel): a shadow or a light
+    gradient on the paper itself changes slowly and is never cut away.
+
+    Returns
+    -------
+    (H, W) bool mask of the paper (slightly eroded, so its edge's shading stays outside), or
+    ``None`` when the photo is all paper as far as can be told.
+    """
+    h, w = grey.shape
+    step = max(1.0, max(h, w) / _PAPER_LONG_SIDE)
+    small = ndi.gaussian_filter(_resize_to(grey, h / step, w / step), 1.0)
+    if min(small.shape) < 8:
+        return None
+    bright, count = ndi.label(small > _otsu(small.ravel()))
+    if count == 0:
+        return None
+    sizes = np.bincount(bright.ravel())[1:]
+    paper = ndi.binary_fill_holes(bright == 1 + int(np.argmax(sizes)))
+    coverage = paper.mean()
+    if not 0.1 < coverage < 0.95:
+        return None
+    contrast = float(np.median(small[paper]) - np.median(small[~paper]))
+    border = paper & ~ndi.binary_erosion(paper)
+    gy, gx = np.gradient(small)
+    if contrast < _PAPER_CONTRAST or np.median(np.hypot(gy, gx)[border]) < contrast / 4:
+        return None
+    paper = ndi.binary_erosion(paper, iterations=2)
+    return ndi.zoom(paper, (h / paper.shape[0], w / paper.shape[1]), order=0, grid_mode=True, mode="nearest")
+
+
 def _otsu(values: np.ndarray, bins: int = 128) -> float:
     """Otsu's threshold of a 1-D sample (maximises the between-class variance)."""
     hist, edges = np.histogram(values, bins=bins)
@@ -297,18 +340,27 @@ def _otsu(values: np.ndarray, bins: int = 128) -> float:
     return float(centres[int(np.argmax(between))])
 
 
-def binarize(darkness: np.ndarray) -> np.ndarray:
+def binarize(darkness: np.ndarray, paper: np.ndarray | None = None) -> np.ndarray:
     """Hysteresis threshold of a darkness map: regions above the weak threshold that reach
     the strong one.
 
     Weak: ``median + max(5 sigma, 0.06)`` with ``sigma = 1.4826 MAD`` (the paper's noise);
     strong: ``max(Otsu of the pixels above weak, weak + 0.1, 0.2)``.
 
+    Parameters
+    ----------
+    darkness : (H, W) float32, from :func:`ink_darkness`.
+    paper : (H, W) bool, optional; only ink on the paper counts (:func:`paper_region`).
+
     Returns
     -------
     (H, W) bool ink mask.
     """
-    sample = darkness[::3, ::3]  # the paper's statistics need no more than a ninth of it
+    if paper is not None:
+        darkness = np.where(paper, darkness, 0.0)
+        sample = darkness[paper][::9]  # the paper's statistics need no more than a ninth
+    else:
+        sample = darkness[::3, ::3]
     median = float(np.median(sample))
     sigma = 1.4826 * float(np.median(np.abs(sample - median)))
     weak = median + max(_WEAK_SIGMAS * sigma, _WEAK_MIN)
@@ -461,11 +513,13 @@ def segment(
     """
     photo_size = tuple(photo_size or grey.shape)
     if grey.size == 0:
-        return Segmentation(np.zeros(grey.shape, np.float32), np.zeros(grey.shape, np.int32), [], 0.0, (1.0, 1.0), photo_size)
+        empty = np.zeros(grey.shape, np.float32)
+        return Segmentation(empty, empty.astype(np.int32), [], 0.0, (1.0, 1.0), photo_size)
     work = working_grey(grey, max_pixels)
     scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
     darkness = ink_darkness(work) if min(work.shape) > 1 else np.zeros(work.shape, np.float32)
-    labels, count = ndi.label(without_rules(binarize(darkness)), structure=_EIGHT_CONNECTED)
+    ink = binarize(darkness, paper_region(work)) if min(work.shape) > 1 else np.zeros(work.shape, bool)
+    labels, count = ndi.label(without_rules(ink), structure=_EIGHT_CONNECTED)
     labels = labels.astype(np.int32)
     if count == 0:
         return Segmentation(darkness, labels, [], 0.0, scale, photo_size)
@@ -511,8 +565,8 @@ def fragment_candidates(glyphs: list[Glyph]) -> list[int]:
     :data:`_FRAGMENT_NARROW` line heights and together they are at most
     :data:`_FRAGMENT_WIDTH` line heights wide (the halves of an 'H' broken at its crossbar,
     the arms of a 'K' detached from its stem). Widths are compared with the line's height,
-    not its median width, which the pieces themselves would pull down. The caller joins them only when the classifier reads the
-    whole better than the pieces.
+    not its median width, which the pieces themselves would pull down. The caller joins them
+    only when the classifier reads the whole better than the pieces.
     """
     if len(glyphs) < 2:
         return []
