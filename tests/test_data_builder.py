@@ -134,6 +134,10 @@ def test_data_commands(small_build, tmp_path, capsys):
 
     with Image.open(grid) as image:
         assert image.height > 36 * 32  # one row per class
+    small = tmp_path / "augmented.png"
+    assert main(["data", "show", str(result.out_dir), "--out", str(small), "--classes", "AB", "--augmented", "--per-class", "6"]) == 0
+    with Image.open(small) as image:
+        assert image.size == (2 * (14 + 6 * 34), 2 * 2 * 34)
     assert main(["data", "show", str(tmp_path / "nowhere"), "--out", str(grid)]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert main(["data", "build", "--sources", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")]) == 2

@@ -140,7 +140,15 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 def _cmd_data_show(args: argparse.Namespace) -> int:
     from nnrecog.data.show import save_sample_grid
 
-    out = save_sample_grid(args.source, args.out, args.data_dir, split=args.split, per_class=args.per_class)
+    out = save_sample_grid(
+        args.source,
+        args.out,
+        args.data_dir,
+        split=args.split,
+        per_class=args.per_class,
+        classes=args.classes,
+        augmented=args.augmented,
+    )
     print(f"wrote {out}")
     return 0
 
@@ -159,6 +167,8 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--out", required=True, help="PNG to write")
     show.add_argument("--split", choices=("train", "valid", "test"), default="train")
     show.add_argument("--per-class", type=int, default=16)
+    show.add_argument("--classes", default="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", help="which classes, in order")
+    show.add_argument("--augmented", action="store_true", help="follow each sample by two augmented versions")
     _add_data_dir(show)
     show.set_defaults(handler=_cmd_data_show)
 

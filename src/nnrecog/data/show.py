@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from nnrecog.data.augment import augment_batch
 from nnrecog.data.readers import CLASSES, SPLITS, load, load_nist26
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path
@@ -16,7 +17,13 @@ _LABEL_WIDTH = 14
 _ZOOM = 2
 
 
-def sample_grid(X: np.ndarray, y: np.ndarray, per_class: int = 16, rng: np.random.Generator | None = None) -> Image.Image:
+def sample_grid(
+    X: np.ndarray,
+    y: np.ndarray,
+    per_class: int = 16,
+    rng: np.random.Generator | None = None,
+    classes: str = CLASSES,
+) -> Image.Image:
     """Tile up to ``per_class`` images of every class present into one grey picture.
 
     Parameters
@@ -24,12 +31,13 @@ def sample_grid(X: np.ndarray, y: np.ndarray, per_class: int = 16, rng: np.rando
     X : (n, 32, 32) in [0, 1], ink dark.
     y : (n,) class indices into :data:`CLASSES`.
     per_class : columns; samples are drawn at random when ``rng`` is given, else the first ones.
+    classes : the classes to show, in this order (those without samples are left out).
 
     Returns
     -------
     PIL image, one row per class with its character at the left, zoomed 2x.
     """
-    present = [c for c in range(len(CLASSES)) if (y == c).any()]
+    present = [CLASSES.index(ch) for ch in classes if ch in CLASSES and (y == CLASSES.index(ch)).any()]
     tile = 32 + 2
     grid = np.ones((len(present) * tile, _LABEL_WIDTH + per_class * tile), np.float32)
     for row, c in enumerate(present):
@@ -53,9 +61,14 @@ def save_sample_grid(
     split: str = "train",
     per_class: int = 16,
     seed: int = 0,
+    classes: str = CLASSES,
+    augmented: bool = False,
 ) -> Path:
     """Write a grid of random samples per class of ``source`` (as :func:`load` takes, or
-    ``"nist26"`` for the held-out real NIST letters) to the PNG ``out``."""
+    ``"nist26"`` for the held-out real NIST letters) to the PNG ``out``.
+
+    With ``augmented`` each sample is followed by two :func:`augment_batch` versions of it.
+    """
     if source == "nist26":
         X, y = load_nist26(data_dir)
     else:
@@ -64,7 +77,17 @@ def save_sample_grid(
         X, y = load(source, data_dir)[split]
     if len(y) == 0:
         raise InputError(f"{source}: the {split} split is empty")
-    image = sample_grid(X, y, per_class, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    wanted = [CLASSES.index(ch) for ch in classes if ch in CLASSES]
+    copies = 3 if augmented else 1
+    chosen = np.concatenate(
+        [rng.permutation(np.flatnonzero(y == c))[: max(1, per_class // copies)] for c in wanted] or [np.zeros(0, int)]
+    )
+    X, y = np.repeat(X[chosen], copies, axis=0), np.repeat(y[chosen], copies)
+    if augmented:  # each original is followed by two augmented versions of it
+        X[1::3] = augment_batch(X[1::3], rng)
+        X[2::3] = augment_batch(X[2::3], rng)
+    image = sample_grid(X, y, per_class, classes=classes)
     out = Path(out)
     with atomic_path(out, suffix=".png") as tmp:
         image.save(tmp, format="PNG")
