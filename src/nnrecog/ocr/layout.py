@@ -21,6 +21,9 @@ from nnrecog.ocr.elements import Box
 _LINE_TOLERANCE = 0.5
 #: The course is fitted through this many of the line's rightmost boxes.
 _COURSE_BOXES = 4
+#: A line's slope is followed this many line heights beyond its last box, no further (a
+#: slope fitted on a few boxes is too uncertain to extrapolate across the page).
+_COURSE_REACH = 6.0
 #: Steepest slope (dy/dx) a line's course may take.
 _MAX_SLOPE = 0.35
 #: Boxes lower than this fraction of their line's median height are punctuation marks.
@@ -29,6 +32,8 @@ _PUNCTUATION_HEIGHT = 0.4
 _WORD_GAP_RATIO = 1.6
 #: ...and at least this many line heights wide.
 _WORD_GAP_MIN = 0.9
+#: Gaps at least this fraction of the word-gap threshold may still separate two words.
+_NEAR_BREAK = 0.75
 #: Lines with fewer gaps than this take their typical gap from the whole page.
 _MIN_GAPS_FOR_LINE_STATISTICS = 4
 #: Glyphs narrower than this fraction of the line's median width ('I', '1') have their gaps
@@ -64,9 +69,11 @@ class _LineBuilder:
 
     def distance(self, box: Box) -> float:
         """How far ``box``'s centre is from the line's course (the straight line through its
-        last few boxes, evaluated at the box's column), in heights of the two."""
+        last few boxes, evaluated at the box's column, but extrapolated no further than
+        :data:`_COURSE_REACH` line heights), in heights of the two."""
         y, x = _centre(box)
-        predicted = self.anchor[0] + self.slope * (x - self.anchor[1])
+        reach = _COURSE_REACH * self.height
+        predicted = self.anchor[0] + self.slope * float(np.clip(x - self.anchor[1], -reach, reach))
         return abs(y - predicted) / max(self.height, box[2] - box[0], 1)
 
 
@@ -126,14 +133,25 @@ def effective_gaps(boxes: Sequence[Box]) -> np.ndarray:
     return (b[1:, 1] - b[:-1, 3] - narrow[1:] - narrow[:-1]) / height
 
 
+def word_gap_threshold(gaps: np.ndarray, typical_gap: float | None = None) -> float:
+    """The gap (in line heights) at which a line's next word starts.
+
+    ``max(_WORD_GAP_RATIO * t, _WORD_GAP_MIN)`` with ``t`` the line's typical gap: the median
+    of its :func:`effective_gaps` ``gaps``, or ``typical_gap`` (the page's) when the line has
+    fewer than :data:`_MIN_GAPS_FOR_LINE_STATISTICS` gaps and it is given.
+    """
+    if gaps.size >= _MIN_GAPS_FOR_LINE_STATISTICS or (typical_gap is None and gaps.size):
+        typical = float(np.median(gaps))
+    else:
+        typical = typical_gap if typical_gap is not None else 0.0
+    return max(_WORD_GAP_RATIO * typical, _WORD_GAP_MIN)
+
+
 def split_words(boxes: Sequence[Box], typical_gap: float | None = None) -> list[list[int]]:
     """Split one line's boxes (left to right) into words at the gaps that are large for it.
 
-    With :func:`effective_gaps` ``g`` (in line heights) and the line's typical gap ``t`` (the
-    median of ``g``; ``typical_gap`` when the line has fewer than
-    :data:`_MIN_GAPS_FOR_LINE_STATISTICS` gaps and it is given), a gap starts a new word when
-    ``g_i >= max(_WORD_GAP_RATIO * t, _WORD_GAP_MIN)``. Widely spaced single-word lines stay
-    one word because their typical gap is wide too.
+    A gap starts a new word when it reaches :func:`word_gap_threshold`: well above the
+    line's typical gap, so widely spaced single-word lines stay one word.
 
     Parameters
     ----------
@@ -144,23 +162,30 @@ def split_words(boxes: Sequence[Box], typical_gap: float | None = None) -> list[
     -------
     Words left to right, each a list of indices into ``boxes``.
     """
-    n = len(boxes)
-    if n == 0:
+    if not boxes:
         return []
     gaps = effective_gaps(boxes)
-    if gaps.size >= _MIN_GAPS_FOR_LINE_STATISTICS or (typical_gap is None and gaps.size):
-        typical = float(np.median(gaps))
-    else:
-        typical = typical_gap if typical_gap is not None else 0.0
-    threshold = max(_WORD_GAP_RATIO * typical, _WORD_GAP_MIN)
+    threshold = word_gap_threshold(gaps, typical_gap)
     words, current = [], [0]
-    for i in range(1, n):
+    for i in range(1, len(boxes)):
         if gaps[i - 1] >= threshold:
             words.append(current)
             current = []
         current.append(i)
     words.append(current)
     return words
+
+
+def near_breaks(boxes: Sequence[Box], typical_gap: float | None = None) -> list[int]:
+    """Gaps just short of a word break, widest first: ``i`` for the gap after box ``i``.
+
+    These are the gaps at least :data:`_NEAR_BREAK` of :func:`word_gap_threshold`; whether
+    such a gap separates two words is left to the reader of their letters.
+    """
+    gaps = effective_gaps(boxes)
+    threshold = word_gap_threshold(gaps, typical_gap)
+    near = [i for i, g in enumerate(gaps) if _NEAR_BREAK * threshold <= g < threshold]
+    return sorted(near, key=lambda i: -gaps[i])
 
 
 def page_typical_gap(lines: Sequence[Sequence[Box]]) -> float | None:

@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nnrecog.errors import InputError
 from nnrecog.ocr.elements import Char, Line, Page, Word
-from nnrecog.ocr.layout import group_lines, page_typical_gap, punctuation_marks, split_words
+from nnrecog.ocr.layout import group_lines, near_breaks, page_typical_gap, punctuation_marks, split_words
 from nnrecog.ocr.lexicon import Lexicon, decode_word, default_lexicon
 from nnrecog.ocr.recognize import Classifier, load_classifier, top_alternatives
 from nnrecog.ocr.segment import (
@@ -165,6 +165,33 @@ def _prefer_joins(seg: Segmentation, glyphs: list[Glyph], classifier: Classifier
     return out[::-1]
 
 
+def _split_by_lexicon(
+    words: list[list[int]], near: list[int], probs: np.ndarray, classes: str, lexicon: Lexicon
+) -> list[list[int]]:
+    """Split a word at a gap just short of a word break when that reads as two words.
+
+    For each word, its widest :func:`~nnrecog.ocr.layout.near_breaks` gap splits it when the
+    word as a whole does not decode to a dictionary word but both sides (two or more glyphs
+    each) do: 'TO DO' written a little tight reads as TO + DO, not TODO.
+    """
+    out = []
+    for word in words:
+        inside = [i for i in near if word[0] <= i < word[-1]]
+        left = [j for j in word if j <= inside[0]] if inside else word
+        right = word[len(left) :]
+        if (
+            len(left) >= 2
+            and len(right) >= 2
+            and decode_word(probs[word], classes, lexicon) not in lexicon
+            and decode_word(probs[left], classes, lexicon) in lexicon
+            and decode_word(probs[right], classes, lexicon) in lexicon
+        ):
+            out.extend([left, right])
+        else:
+            out.append(word)
+    return out
+
+
 def _without_marks(glyphs: list[Glyph]) -> list[Glyph]:
     """The line without its punctuation marks (:func:`~nnrecog.ocr.layout.punctuation_marks`)."""
     marks = set(punctuation_marks([g.box for g in glyphs]))
@@ -175,14 +202,20 @@ def read_segmentation(seg: Segmentation, classifier: Classifier, lexicon: Lexico
     """Lay out, classify and decode a segmented page (the steps after :func:`segment`)."""
     lines = [[seg.glyphs[i] for i in line] for line in group_lines([g.box for g in seg.glyphs])]
     lines = [_prefer_joins(seg, _prefer_cuts(seg, line, classifier), classifier) for line in lines]
-    lines = [_without_marks(line) for line in lines]
+    lines = [kept for kept in map(_without_marks, lines) if kept]
     typical_gap = page_typical_gap([[g.box for g in line] for line in lines])
     probs = classifier.classify([seg.crop(g) for line in lines for g in line])
     page_lines, start = [], 0
     for line in lines:
+        boxes = [g.box for g in line]
+        line_probs = probs[start : start + len(line)]
+        word_groups = split_words(boxes, typical_gap)
+        if lexicon is not None:
+            near = near_breaks(boxes, typical_gap)
+            word_groups = _split_by_lexicon(word_groups, near, line_probs, classifier.classes, lexicon)
         words = []
-        for word in split_words([g.box for g in line], typical_gap):
-            word_probs = probs[[start + i for i in word]]
+        for word in word_groups:
+            word_probs = line_probs[word]
             text = decode_word(word_probs, classifier.classes, lexicon)
             words.append(
                 Word(
