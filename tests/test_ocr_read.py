@@ -315,3 +315,17 @@ def test_hyphens_and_dashes_are_not_characters(page_image, classifier):
     for g in gaps:
         image[middle - 2 : middle + 2, cols[g] + 8 : cols[g + 1] - 8] = 0.0
     assert _shape(read(image, classifier, lexicon=False)) == EXPECTED
+
+
+def test_a_near_break_splits_a_non_word_into_two_words():
+    from nnrecog.ocr.pipeline import _split_by_lexicon
+
+    probs = np.full((4, len(CLASSES)), 1e-4)
+    for i, label in enumerate("TOGO"):
+        probs[i, CLASSES.index(label)] = 1.0
+    probs /= probs.sum(axis=1, keepdims=True)
+    two_words = Lexicon.from_words(["to", "go"])
+    assert _split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, two_words) == [[0, 1], [2, 3]]
+    one_word = Lexicon.from_words(["to", "go", "togo"])
+    assert _split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, one_word) == [[0, 1, 2, 3]]
+    assert _split_by_lexicon([[0, 1, 2, 3]], [], probs, CLASSES, two_words) == [[0, 1, 2, 3]]
