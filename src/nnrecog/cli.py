@@ -225,7 +225,7 @@ def _cmd_torch_scenes(args: argparse.Namespace) -> int:
 def _cmd_torch_video(args: argparse.Namespace) -> int:
     from nnrecog.pytorch.video import classify_video, video_summary
 
-    results = classify_video(args.video, args.label, every=args.every, out_dir=args.out)
+    results = classify_video(args.video, args.label, every=args.every, out_dir=args.out, full_frame=args.full_frame)
     print(video_summary(results, args.out))
     return 0
 
@@ -259,7 +259,7 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q.add_argument("model", choices=("fc", "cnn"))
     q.add_argument("--data", default="default",
                    help="'default' (the built open set), a built folder, or a folder of nist36_*.mat")
-    q.add_argument("--augment", action="store_true", help="random rotation/scale/shear/shift of training glyphs")
+    q.add_argument("--augment", action="store_true", help="distort training glyphs (as nnrecog train --augment)")
     q.add_argument("--limit", type=int, help="use at most N samples per split (quick runs)")
     _add_torch_fit_options(q, "runs/torch-train")
     _add_data_dir(q)
@@ -287,6 +287,7 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q.add_argument("video", metavar="VIDEO")
     q.add_argument("--label", default="water bottle", help="ImageNet class name (default 'water bottle')")
     q.add_argument("--every", type=int, default=1, metavar="K", help="classify every K-th frame")
+    q.add_argument("--full-frame", action="store_true", help="squeeze the whole frame to 224x224 (default: centre crop)")
     q.add_argument("--out", default="runs/torch-video", help="folder for results.json and probability.png")
     q.set_defaults(torch_handler=_cmd_torch_video)
 

@@ -17,11 +17,11 @@ import torch
 from torch import nn
 
 from nnrecog.data import CLASSES, load, load_nist26
+from nnrecog.data.augment import augment_batch
 from nnrecog.errors import InputError
 from nnrecog.pytorch import train
 from nnrecog.pytorch.models import fc_net, glyph_cnn
 from nnrecog.pytorch.report import write_run
-from nnrecog.pytorch.transforms import random_affine
 
 VOWELS = "AEIOU"
 
@@ -66,10 +66,18 @@ def to_model_input(images: np.ndarray, kind: str) -> np.ndarray:
 
 
 def glyph_augmenter(kind: str, seed: int) -> train.BatchTransform:
-    """Random rotation / scale / shear / shift of each training glyph (blank paper fills in)."""
-    generator = torch.Generator().manual_seed(seed)
-    background = 0.0 if GLYPH_MODELS[kind].input == "ink_bright" else 1.0
-    return lambda xb: random_affine(xb, generator, background=background)
+    """The NumPy side's augmentation (:func:`nnrecog.data.augment.augment_batch`: affine +
+    elastic warp, stroke thickness, contrast, blur, noise) on each training batch, so both
+    trainers see the same distortions. Works in the ink-dark convention, as the data does."""
+    rng = np.random.default_rng(seed)
+    bright = GLYPH_MODELS[kind].input == "ink_bright"
+
+    def augment(xb: torch.Tensor) -> torch.Tensor:
+        images = xb.cpu().numpy()
+        augmented = augment_batch(1.0 - images if bright else images, rng)
+        return torch.from_numpy(1.0 - augmented if bright else augmented).to(xb.device)
+
+    return augment
 
 
 def _limit(splits: dict[str, tuple[np.ndarray, np.ndarray]], limit: int | None, seed: int) -> dict:
@@ -122,7 +130,7 @@ def train_glyphs(
     ----------
     kind : "fc" or "cnn"
     source : dataset source for :func:`nnrecog.data.load`
-    augment : random affine distortion of every training batch
+    augment : distort every training batch (see :func:`glyph_augmenter`)
     limit : use a random ``limit`` samples of each split (quick runs and tests)
     **options
         :class:`~nnrecog.pytorch.train.TrainConfig` fields; None keeps the kind's default.

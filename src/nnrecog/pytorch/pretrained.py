@@ -75,14 +75,22 @@ def open_rgb(path: str | os.PathLike) -> Image.Image:
         raise InputError(f"{path}: not a readable image ({exc})") from exc
 
 
-def preprocess(images: Iterable, flip: bool = False) -> torch.Tensor:
+def preprocess(images: Iterable[Image.Image], flip: bool = False, full_frame: bool = False) -> torch.Tensor:
     """PIL images -> the network input ``(n, 3, 224, 224)``.
 
-    Evaluation crop (short side to 256, centre 224), then ``(p - 127) / 128`` per pixel, the
-    scaling EfficientNet-Lite was trained with. ``flip=True`` mirrors every image.
+    The ImageNet evaluation crop (short side to 256, centre 224 x 224) or, with
+    ``full_frame``, the whole image squeezed to 224 x 224 (nothing cut off, aspect changed);
+    then ``(p - 127) / 128`` per pixel, the scaling EfficientNet-Lite was trained with.
+    ``flip=True`` mirrors every image.
     """
-    crops = [np.asarray(resize_short_side_center_crop(im, IMAGE_SIZE, CROP_FRACTION), dtype=np.uint8) for im in images]
-    x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div_(255.0)
+
+    def square(image: Image.Image) -> Image.Image:
+        if full_frame:
+            return image.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BICUBIC)
+        return resize_short_side_center_crop(image, IMAGE_SIZE, CROP_FRACTION)
+
+    crops = np.stack([np.asarray(square(image), dtype=np.uint8) for image in images])
+    x = torch.from_numpy(crops).permute(0, 3, 1, 2).float().div_(255.0)
     if flip:
         x = x.flip(-1)
     return normalize(x, LITE_MEAN, LITE_STD)

@@ -12,7 +12,7 @@ import copy
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -240,6 +240,34 @@ def unwrap(model: nn.Module) -> nn.Module:
     return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
 
 
+def _train_epoch(
+    model: nn.Module,
+    batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    optimizer: torch.optim.Optimizer,
+    criterion: nn.Module,
+    transform: BatchTransform | None,
+    device: torch.device,
+) -> tuple[float, float, float]:
+    """One pass over ``batches``; returns this process's (summed loss, correct, samples)."""
+    model.train()
+    loss_sum, correct, seen = 0.0, 0.0, 0.0
+    for xb, yb in batches:
+        xb, yb = xb.to(device), yb.to(device)
+        if transform is not None:
+            xb = transform(xb)
+        logits = model(xb)
+        loss = criterion(logits, yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(yb)
+        correct += (logits.argmax(1) == yb).sum().item()
+        seen += len(yb)
+        if hasattr(batches, "set_postfix"):
+            batches.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+    return loss_sum, correct, seen
+
+
 def fit(
     model: nn.Module,
     train_set: Dataset,
@@ -305,23 +333,9 @@ def fit(
             generator.manual_seed(config.seed * 1_000_003 + epoch)
         for group in optimizer.param_groups:
             group["lr"] = config.lr_at(epoch)
-        model.train()
         started = time.perf_counter()
-        loss_sum, correct, seen = 0.0, 0.0, 0.0
         bar = tqdm(loader, desc=f"{desc} {epoch + 1}/{config.epochs}", leave=False, disable=not ctx.is_main, unit="batch")
-        for xb, yb in bar:
-            xb, yb = xb.to(ctx.device), yb.to(ctx.device)
-            if train_transform is not None:
-                xb = train_transform(xb)
-            logits = model(xb)
-            loss = criterion(logits, yb)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.item() * len(yb)
-            correct += (logits.argmax(1) == yb).sum().item()
-            seen += len(yb)
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        loss_sum, correct, seen = _train_epoch(model, bar, optimizer, criterion, train_transform, ctx.device)
         loss_sum, correct, seen = _sum_across(ctx, loss_sum, correct, seen)
         valid_loss, valid_acc = evaluate(unwrap(model), valid_set, ctx, transform=eval_transform)
         history["train_loss"].append(loss_sum / max(1.0, seen))
@@ -336,18 +350,10 @@ def fit(
                 save_state_dict(model, out / MODEL_FILE)
         if ctx.is_main:
             if out is not None:
+                resume_state = {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
+                                "history": history, "best_valid_acc": best_acc, "best_model": best_state}
                 with atomic_path(out / RESUME_FILE) as tmp:
-                    torch.save(
-                        {
-                            "model": unwrap(model).state_dict(),
-                            "optimizer": optimizer.state_dict(),
-                            "epoch": epoch,
-                            "history": history,
-                            "best_valid_acc": best_acc,
-                            "best_model": best_state,
-                        },
-                        tmp,
-                    )
+                    torch.save(resume_state, tmp)
             tqdm.write(
                 f"{desc} epoch {epoch + 1}/{config.epochs}: train loss {history['train_loss'][-1]:.4f} "
                 f"acc {history['train_acc'][-1]:.4f} | valid loss {valid_loss:.4f} acc {valid_acc:.4f} "

@@ -1,12 +1,12 @@
 """Batch transforms on image tensors, the few torchvision would otherwise provide.
 
-All functions take and return float tensors ``x : (n, c, h, w)`` and draw their randomness
-from an explicit ``torch.Generator`` so seeded runs repeat exactly.
+The tensor functions take and return float tensors ``x : (n, c, h, w)`` and draw their
+randomness from an explicit ``torch.Generator`` so seeded runs repeat exactly; the last one
+crops a PIL image the ImageNet way.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
@@ -53,44 +53,6 @@ def random_flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     out = x.clone()
     out[flip] = out[flip].flip(-1)
     return out
-
-
-def random_affine(
-    x: torch.Tensor,
-    generator: torch.Generator,
-    degrees: float = 10.0,
-    scale: tuple[float, float] = (0.85, 1.1),
-    shift: float = 0.1,
-    shear: float = 0.15,
-    background: float = 0.0,
-) -> torch.Tensor:
-    """Small random rotation, scale, shear and shift of each image (bilinear resampling).
-
-    For output pixel coordinates ``p`` in [-1, 1]^2 the sampled source is ``A p + t`` with
-    ``A = R(theta) S(s) H(k)`` drawn per image: ``theta ~ U(-degrees, degrees)``,
-    ``s ~ U(scale)``, shear ``k ~ U(-shear, shear)``, ``t ~ U(-shift, shift)^2`` (fraction of
-    half the image). Pixels sampled from outside the image take the value ``background``.
-    """
-    n = x.shape[0]
-
-    def uniform(low: float, high: float) -> torch.Tensor:
-        return low + (high - low) * torch.rand(n, generator=generator)
-
-    theta = uniform(-degrees, degrees) * (math.pi / 180.0)
-    # Sampling with the inverse scale makes s > 1 enlarge the glyph.
-    inv_scale = 1.0 / uniform(*scale)
-    k = uniform(-shear, shear)
-    cos, sin = torch.cos(theta), torch.sin(theta)
-    matrix = torch.zeros(n, 2, 3)
-    matrix[:, 0, 0] = cos * inv_scale
-    matrix[:, 0, 1] = (cos * k - sin) * inv_scale
-    matrix[:, 1, 0] = sin * inv_scale
-    matrix[:, 1, 1] = (sin * k + cos) * inv_scale
-    matrix[:, 0, 2] = uniform(-shift, shift)
-    matrix[:, 1, 2] = uniform(-shift, shift)
-    grid = F.affine_grid(matrix.to(x), list(x.shape), align_corners=False)
-    moved = F.grid_sample(x - background, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    return moved + background
 
 
 def resize_short_side_center_crop(image, size: int, crop_fraction: float = 1.0):

@@ -90,10 +90,13 @@ def classify_video(
     out_dir: str | os.PathLike | None = None,
     batch_size: int = 16,
     max_frames: int | None = None,
+    full_frame: bool = False,
 ) -> dict[str, Any]:
     """Classify frames of a video and count how often ``label`` is in the top-1 / top-5.
 
-    Each kept frame goes through the still-image pipeline (short side 256, centre 224 crop).
+    Each kept frame goes through the still-image pipeline: the centre 224 x 224 crop, or with
+    ``full_frame`` the whole 16:9 frame squeezed to 224 x 224 (objects near the left and right
+    edges are outside the centre crop).
     With ``out_dir``: ``results.json`` and ``probability.png`` are written there.
 
     Returns
@@ -113,7 +116,7 @@ def classify_video(
     per_frame: list[dict[str, Any]] = []
 
     def flush(batch: list[tuple[int, float, Any]]) -> None:
-        probs = model(pretrained.preprocess(image for _, _, image in batch)).softmax(dim=1)
+        probs = model(pretrained.preprocess((image for _, _, image in batch), full_frame=full_frame)).softmax(dim=1)
         ranks = (probs > probs[:, target : target + 1]).sum(dim=1) + 1
         for (index, seconds, _), p, rank in zip(batch, probs, ranks.tolist()):
             per_frame.append(
@@ -142,6 +145,7 @@ def classify_video(
         "label": names[target],
         "label_index": target,
         "every": every,
+        "crop": "full frame" if full_frame else "centre",
         "frames": len(per_frame),
         "top1_fraction": float(np.mean(ranks == 1)),
         "top5_fraction": float(np.mean(ranks <= TOP_K)),
@@ -164,6 +168,6 @@ def video_summary(results: dict[str, Any], out_dir: str | os.PathLike | None) ->
         lines.append(f"wrote {Path(out_dir)}/results.json and probability.png")
     lines.append(
         f"{results['label']}: top-1 in {results['top1_fraction']:.1%} and top-5 in "
-        f"{results['top5_fraction']:.1%} of {results['frames']} frames (every {results['every']})"
+        f"{results['top5_fraction']:.1%} of {results['frames']} frames (every {results['every']}, {results['crop']})"
     )
     return "\n".join(lines)
