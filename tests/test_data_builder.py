@@ -80,6 +80,8 @@ def test_ranges_counts_and_manifest(small_build):
         real = {s: n for s, n in per_source.items() if s != SYNTHETIC_SOURCE}
         assert max(real.values()) <= LIMIT
     assert manifest["seed"] == 0 and manifest["builder_version"] >= 1
+    assert manifest["source_names"] == list(SOURCE_NAMES)
+    assert set(np.unique(arrays["train_source"])) <= set(range(len(SOURCE_NAMES)))
     assert "nist26_valid" in result.match_table and "photos" in result.match_table
 
 

@@ -126,3 +126,18 @@ def test_normalize_glyph_matches_nist_statistics():
     again = np.stack([normalize_glyph(x) for x in X[::13]])
     assert abs(again.mean() - X.mean()) < 0.03
     assert abs((again < 0.5).mean() - (X < 0.5).mean()) < 0.02
+
+
+def test_corrupt_built_folder(tmp_path):
+    (tmp_path / "nist36_open.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError, match="nist36_open.npz"):
+        load(tmp_path)
+    np.savez(tmp_path / "nist36_open.npz", train_x=np.zeros((2, 32, 32), np.uint8))
+    with pytest.raises(InputError, match="missing array"):
+        load(tmp_path)
+    arrays = {f"{s}_{k}": np.zeros((2, 32, 32) if k == "x" else 2, np.uint8 if k == "x" else np.int64)
+              for s in ("train", "valid", "test") for k in ("x", "y")}
+    arrays["valid_x"] = np.zeros((2, 28, 28), np.uint8)
+    np.savez(tmp_path / "nist36_open.npz", **arrays)
+    with pytest.raises(InputError, match="valid_x must be uint8"):
+        load(tmp_path)

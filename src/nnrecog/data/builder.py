@@ -456,6 +456,7 @@ def build_dataset(
                 "synthetic": True,
             },
         },
+        "source_names": list(SOURCE_NAMES),  # decodes the {split}_source arrays
         "used_sources": [n for n in SOURCE_NAMES if any((g.sources == SOURCE_NAMES.index(n)).any() for g in splits.values())],
         "per_class_limit": per_class_limit,
         "removed": removed,

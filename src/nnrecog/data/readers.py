@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +127,7 @@ def _read_built(folder: Path) -> dict[str, Split]:
             return out
     except KeyError as exc:
         raise InputError(f"{path}: missing array {exc} (expected train_x, train_y, valid_x, ...)") from None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise InputError(f"{path}: not a readable dataset file written by `nnrecog data build` ({exc})") from None
 
 
