@@ -105,13 +105,14 @@ def course_seconds_per_epoch(X, y) -> float:
     """Seconds of one training pass of ``nnrecog train mlp`` (defaults) over ``X``."""
     import numpy as np
 
-    from nnrecog.experiments.mlp import DEFAULT_BATCH_SIZE, DEFAULT_LR, build_mlp, flatten_images
+    from nnrecog.experiments.inputs import ink_dark_rows
+    from nnrecog.experiments.mlp import DEFAULT_BATCH_SIZE, DEFAULT_LR, build_mlp
     from nnrecog.experiments.training import CLASSIFICATION, TrainSettings, fit
 
     settings = TrainSettings(epochs=3, batch_size=DEFAULT_BATCH_SIZE, lr=DEFAULT_LR)
     with tempfile.TemporaryDirectory() as out:
         fitted = fit(build_mlp(np.random.default_rng(0)), (X, y), (X[:256], y[:256]), CLASSIFICATION,
-                     settings, out, to_input=flatten_images, meta={}, progress=False)
+                     settings, out, to_input=ink_dark_rows, meta={}, progress=False)
     return min(fitted.seconds)
 
 

@@ -85,12 +85,15 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
     p = kinds.add_parser("mlp", help="the course MLP (question 3): curves, weights, confusion")
     _add_train_options(p, "runs/mlp", "50 epochs, batch 32, lr 0.01, momentum 0",
-                       "hidden", "activation", "augment", "sweep")
+                       "hidden", "activation", "ink_bright", "augment", "sweep", "decay_every")
     p.add_argument("--hidden", type=_int_list, help="hidden sizes, e.g. 64 (default) or 512,256")
     p.add_argument("--activation", choices=("sigmoid", "tanh", "relu"), help="default sigmoid")
+    p.add_argument("--ink-bright", action="store_true",
+                   help="feed 1 - x (ink ~1 on 0) instead of the course's ink-dark pixels")
     p.add_argument("--augment", action="store_true", help="augment every training batch")
     p.add_argument("--lr-sweep", dest="sweep", action="store_true",
                    help="also train at 10x and 0.1x the lr; compare")
+    p.add_argument("--decay-every", type=int, help="halve the lr every N epochs (default: never)")
 
     p = kinds.add_parser("cnn", help="a small CNN with nnrecog.nn (the default OCR model)")
     _add_train_options(p, "runs/cnn", "30 epochs, batch 64, lr 0.001, momentum 0.9",

@@ -28,6 +28,7 @@ from nnrecog import metrics, nn
 from nnrecog.data import CLASSES, load_nist26
 from nnrecog.errors import InputError
 from nnrecog.experiments.classifier import RESULTS_FILE, load_splits
+from nnrecog.experiments.inputs import ink_bright_rows, input_meta
 from nnrecog.experiments.training import RECONSTRUCTION, TrainSettings, evaluate, fit
 from nnrecog.fileio import write_json
 
@@ -61,11 +62,6 @@ def build_autoencoder(rng: np.random.Generator) -> nn.Sequential:
     return net
 
 
-def bright_ink_rows(images: np.ndarray) -> np.ndarray:
-    """(n, 32, 32) ink-dark images -> (n, 1024) rows of ``1 - x`` (ink ~1 on 0)."""
-    return 1.0 - images.reshape(len(images), -1)
-
-
 def reconstruct_images(net: nn.Sequential, images: np.ndarray) -> np.ndarray:
     """Run the autoencoder on (n, 32, 32) ink-dark images in [0, 1].
 
@@ -73,7 +69,7 @@ def reconstruct_images(net: nn.Sequential, images: np.ndarray) -> np.ndarray:
     -------
     (n, 32, 32) float32 reconstructions, ink dark like the input.
     """
-    rows = bright_ink_rows(images)
+    rows = ink_bright_rows(images)
     _, _, outputs = evaluate(net, rows, rows, RECONSTRUCTION)
     return (1.0 - outputs).reshape(images.shape).astype(np.float32)
 
@@ -127,10 +123,10 @@ def run_autoencoder(
         lr_decay_every=decay_every, lr_decay_factor=DECAY_FACTOR,
     )
     net = build_autoencoder(np.random.default_rng(seed))
-    meta = {"model": "autoencoder 1024-32-32-32-1024", "input_shape": [1024], "input": "ink_bright"}
+    meta = {"model": "autoencoder 1024-32-32-32-1024", **input_meta(ink_bright_rows)}
     fitted = fit(
         net, splits["train"], splits["valid"], RECONSTRUCTION, settings, out_dir,
-        to_input=bright_ink_rows, meta=meta, resume=resume, progress=progress, desc="train autoencoder",
+        to_input=ink_bright_rows, meta=meta, resume=resume, progress=progress, desc="train autoencoder",
     )
     if not fitted.best_epoch:
         raise KeyboardInterrupt

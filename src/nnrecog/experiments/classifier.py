@@ -18,6 +18,7 @@ import numpy as np
 from nnrecog import metrics
 from nnrecog.data import CLASSES, load, load_nist26
 from nnrecog.errors import InputError
+from nnrecog.experiments.inputs import input_meta
 from nnrecog.experiments.training import (
     CLASSIFICATION,
     MODEL_FILE,
@@ -41,15 +42,13 @@ class ClassifierSpec:
     ----------
     name : short name used in titles and the model's meta ("mlp", "cnn")
     build : ``build(rng) -> nnrecog.nn.Sequential``, freshly initialised
-    to_input : images (n, 32, 32) -> network input
-    input_meta : model-file meta for the input (``input_shape``, ``input`` convention)
+    to_input : images (n, 32, 32) -> network input, one of ``nnrecog.experiments.inputs``
     draw_weights : ``draw_weights(net, path, title)`` pictures the first layer's weights
     """
 
     name: str
     build: Callable[[np.random.Generator], Any]
     to_input: InputFn
-    input_meta: dict[str, Any]
     draw_weights: Callable[[Any, Path, str], None]
 
 
@@ -128,7 +127,8 @@ def train_classifier(
     net = spec.build(np.random.default_rng(settings.seed))
     if not resume:
         spec.draw_weights(net, out_dir / "weights_init.png", f"{spec.name}: first layer at init")
-    meta = {"classes": CLASSES, **spec.input_meta, "model": spec.name}
+    meta = {"classes": CLASSES, **input_meta(spec.to_input), "model": spec.name,
+            "settings": dataclasses.asdict(settings)}
     fitted = fit(
         net, splits["train"], splits["valid"], CLASSIFICATION, settings, out_dir,
         to_input=spec.to_input, meta=meta, augment=augment, resume=resume, progress=progress,

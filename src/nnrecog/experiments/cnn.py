@@ -1,11 +1,11 @@
 """A small convolutional network trained with ``nnrecog.nn``: the default OCR model candidate.
 
 Network (input ``(n, 1, 32, 32)``, ink bright on a zero background so zero padding looks like
-paper)::
+paper), for ``channels = (c1, ..., ck)``::
 
-    Conv 5x5, 1 -> c1, pad 2, ReLU -> MaxPool 2   (c1, 16, 16)
-    Conv 3x3, c1 -> c2, pad 1, ReLU -> MaxPool 2  (c2, 8, 8)
-    Flatten -> Dense c2*64 -> hidden, ReLU -> Dropout -> Dense hidden -> 36 (logits)
+    Conv 5x5, 1 -> c1, pad 2, ReLU -> MaxPool 2       (c1, 16, 16)
+    Conv 3x3, c(i-1) -> ci, pad 1, ReLU -> MaxPool 2  (ci, 32 / 2^i, 32 / 2^i)   for i = 2..k
+    Flatten -> Dense -> hidden, ReLU -> Dropout -> Dense hidden -> 36 (logits)
 
 Trained with the course's momentum and a step-decayed learning rate; the rest (data, figures,
 ``results.json``) is shared with the MLP through ``train_classifier``.
@@ -21,6 +21,7 @@ import numpy as np
 
 from nnrecog import nn
 from nnrecog.experiments.classifier import ClassifierSpec, load_splits, train_classifier
+from nnrecog.experiments.inputs import ink_bright_planes
 from nnrecog.experiments.training import TrainSettings
 
 DEFAULT_CHANNELS = (16, 32)
@@ -34,26 +35,25 @@ DEFAULT_DECAY_EVERY = 10
 DEFAULT_DECAY_FACTOR = 0.5
 
 
-def bright_ink_images(images: np.ndarray) -> np.ndarray:
-    """(n, 32, 32) ink-dark images -> (n, 1, 32, 32) ``1 - x``: ink ~1 on a 0 background."""
-    return (1.0 - images)[:, None, :, :]
-
-
 def build_cnn(
     rng: np.random.Generator,
-    channels: tuple[int, int] = DEFAULT_CHANNELS,
+    channels: tuple[int, ...] = DEFAULT_CHANNELS,
     hidden: int = DEFAULT_HIDDEN,
     dropout: float = DEFAULT_DROPOUT,
 ) -> nn.Sequential:
     """The network above, freshly initialised (Xavier-uniform weights, zero biases)."""
-    c1, c2 = channels
+    layers: list[nn.Layer] = []
+    for i, (c_in, c_out) in enumerate(zip((1, *channels), channels)):
+        kernel = 5 if i == 0 else 3
+        layers += [
+            nn.Conv2D(c_in, c_out, kernel, padding=kernel // 2, activation="relu", rng=rng),
+            nn.MaxPool2D(2),
+        ]
+    side = 32 >> len(channels)
     return nn.Sequential(
-        nn.Conv2D(1, c1, 5, padding=2, activation="relu", rng=rng),
-        nn.MaxPool2D(2),
-        nn.Conv2D(c1, c2, 3, padding=1, activation="relu", rng=rng),
-        nn.MaxPool2D(2),
+        *layers,
         nn.Flatten(),
-        nn.Dense(c2 * 8 * 8, hidden, activation="relu", rng=rng),
+        nn.Dense(channels[-1] * side * side, hidden, activation="relu", rng=rng),
         nn.Dropout(dropout, rng=rng),
         nn.Dense(hidden, 36, rng=rng),
     )
@@ -67,12 +67,11 @@ def draw_conv_filters(net: nn.Sequential, path: Path, title: str) -> None:
     plots.plot_weight_tiles(W.reshape(len(W), -1).T, path, title=title, tile_shape=W.shape[2:])
 
 
-def cnn_spec(channels: tuple[int, int], hidden: int, dropout: float) -> ClassifierSpec:
+def cnn_spec(channels: tuple[int, ...], hidden: int, dropout: float) -> ClassifierSpec:
     return ClassifierSpec(
-        name=f"cnn c{channels[0]}-c{channels[1]}-d{hidden}",
+        name="cnn " + "-".join(f"c{c}" for c in channels) + f"-d{hidden}",
         build=lambda rng: build_cnn(rng, channels, hidden, dropout),
-        to_input=bright_ink_images,
-        input_meta={"input_shape": [1, 32, 32], "input": "ink_bright"},
+        to_input=ink_bright_planes,
         draw_weights=draw_conv_filters,
     )
 
@@ -82,7 +81,7 @@ def run_cnn(
     *,
     source: str = "default",
     data_dir: str | os.PathLike | None = None,
-    channels: tuple[int, int] = DEFAULT_CHANNELS,
+    channels: tuple[int, ...] = DEFAULT_CHANNELS,
     hidden: int = DEFAULT_HIDDEN,
     dropout: float = DEFAULT_DROPOUT,
     epochs: int = DEFAULT_EPOCHS,

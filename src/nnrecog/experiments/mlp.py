@@ -15,6 +15,7 @@ import numpy as np
 
 from nnrecog import nn
 from nnrecog.experiments.classifier import ClassifierSpec, load_splits, lr_sweep, train_classifier
+from nnrecog.experiments.inputs import ink_bright_rows, ink_dark_rows
 from nnrecog.experiments.training import STATE_FILE, TrainSettings
 
 #: Defaults chosen on the default data set (see README): batch 32, lr 0.01 over a summed loss.
@@ -22,11 +23,6 @@ DEFAULT_HIDDEN = (64,)
 DEFAULT_EPOCHS = 50
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_LR = 0.01
-
-
-def flatten_images(images: np.ndarray) -> np.ndarray:
-    """(n, 32, 32) upright images -> (n, 1024) row-major rows, ink dark (the course's input)."""
-    return images.reshape(len(images), -1)
 
 
 def build_mlp(
@@ -48,13 +44,12 @@ def draw_first_layer(net: nn.Sequential, path: Path, title: str) -> None:
     plots.plot_weight_tiles(net.layers[0].params["W"][:, :64], path, title=title)
 
 
-def mlp_spec(hidden: Sequence[int], activation: str) -> ClassifierSpec:
+def mlp_spec(hidden: Sequence[int], activation: str, ink_bright: bool) -> ClassifierSpec:
     shape = "-".join(str(h) for h in hidden)
     return ClassifierSpec(
-        name=f"mlp 1024-{shape}-36 {activation}",
+        name=f"mlp 1024-{shape}-36 {activation}" + (" ink-bright" if ink_bright else ""),
         build=lambda rng: build_mlp(rng, hidden, activation),
-        to_input=flatten_images,
-        input_meta={"input_shape": [1024], "input": "ink_dark"},
+        to_input=ink_bright_rows if ink_bright else ink_dark_rows,
         draw_weights=draw_first_layer,
     )
 
@@ -66,10 +61,12 @@ def run_mlp(
     data_dir: str | os.PathLike | None = None,
     hidden: Sequence[int] = DEFAULT_HIDDEN,
     activation: str = "sigmoid",
+    ink_bright: bool = False,
     epochs: int = DEFAULT_EPOCHS,
     batch_size: int = DEFAULT_BATCH_SIZE,
     lr: float = DEFAULT_LR,
     momentum: float = 0.0,
+    decay_every: int = 0,
     seed: int = 0,
     augment: bool = False,
     sweep: bool = False,
@@ -87,11 +84,12 @@ def run_mlp(
     from nnrecog.data.augment import augment_batch
 
     splits = load_splits(source, data_dir, limit, seed)
-    spec = mlp_spec(tuple(hidden), activation)
+    spec = mlp_spec(tuple(hidden), activation, ink_bright)
 
     def run(rate: float, folder: Path) -> dict[str, Any]:
         settings = TrainSettings(
-            epochs=epochs, batch_size=batch_size, lr=rate, seed=seed, momentum=momentum, augment=augment
+            epochs=epochs, batch_size=batch_size, lr=rate, seed=seed, momentum=momentum,
+            lr_decay_every=decay_every, lr_decay_factor=0.5, augment=augment,
         )
         # In a sweep, --resume continues the runs that had started and starts the others.
         resume_run = resume and (not sweep or (folder / STATE_FILE).is_file())
