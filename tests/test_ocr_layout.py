@@ -144,3 +144,11 @@ def test_page_on_a_dark_textured_desk(nist_glyphs):
     shifted = [[[(y1 + 100, x1 + 100, y2 + 100, x2 + 100) for y1, x1, y2, x2 in word] for word in line]
                for line in page.boxes]
     _assert_same_structure(_read_structure(desk), shifted)
+
+
+def test_working_resolution_follows_the_writing_size():
+    # characters 20 px tall on a 0.5 MP probe: 4x the pixels makes them 40 px tall
+    assert segment.working_pixels(20.0, 500_000, 3_000_000) == 2_000_000
+    assert segment.working_pixels(80.0, 500_000, 3_000_000) == 500_000  # never below the floor
+    assert segment.working_pixels(5.0, 500_000, 3_000_000) == 3_000_000  # never above the cap
+    assert segment.working_pixels(0.0, 500_000, 3_000_000) == 3_000_000  # nothing seen: look finely

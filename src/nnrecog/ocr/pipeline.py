@@ -39,10 +39,6 @@ ModelArg = Classifier | str | os.PathLike | None
 _JOIN_MARGIN = 0.1
 
 
-def _classifier(model: ModelArg) -> Classifier:
-    return model if isinstance(model, Classifier) else load_classifier(model)
-
-
 def _lexicon(lexicon: bool | Lexicon) -> Lexicon | None:
     if isinstance(lexicon, Lexicon):
         return lexicon
@@ -75,7 +71,7 @@ def read(
     """
     if isinstance(image, (str, os.PathLike)):
         return read_file(image, model, lexicon)
-    classifier, words = _classifier(model), _lexicon(lexicon)
+    classifier, words = load_classifier(model), _lexicon(lexicon)
     if isinstance(image, Image.Image):
         image = ImageOps.exif_transpose(image)
     return read_segmentation(segment(grey_image(image)), classifier, words)
@@ -91,7 +87,7 @@ def read_file(path: str | os.PathLike, model: ModelArg = None, lexicon: bool | L
     InputError : the file is missing, is not an image, is truncated or damaged, or is larger
         than PIL's decompression-bomb limit. The message names the file.
     """
-    classifier, words = _classifier(model), _lexicon(lexicon)
+    classifier, words = load_classifier(model), _lexicon(lexicon)
     return read_segmentation(segment(*load_photo(path)), classifier, words)
 
 
@@ -289,7 +285,7 @@ def read_photos(
 
     photos = [Path(p) for p in paths]
     targets = overlay_paths(overlay, photos) if overlay is not None else [None] * len(photos)
-    classifier, words = _classifier(model), _lexicon(lexicon)
+    classifier, words = load_classifier(model), _lexicon(lexicon)
     for photo, target in zip(photos, targets):
         try:
             page = read_file(photo, classifier, words or False)

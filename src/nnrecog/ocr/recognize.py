@@ -74,13 +74,14 @@ def default_model_path() -> Path | None:
     return Path(str(candidate)) if candidate.is_file() else None
 
 
-def load_classifier(path: str | os.PathLike | None = None) -> Classifier:
+def load_classifier(path: str | os.PathLike | Classifier | None = None) -> Classifier:
     """Load a classifier model file and check that it is usable for reading text.
 
     Parameters
     ----------
     path : a ``.npz`` written by ``nnrecog.nn.Sequential.save``; ``None`` loads the default
-        model shipped in the package (``nnrecog/models/default.npz``).
+        model shipped in the package (``nnrecog/models/default.npz``); a loaded
+        :class:`Classifier` is returned as it is.
 
     Raises
     ------
@@ -88,6 +89,8 @@ def load_classifier(path: str | os.PathLike | None = None) -> Classifier:
     nnrecog.nn.ModelFileError : the file is missing, not a model, or its meta does not
         describe a 32x32 glyph classifier whose outputs match its ``classes``.
     """
+    if isinstance(path, Classifier):
+        return path
     if path is None:
         default = default_model_path()
         if default is None:

@@ -1,7 +1,8 @@
 """Find the characters on a photographed page.
 
-Steps, all at a bounded working resolution (:data:`WORKING_PIXELS`) so a 12-megapixel photo
-costs what a small one does:
+Steps, all at a bounded working resolution chosen from a quick probe so that characters are
+about :data:`_TARGET_CHAR_HEIGHT` pixels tall (at most :data:`WORKING_PIXELS` pixels), so a
+12-megapixel photo costs what a small one does:
 
 1. grey level, light denoising;
 2. *paper*: on a photo of a sheet lying on a darker surface, only the sheet is read
@@ -41,8 +42,14 @@ from scipy import ndimage as ndi
 
 from nnrecog.ocr.elements import Box
 
-#: Pixel budget of the working image (about 1450 x 1090 for a 4:3 photo).
-WORKING_PIXELS = 1_600_000
+#: Largest working image (about 2000 x 1500 for a 4:3 photo); photos are decoded at this size.
+WORKING_PIXELS = 3_000_000
+#: The page is first probed at this size to measure its characters...
+_PROBE_PIXELS = 500_000
+#: ...then segmented where they are about this many pixels tall...
+_TARGET_CHAR_HEIGHT = 40
+#: ...but never on fewer pixels than this.
+_MIN_PIXELS = 500_000
 #: The background closing spans this fraction of the page's long side (>> any stroke width).
 _BACKGROUND_FRACTION = 0.03
 #: The background is estimated on a copy whose long side is about this many pixels.
@@ -496,16 +503,61 @@ def _join_stacked_pieces(boxes: np.ndarray, char_height: float) -> list[list[int
     return list(groups.values())
 
 
+@dataclass
+class _Ink:
+    """The ink of a page at one resolution: darkness, components, their boxes and areas."""
+
+    darkness: np.ndarray
+    labels: np.ndarray
+    boxes: np.ndarray
+    areas: np.ndarray
+
+    @property
+    def char_height(self) -> float:
+        return typical_height(self.boxes[:, 2] - self.boxes[:, 0], self.areas)
+
+
+def _find_ink(work: np.ndarray) -> _Ink:
+    """Steps 2-5 up to the connected components, on a working-resolution grey page."""
+    if min(work.shape) < 2:
+        blank = np.zeros(work.shape, np.float32)
+        return _Ink(blank, blank.astype(np.int32), np.zeros((0, 4), np.int64), np.zeros(0))
+    darkness = ink_darkness(work)
+    labels, count = ndi.label(without_rules(binarize(darkness, paper_region(work))), structure=_EIGHT_CONNECTED)
+    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    return _Ink(darkness, labels.astype(np.int32), _component_boxes(labels, count), areas)
+
+
+def working_pixels(probe_char_height: float, probe_pixels: int, max_pixels: int) -> int:
+    """Pixel budget that makes characters about :data:`_TARGET_CHAR_HEIGHT` pixels tall.
+
+    Characters ``h`` pixels tall on a probe of ``probe_pixels`` pixels are ``T`` tall at
+    ``probe_pixels * (T / h)^2``; the budget is kept within [:data:`_MIN_PIXELS`,
+    ``max_pixels``], and is ``max_pixels`` when the probe found no ink (small writing, or a
+    blank page, is then looked for as finely as allowed).
+    """
+    if probe_char_height <= 0:
+        return max_pixels
+    wanted = probe_pixels * (_TARGET_CHAR_HEIGHT / probe_char_height) ** 2
+    return int(min(max(wanted, _MIN_PIXELS), max_pixels))
+
+
 def segment(
     grey: np.ndarray, photo_size: tuple[int, int] | None = None, max_pixels: int = WORKING_PIXELS
 ) -> Segmentation:
     """Find the character candidates of a grey page.
 
+    The page is first looked at with at most :data:`_PROBE_PIXELS` pixels to measure its
+    characters, then segmented at the resolution that makes them about
+    :data:`_TARGET_CHAR_HEIGHT` pixels tall (:func:`working_pixels`): large writing costs
+    little, small writing gets the pixels it needs.
+
     Parameters
     ----------
-    grey : (H, W) float32 in [0, 1], ink dark; any size (downscaled to ``max_pixels``).
+    grey : (H, W) float32 in [0, 1], ink dark; any size (never upscaled).
     photo_size : ``(height, width)`` of the photo the boxes should refer to, when ``grey`` is
         already a downscaled copy (as from :func:`open_photo`); default ``grey.shape``.
+    max_pixels : upper bound of the working resolution.
 
     Returns
     -------
@@ -515,24 +567,22 @@ def segment(
     if grey.size == 0:
         empty = np.zeros(grey.shape, np.float32)
         return Segmentation(empty, empty.astype(np.int32), [], 0.0, (1.0, 1.0), photo_size)
-    work = working_grey(grey, max_pixels)
+    probe = working_grey(grey, min(_PROBE_PIXELS, max_pixels))
+    ink = _find_ink(probe)
+    work = working_grey(grey, working_pixels(ink.char_height, probe.size, max_pixels))
+    if work.shape != probe.shape:
+        ink = _find_ink(work)
     scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
-    darkness = ink_darkness(work) if min(work.shape) > 1 else np.zeros(work.shape, np.float32)
-    ink = binarize(darkness, paper_region(work)) if min(work.shape) > 1 else np.zeros(work.shape, bool)
-    labels, count = ndi.label(without_rules(ink), structure=_EIGHT_CONNECTED)
-    labels = labels.astype(np.int32)
-    if count == 0:
-        return Segmentation(darkness, labels, [], 0.0, scale, photo_size)
-    boxes = _component_boxes(labels, count)
-    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-    char_height = typical_height(boxes[:, 2] - boxes[:, 0], areas)
+    if len(ink.boxes) == 0:
+        return Segmentation(ink.darkness, ink.labels, [], 0.0, scale, photo_size)
+    char_height = ink.char_height
     glyphs = []
-    for group in _join_stacked_pieces(boxes, char_height):
-        y1, x1 = boxes[group, 0].min(), boxes[group, 1].min()
-        y2, x2 = boxes[group, 2].max(), boxes[group, 3].max()
+    for group in _join_stacked_pieces(ink.boxes, char_height):
+        y1, x1 = ink.boxes[group, 0].min(), ink.boxes[group, 1].min()
+        y2, x2 = ink.boxes[group, 2].max(), ink.boxes[group, 3].max()
         if max(y2 - y1, x2 - x1) >= _SPECK_FRACTION * char_height:
             glyphs.append(Glyph((int(y1), int(x1), int(y2), int(x2)), tuple(int(i) + 1 for i in group)))
-    return Segmentation(darkness, labels, glyphs, char_height, scale, photo_size)
+    return Segmentation(ink.darkness, ink.labels, glyphs, char_height, scale, photo_size)
 
 
 def touching_candidates(glyphs: list[Glyph]) -> list[tuple[int, int]]:
