@@ -292,8 +292,7 @@ def ink_darkness(grey: np.ndarray) -> np.ndarray:
     background = ndi.grey_closing(small, size=(window, window))
     background = ndi.uniform_filter(background, size=window)
     if background.shape != (h, w):
-        zoom = (h / background.shape[0], w / background.shape[1])
-        background = ndi.zoom(background, zoom, order=1, grid_mode=True, mode="nearest")
+        background = np.asarray(Image.fromarray(background, mode="F").resize((w, h), Image.BILINEAR))
     darkness = 1.0 - smooth / np.maximum(background, 1e-3)
     return np.clip(darkness, 0.0, 1.0).astype(np.float32)
 
@@ -332,7 +331,7 @@ def paper_region(grey: np.ndarray) -> np.ndarray | None:
     if contrast < _PAPER_CONTRAST or np.median(np.hypot(gy, gx)[border]) < contrast / 4:
         return None
     paper = ndi.binary_erosion(paper, iterations=2)
-    return ndi.zoom(paper, (h / paper.shape[0], w / paper.shape[1]), order=0, grid_mode=True, mode="nearest")
+    return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0
 
 
 def _otsu(values: np.ndarray, bins: int = 128) -> float:
