@@ -110,28 +110,46 @@ def load_photo(path: str | os.PathLike) -> tuple[np.ndarray, tuple[int, int]]:
         raise InputError(f"{path}: truncated or damaged image ({exc})") from None
 
 
-def _prefer_cuts(seg: Segmentation, glyphs: list[Glyph], classifier: Classifier) -> list[Glyph]:
+class _GlyphReader:
+    """Classifies the crops of a page's glyphs, each glyph once (cut and join decisions read
+    the same glyphs as the final reading)."""
+
+    def __init__(self, seg: Segmentation, classifier: Classifier):
+        self.seg, self.classifier = seg, classifier
+        self._probs: dict[tuple, np.ndarray] = {}
+
+    def probabilities(self, glyphs: list[Glyph]) -> np.ndarray:
+        """(n, k) class probabilities of ``glyphs``."""
+        keys = [(g.box, g.labels) for g in glyphs]
+        new = {key: g for key, g in zip(keys, glyphs) if key not in self._probs}
+        if new:
+            probs = self.classifier.classify([self.seg.crop(g) for g in new.values()])
+            self._probs.update(zip(new, probs))
+        if not keys:
+            return np.zeros((0, len(self.classifier.classes)), np.float32)
+        return np.stack([self._probs[key] for key in keys])
+
+    def top_log_probability(self, glyphs: list[Glyph]) -> np.ndarray:
+        """(n,) log of each glyph's most probable class."""
+        return np.log(self.probabilities(glyphs).max(axis=1) + 1e-12)
+
+
+def _prefer_cuts(seg: Segmentation, glyphs: list[Glyph], reader: _GlyphReader) -> list[Glyph]:
     """Replace wide glyphs by their cut pieces where the classifier reads the pieces better.
 
     A cut is kept when the mean log top probability of the pieces exceeds the whole glyph's
     log top probability: touching letters read badly as one glyph and well as two, a wide
     'W' reads well as itself.
     """
-    candidates = touching_candidates(glyphs)
-    if not candidates:
-        return glyphs
-    pieces = {i: cut(seg, glyphs[i], n) for i, n in candidates}
-    crops = [seg.crop(glyphs[i]) for i in pieces] + [seg.crop(p) for ps in pieces.values() for p in ps]
-    top = np.log(classifier.classify(crops).max(axis=1) + 1e-12)
-    wholes, offset, keep = top[: len(pieces)], len(pieces), {}
-    for (i, ps), whole in zip(pieces.items(), wholes):
-        parts = top[offset : offset + len(ps)]
-        offset += len(ps)
-        keep[i] = ps if len(ps) >= 2 and parts.mean() > whole else [glyphs[i]]
-    return [piece for i, g in enumerate(glyphs) for piece in keep.get(i, [g])]
+    out = list(glyphs)
+    for i, n in reversed(touching_candidates(glyphs)):  # right to left keeps indices valid
+        pieces = cut(seg, glyphs[i], n)
+        if len(pieces) >= 2 and reader.top_log_probability(pieces).mean() > reader.top_log_probability([glyphs[i]])[0]:
+            out[i : i + 1] = pieces
+    return out
 
 
-def _prefer_joins(seg: Segmentation, glyphs: list[Glyph], classifier: Classifier) -> list[Glyph]:
+def _prefer_joins(glyphs: list[Glyph], reader: _GlyphReader) -> list[Glyph]:
     """Join neighbouring pieces of broken characters where the classifier reads them better.
 
     With ``s_i`` the log top probability of glyph ``i`` and ``w_i`` that of glyphs ``i, i + 1``
@@ -145,9 +163,8 @@ def _prefer_joins(seg: Segmentation, glyphs: list[Glyph], classifier: Classifier
     if not candidates:
         return glyphs
     merged = {i: join(glyphs[i], glyphs[i + 1]) for i in candidates}
-    crops = [seg.crop(m) for m in merged.values()] + [seg.crop(g) for g in glyphs]
-    top = np.log(classifier.classify(crops).max(axis=1) + 1e-12)
-    whole, single = dict(zip(merged, top[: len(merged)])), top[len(merged) :]
+    whole = dict(zip(merged, reader.top_log_probability(list(merged.values()))))
+    single = reader.top_log_probability(glyphs)
     # best[k]: best score of the first k glyphs; step[k]: 1 (single) or 2 (join) ending there
     best, step = [0.0] + [-np.inf] * len(glyphs), [0] * (len(glyphs) + 1)
     for k in range(1, len(glyphs) + 1):
@@ -196,11 +213,12 @@ def _without_marks(glyphs: list[Glyph]) -> list[Glyph]:
 
 def read_segmentation(seg: Segmentation, classifier: Classifier, lexicon: Lexicon | None) -> Page:
     """Lay out, classify and decode a segmented page (the steps after :func:`segment`)."""
+    reader = _GlyphReader(seg, classifier)
     lines = [[seg.glyphs[i] for i in line] for line in group_lines([g.box for g in seg.glyphs])]
-    lines = [_prefer_joins(seg, _prefer_cuts(seg, line, classifier), classifier) for line in lines]
+    lines = [_prefer_joins(_prefer_cuts(seg, line, reader), reader) for line in lines]
     lines = [kept for kept in map(_without_marks, lines) if kept]
     typical_gap = page_typical_gap([[g.box for g in line] for line in lines])
-    probs = classifier.classify([seg.crop(g) for line in lines for g in line])
+    probs = reader.probabilities([g for line in lines for g in line])
     page_lines, start = [], 0
     for line in lines:
         boxes = [g.box for g in line]
