@@ -333,3 +333,12 @@ def test_a_near_break_splits_a_non_word_into_two_words():
     one_word = Lexicon.from_words(["to", "go", "togo"])
     assert _split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, one_word) == [[0, 1, 2, 3]]
     assert _split_by_lexicon([[0, 1, 2, 3]], [], probs, CLASSES, two_words) == [[0, 1, 2, 3]]
+
+
+def test_decompression_bombs_and_directories_are_refused(page_file, classifier, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    with pytest.raises(InputError, match="too large"):
+        read_file(page_file, classifier)
+    monkeypatch.undo()
+    with pytest.raises(InputError, match="directory"):
+        read_file(page_file.parent, classifier)
