@@ -12,7 +12,7 @@ what :func:`nnrecog.ocr.read` returns; :meth:`Page.export` gives the JSON of ``n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 Box = tuple[int, int, int, int]
 
@@ -50,40 +50,43 @@ class Char:
         }
 
 
+class _Group:
+    """A Word or Line: its text joins its parts' texts, its box holds their boxes."""
+
+    _parts: ClassVar[str]  # name of the list attribute holding the parts
+    _separator: ClassVar[str]
+
+    def _children(self) -> list:
+        return getattr(self, self._parts)
+
+    @property
+    def text(self) -> str:
+        return self._separator.join(part.text for part in self._children())
+
+    @property
+    def box(self) -> Box:
+        return union_box([part.box for part in self._children()])
+
+    def export(self) -> dict[str, Any]:
+        return {"text": self.text, "box": list(self.box), self._parts: [p.export() for p in self._children()]}
+
+
 @dataclass
-class Word:
+class Word(_Group):
     """Characters separated from the next word by a gap that is large for their line."""
 
     chars: list[Char]
-
-    @property
-    def text(self) -> str:
-        return "".join(c.text for c in self.chars)
-
-    @property
-    def box(self) -> Box:
-        return union_box([c.box for c in self.chars])
-
-    def export(self) -> dict[str, Any]:
-        return {"text": self.text, "box": list(self.box), "chars": [c.export() for c in self.chars]}
+    _parts: ClassVar[str] = "chars"
+    _separator: ClassVar[str] = ""
 
 
 @dataclass
-class Line:
+class Line(_Group):
     """One handwritten line, words left to right."""
 
     words: list[Word]
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-    @property
-    def box(self) -> Box:
-        return union_box([w.box for w in self.words])
-
-    def export(self) -> dict[str, Any]:
-        return {"text": self.text, "box": list(self.box), "words": [w.export() for w in self.words]}
+    _parts: ClassVar[str] = "words"
+    _separator: ClassVar[str] = " "
 
 
 @dataclass
