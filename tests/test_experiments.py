@@ -201,6 +201,12 @@ def test_cli_train_reconstruct_and_bad_input(course_folder, tmp_path, capsys):
     assert main(["reconstruct", str(tmp_path / "bad.png"), "--model", str(out / "model.npz")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.png" in err[0]
+    assert main(["train", "mlp", "--data", str(course_folder), "--out", str(tmp_path / "wide"),
+                 "--hidden", "32,16", "--activation", "relu", "--ink-bright", "--momentum", "0.9",
+                 "--lr", "0.001", "--epochs", "1", "--no-progress"]) == 0
+    assert "top 5 confused pairs" in capsys.readouterr().out
+    wide = nn.load(tmp_path / "wide" / "model.npz")
+    assert wide.meta["input"] == "ink_bright" and wide.layers[1].params["W"].shape == (32, 16)
     assert main(["train", "mlp", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing" in err[0]
