@@ -192,12 +192,13 @@ def lr_sweep(
     -------
     dict
         ``{"runs": [{"lr", "folder", "valid_accuracy", "test_accuracy", "nist26_accuracy",
-        "epochs"}, ...], "best_lr", "best_test_accuracy"}``; best = highest valid accuracy.
+        "epochs"}, ...], "best_lr", "best_test_accuracy", "table", "interrupted"}``; best =
+        highest valid accuracy. Ctrl-C during a run ends the sweep after that run's results.
     """
     from nnrecog.viz import plots
 
     out_dir = Path(out_dir)
-    rows, curves = [], {}
+    rows, curves, interrupted = [], {}, False
     for rate in (lr, lr * 10, lr / 10):
         folder = out_dir / f"lr_{rate:g}"
         results = run(rate, folder)
@@ -207,6 +208,9 @@ def lr_sweep(
             **{k: results[k] for k in ("valid_accuracy", "test_accuracy", "nist26_accuracy", "epochs")},
         })
         curves[f"lr {rate:g}"] = results["history"]["valid_acc"]
+        if results["interrupted"]:
+            interrupted = True
+            break
     best = max(rows, key=lambda row: row["valid_accuracy"])
     plots.plot_curves(curves, out_dir / "sweep_valid_accuracy.png", "validation accuracy",
                       title="learning-rate sweep")
@@ -221,7 +225,7 @@ def lr_sweep(
     with atomic_open(out_dir / "sweep.md", "w", encoding="utf-8") as handle:
         handle.write("\n".join(table) + "\n")
     sweep = {"runs": rows, "best_lr": best["lr"], "best_test_accuracy": best["test_accuracy"],
-             "table": "\n".join(table)}
+             "table": "\n".join(table), "interrupted": interrupted}
     write_json(out_dir / "sweep.json", sweep)
     return sweep
 

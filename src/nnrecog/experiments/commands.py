@@ -23,19 +23,17 @@ def format_results(results: dict[str, Any]) -> str:
     """What the command prints: a sweep's table, an autoencoder's PSNR, or a classifier's
     accuracies with the five most confused pairs."""
     if "table" in results:
-        return results["table"]
-    lines = [
-        f"{results.get('model', 'autoencoder')}: {results['epochs']} epochs "
-        f"(best {results['best_epoch']}), {results['seconds_per_epoch']:.3f} s/epoch of training",
-    ]
-    if "psnr_valid" in results:
-        lines.append(
+        lines = [results["table"]]
+    elif "psnr_valid" in results:
+        lines = [
+            _epochs_line(results),
             f"validation PSNR {results['psnr_valid']:.2f} dB (test {results['psnr_test']:.2f} dB), "
-            f"validation loss {results['valid_loss']:.2f} per image"
-        )
+            f"validation loss {results['valid_loss']:.2f} per image",
+        ]
     else:
         nist26 = results.get("nist26_accuracy")
-        lines += [
+        lines = [
+            _epochs_line(results),
             f"valid accuracy {results['valid_accuracy']:.2%}, test accuracy {results['test_accuracy']:.2%}",
             f"nist26 accuracy n/a ({results.get('nist26_error', '')})" if nist26 is None else
             f"nist26 accuracy {nist26:.2%} (vowels {results['nist26_vowels_accuracy']:.2%}, "
@@ -46,3 +44,10 @@ def format_results(results: dict[str, Any]) -> str:
     if results.get("interrupted"):
         lines.append("interrupted: kept the best model and the history; --resume continues")
     return "\n".join(lines)
+
+
+def _epochs_line(results: dict[str, Any]) -> str:
+    return (
+        f"{results.get('model', 'autoencoder')}: {results['epochs']} epochs "
+        f"(best {results['best_epoch']}), {results['seconds_per_epoch']:.3f} s/epoch of training"
+    )
