@@ -50,6 +50,11 @@ def test_bottle_frames_are_classified_as_water_bottle(clip, tmp_path):
     assert saved["top5_fraction"] == 1.0 and (tmp_path / "probability.png").stat().st_size > 0
 
 
+def test_full_frame_keeps_water_bottle_in_the_top5(clip):
+    results = classify_video(clip, "water bottle", every=100, max_frames=3, full_frame=True)
+    assert results["crop"] == "full frame" and results["top5_fraction"] == 1.0
+
+
 def test_not_a_video_is_one_clear_error(tmp_path):
     fake = tmp_path / "clip.mp4"
     fake.write_text("not a video")
