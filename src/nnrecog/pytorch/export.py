@@ -9,6 +9,7 @@ at inference) is left out. The NumPy model then computes the torch model's eval-
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,11 +136,22 @@ def model_from_checkpoint(path: str | os.PathLike) -> tuple[str, nn.Sequential]:
     )
 
 
+def _run_scores(results_path: Path) -> dict[str, Any]:
+    """The headline numbers of the training run, if its results.json is readable."""
+    try:
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    keys = ("valid_accuracy", "test_accuracy", "nist26_accuracy", "best_epoch", "augment", "world_size")
+    return {key: results[key] for key in keys if key in results}
+
+
 def export_checkpoint(checkpoint: str | os.PathLike, out: str | os.PathLike) -> dict[str, Any]:
     """Write ``checkpoint`` (a glyph network's ``model.pt``) as an ``nnrecog.nn`` model file.
 
     The meta follows the project convention (``classes``, ``input_shape``, ``input``) plus
-    ``exported_from``.
+    ``model``, ``exported_from`` and, when the run's ``results.json`` sits beside the
+    checkpoint, its valid / test / nist26 accuracies and epoch.
 
     Returns
     -------
@@ -147,7 +159,8 @@ def export_checkpoint(checkpoint: str | os.PathLike, out: str | os.PathLike) -> 
         ``kind``, ``out``, ``layers`` (the NumPy architecture), ``bytes`` (file size).
     """
     kind, model = model_from_checkpoint(checkpoint)
-    meta = {**GLYPH_MODELS[kind].meta(), "exported_from": f"torch-{kind}"}
+    meta = {**GLYPH_MODELS[kind].meta(), "model": f"torch-{kind}", "exported_from": str(checkpoint)}
+    meta.update(_run_scores(Path(checkpoint).parent / "results.json"))
     net = to_numpy_model(model, meta)
     net.save(out)
     return {"kind": kind, "out": str(out), "layers": [repr(layer) for layer in net.layers], "bytes": Path(out).stat().st_size}
