@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from nnrecog.fileio import atomic_path
 
-if TYPE_CHECKING:  # viz sits beside ocr, so the page is only duck-typed at run time
+if TYPE_CHECKING:
     from nnrecog.ocr.elements import Page
 
 #: Overlays are drawn at most this many pixels on the long side (a 12 MP photo gives a

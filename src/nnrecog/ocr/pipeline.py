@@ -21,6 +21,7 @@ from nnrecog.errors import InputError
 from nnrecog.ocr.elements import Char, Line, Page, Word
 from nnrecog.ocr.layout import group_lines, near_breaks, page_typical_gap, punctuation_marks, split_words
 from nnrecog.ocr.lexicon import Lexicon, decode_word, default_lexicon
+from nnrecog.ocr.overlay import open_for_overlay, save_overlay
 from nnrecog.ocr.recognize import Classifier, load_classifier, top_alternatives
 from nnrecog.ocr.segment import (
     Glyph,
@@ -299,8 +300,6 @@ def read_photos(
     InputError, nnrecog.nn.ModelFileError : before any photo is read, when the model (or
         lexicon, or overlay name) is unusable.
     """
-    from nnrecog.viz.overlay import open_for_overlay, save_overlay
-
     photos = [Path(p) for p in paths]
     targets = overlay_paths(overlay, photos) if overlay is not None else [None] * len(photos)
     classifier, words = load_classifier(model), _lexicon(lexicon)
