@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from torch import nn
 
 from nnrecog.errors import InputError
@@ -30,7 +31,6 @@ from nnrecog.pytorch.train import TrainConfig, configure
 from nnrecog.pytorch.vision import VALID_FRACTION, fit_images
 
 SCENE_CLASSES = ("aquarium", "desert", "highway", "kitchen", "laundromat", "park", "waterfall", "windmill")
-SPLITS = ("train", "test")
 # The course write-up's numbers on the same split, for the README table.
 COURSE_REFERENCE = {"bag_of_words": 0.5925, "course_cnn_from_scratch": 0.74}
 
@@ -72,8 +72,6 @@ def read_split(folder: str | os.PathLike, split: str) -> list[tuple[Path, int]]:
 
 def load_image(path: str | os.PathLike, size: int) -> np.ndarray:
     """One scene photo, opened by content, as ``(size, size, 3)`` uint8 RGB (whole image, resized)."""
-    from PIL import Image
-
     return np.asarray(pretrained.open_rgb(path).resize((size, size), Image.BICUBIC), dtype=np.uint8)
 
 
@@ -96,7 +94,7 @@ def load_split_images(folder: str, split: str, size: int) -> tuple[np.ndarray, n
 def _lite0_features(folder: Path, split: str) -> dict[str, np.ndarray]:
     """EfficientNet-Lite0 features of a split, plain and mirrored, cached on disk.
 
-    The cache file (under the user cache dir) is keyed by the list files' content, so a
+    The cache file (under the user cache dir) is keyed by the listed paths and labels, so a
     changed list recomputes. Returns ``{"plain": (n, 1280), "flipped": (n, 1280), "y": (n,)}``.
     """
     from tqdm import tqdm
