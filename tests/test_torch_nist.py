@@ -33,7 +33,7 @@ def course_folder(shared_data, tmp_path_factory):
 @pytest.fixture(scope="module")
 def cnn_run(course_folder, tmp_path_factory):
     out = tmp_path_factory.mktemp("cnn")
-    return out, train_glyphs("cnn", course_folder, out, augment=True, epochs=3, batch_size=32)
+    return out, train_glyphs("cnn", course_folder, out, augment=True, epochs=2, batch_size=32)
 
 
 def test_cnn_run_writes_the_same_outputs_as_train_mlp(cnn_run):
@@ -41,7 +41,7 @@ def test_cnn_run_writes_the_same_outputs_as_train_mlp(cnn_run):
     saved = json.loads((out / "results.json").read_text())
     for key in ("valid_accuracy", "test_accuracy", "nist26_accuracy", "seconds_per_epoch", "epochs", "history"):
         assert key in saved
-    assert saved["epochs"] == 3 and len(saved["history"]["train_loss"]) == 3
+    assert saved["epochs"] == 2 and len(saved["history"]["train_loss"]) == 2
     assert set(saved["nist26_per_class"]) == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     assert saved["valid_accuracy"] > 0.3  # 26 letters: chance is 0.04
     for figure in ("accuracy.png", "loss.png", "confusion.png"):

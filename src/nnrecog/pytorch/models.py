@@ -75,7 +75,7 @@ def conv_net(
 
 def glyph_cnn(n_classes: int = 36) -> nn.Sequential:
     """CNN for 32x32 ink-bright glyphs, exportable to ``nnrecog.nn``: 32 -> 16 -> 8 -> 4."""
-    return conv_net(1, n_classes, [(32, 1), (64, 1), (128, 1)], input_size=32, hidden=128)
+    return conv_net(1, n_classes, [(32, 2), (64, 2), (128, 1)], input_size=32, hidden=128)
 
 
 def cifar_cnn(n_classes: int = 10) -> nn.Sequential:

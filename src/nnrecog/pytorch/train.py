@@ -317,12 +317,16 @@ def fit(
         best_state = state["best_model"]
 
     generator = torch.Generator().manual_seed(config.seed)
+    # A trailing batch of one sample breaks batch norm ("expected more than 1 value per
+    # channel"); drop it then (a different sample each epoch, as the order is reshuffled).
+    per_process = math.ceil(len(train_set) / ctx.world_size)
+    drop_last = per_process % config.batch_size == 1 and per_process > config.batch_size
     if ctx.distributed:
         sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=config.seed)
-        loader = DataLoader(train_set, batch_size=config.batch_size, sampler=sampler, drop_last=False)
+        loader = DataLoader(train_set, batch_size=config.batch_size, sampler=sampler, drop_last=drop_last)
     else:
         sampler = None
-        loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, generator=generator)
+        loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, generator=generator, drop_last=drop_last)
     criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
 
     for epoch in range(first_epoch, config.epochs):
