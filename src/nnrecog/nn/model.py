@@ -167,8 +167,13 @@ class Sequential:
 
 
 def _read_archive(path: Path) -> dict[str, np.ndarray]:
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a directory, expected a model file (.npz)")
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
+    # np.load also reads .npy arrays and pickles; only a zip (.npz) archive can be a model.
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path}: not an nnrecog model file (expected a .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}

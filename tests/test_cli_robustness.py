@@ -1,0 +1,36 @@
+"""Bad input through the command line: one clear error line, exit status 2, no traceback.
+
+Every case fails before any real work starts, so the whole file runs in a few seconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnrecog.cli import main
+
+
+def _fails_cleanly(capsys, argv: list[str], *expected: str) -> str:
+    """Run ``nnrecog argv``; assert exit 2 and one error line containing ``expected``."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nnrecog: error: ") and err.count("\n") == 1, err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+def test_model_file_that_is_not_an_npz_archive_is_refused(capsys, tmp_path: Path):
+    photo = tmp_path / "page.png"
+    photo.write_bytes(b"")  # never read: the model is checked first
+    single_array = tmp_path / "array.npz"
+    with open(single_array, "wb") as handle:  # a .npy payload under an .npz name
+        np.save(handle, np.zeros(3))
+    text = tmp_path / "text.npz"
+    text.write_text("hello\n")
+    for model in (single_array, text):
+        _fails_cleanly(capsys, ["read", str(photo), "--model", str(model)], str(model), "expected a .npz")
+    _fails_cleanly(capsys, ["read", str(photo), "--model", str(tmp_path)], "is a directory")
