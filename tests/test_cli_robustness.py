@@ -34,3 +34,16 @@ def test_model_file_that_is_not_an_npz_archive_is_refused(capsys, tmp_path: Path
     for model in (single_array, text):
         _fails_cleanly(capsys, ["read", str(photo), "--model", str(model)], str(model), "expected a .npz")
     _fails_cleanly(capsys, ["read", str(photo), "--model", str(tmp_path)], "is a directory")
+
+
+def test_unwritable_output_names_the_requested_file(tmp_path: Path):
+    from nnrecog.fileio import write_json
+
+    with pytest.raises(OSError) as raised:
+        write_json("/proc/nnrecog-test/out.json", {})
+    assert raised.value.filename == "/proc/nnrecog-test/out.json"  # not the hidden temp file
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    with pytest.raises(NotADirectoryError) as raised:
+        write_json(a_file / "out.json", {})
+    assert raised.value.filename == str(a_file)
