@@ -47,3 +47,34 @@ def test_unwritable_output_names_the_requested_file(tmp_path: Path):
     with pytest.raises(NotADirectoryError) as raised:
         write_json(a_file / "out.json", {})
     assert raised.value.filename == str(a_file)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["mlp", "--epochs", "0"], "--epochs must be positive, got 0"),
+        (["mlp", "--epochs", "-1"], "--epochs must be positive, got -1"),
+        (["mlp", "--batch-size", "0"], "--batch-size must be positive"),
+        (["mlp", "--lr", "0"], "--lr must be positive"),
+        (["mlp", "--lr", "nan"], "--lr must be positive"),
+        (["mlp", "--hidden", "64,0"], "--hidden must be positive"),
+        (["mlp", "--momentum", "-1"], "--momentum must be in [0, 1)"),
+        (["mlp", "--decay-every", "-1"], "--decay-every must be 0 or more"),
+        (["cnn", "--channels", "0"], "--channels must be positive"),
+        (["cnn", "--channels", "8,8,8,8,8,8"], "--channels must be at most 5"),
+        (["cnn", "--dropout", "1.5"], "--dropout must be in [0, 1)"),
+        (["cnn", "--hidden", "-3"], "--hidden must be positive"),
+        (["autoencoder", "--batch-size", "-2"], "--batch-size must be positive"),
+    ],
+)
+def test_nonsense_training_options_fail_before_any_work(capsys, tmp_path: Path, argv, expected):
+    out = tmp_path / "run"
+    # A missing data source would fail too: passing one proves the options are checked first.
+    _fails_cleanly(capsys, ["train", *argv, "--out", str(out), "--data", str(tmp_path / "none")], expected)
+    assert not out.exists()
+
+
+def test_training_output_that_is_a_file_is_refused(capsys, tmp_path: Path):
+    a_file = tmp_path / "results.npz"
+    a_file.write_text("")
+    _fails_cleanly(capsys, ["train", "mlp", "--out", str(a_file)], str(a_file), "expected an output folder")
