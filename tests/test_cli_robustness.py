@@ -78,3 +78,14 @@ def test_training_output_that_is_a_file_is_refused(capsys, tmp_path: Path):
     a_file = tmp_path / "results.npz"
     a_file.write_text("")
     _fails_cleanly(capsys, ["train", "mlp", "--out", str(a_file)], str(a_file), "expected an output folder")
+
+
+def test_data_show_refuses_empty_grids(capsys, tmp_path: Path, shared_data: Path):
+    out = tmp_path / "grid.png"
+    show = ["data", "show", "nist26", "--out", str(out), "--data-dir", str(shared_data)]
+    _fails_cleanly(capsys, [*show, "--per-class", "0"], "--per-class must be positive, got 0")
+    _fails_cleanly(capsys, [*show, "--classes", "A-B"], "--classes must be characters of")
+    _fails_cleanly(capsys, [*show, "--classes", "012"], "nist26: no samples of the classes '012'")
+    assert not out.exists()
+    assert main([*show, "--classes", "ab", "--per-class", "2"]) == 0  # lower case is fine
+    assert out.is_file()

@@ -68,7 +68,18 @@ def save_sample_grid(
     ``"nist26"`` for the held-out real NIST letters) to the PNG ``out``.
 
     With ``augmented`` each sample is followed by two :func:`augment_batch` versions of it.
+    ``classes`` is case-insensitive.
+
+    Raises
+    ------
+    InputError
+        For ``per_class < 1``, characters outside :data:`CLASSES`, or no sample to show.
     """
+    classes = classes.upper()
+    if per_class < 1:
+        raise InputError(f"--per-class must be positive, got {per_class}")
+    if not classes or not set(classes) <= set(CLASSES):
+        raise InputError(f"--classes must be characters of {CLASSES}, got {classes!r}")
     if source == "nist26":
         X, y = load_nist26(data_dir)
     else:
@@ -83,6 +94,8 @@ def save_sample_grid(
     chosen = np.concatenate(
         [rng.permutation(np.flatnonzero(y == c))[: max(1, per_class // copies)] for c in wanted] or [np.zeros(0, int)]
     )
+    if len(chosen) == 0:
+        raise InputError(f"{source}: no samples of the classes {classes!r}")
     X, y = np.repeat(X[chosen], copies, axis=0), np.repeat(y[chosen], copies)
     if augmented:  # each original is followed by two augmented versions of it
         X[1::3] = augment_batch(X[1::3], rng)
