@@ -40,8 +40,11 @@ def test_unwritable_output_names_the_requested_file(tmp_path: Path):
     from nnrecog.fileio import write_json
 
     with pytest.raises(OSError) as raised:
+        write_json("/proc/out.json", {})
+    assert raised.value.filename == "/proc/out.json"  # not the hidden temp file
+    with pytest.raises(OSError) as raised:
         write_json("/proc/nnrecog-test/out.json", {})
-    assert raised.value.filename == "/proc/nnrecog-test/out.json"  # not the hidden temp file
+    assert raised.value.filename == "/proc/nnrecog-test"  # the folder that cannot be made
     a_file = tmp_path / "file"
     a_file.write_text("")
     with pytest.raises(NotADirectoryError) as raised:
@@ -89,3 +92,11 @@ def test_data_show_refuses_empty_grids(capsys, tmp_path: Path, shared_data: Path
     assert not out.exists()
     assert main([*show, "--classes", "ab", "--per-class", "2"]) == 0  # lower case is fine
     assert out.is_file()
+
+
+def test_data_build_checks_its_output_folder_before_building(capsys, tmp_path: Path, shared_data: Path):
+    a_file = tmp_path / "built"
+    a_file.write_text("")
+    build = ["data", "build", "--sources", str(shared_data), "--out"]
+    _fails_cleanly(capsys, [*build, str(a_file)], f"Not a directory: {a_file}")
+    _fails_cleanly(capsys, [*build, "/proc/nnrecog-test"], "/proc/nnrecog-test")

@@ -18,6 +18,24 @@ def _umask() -> int:
     return mask
 
 
+def ensure_dir(path: str | os.PathLike) -> Path:
+    """Create the folder ``path`` (and its parents) unless it exists; return it.
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``path`` is an existing file (``mkdir`` alone would say a puzzling "File exists").
+    OSError
+        If it cannot be created; the error names ``path``.
+    """
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder)) from None
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success rename it over ``path``.
@@ -27,13 +45,11 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     On any exception the temporary file is removed and ``path`` is left untouched.
     """
     final = Path(path)
+    ensure_dir(final.parent)
     try:
-        final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{final.name}.", suffix=final.suffix if suffix is None else suffix, dir=final.parent
         )
-    except FileExistsError:
-        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(final.parent)) from None
     except OSError as exc:
         # Name the file the user asked for, not the hidden temporary one next to it.
         raise OSError(exc.errno, exc.strerror, str(final)) from None

@@ -32,7 +32,7 @@ from nnrecog.data.normalize import (
 )
 from nnrecog.data.readers import BUILT_ARRAYS, CLASSES, MANIFEST, NIST26_VALID, SPLITS, read_course_mat, write_course_mat
 from nnrecog.errors import InputError
-from nnrecog.fileio import atomic_path, write_json
+from nnrecog.fileio import atomic_path, ensure_dir, write_json
 from nnrecog.paths import cache_dir
 from nnrecog.paths import data_dir as _data_dir
 
@@ -426,6 +426,8 @@ def build_dataset(
     bad_formats = sorted(set(formats) - {"npz", "mat"})
     if bad_formats:
         raise InputError(f"unknown format(s) {', '.join(bad_formats)}; expected npz or mat")
+    # Fail on an unwritable output folder now, not after minutes of building.
+    ensure_dir(out_dir)
 
     parts: list[_Glyphs] = []
     for index, source in enumerate(SOURCES):
