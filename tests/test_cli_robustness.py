@@ -5,6 +5,7 @@ Every case fails before any real work starts, so the whole file runs in a few se
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +101,18 @@ def test_data_build_checks_its_output_folder_before_building(capsys, tmp_path: P
     build = ["data", "build", "--sources", str(shared_data), "--out"]
     _fails_cleanly(capsys, [*build, str(a_file)], f"Not a directory: {a_file}")
     _fails_cleanly(capsys, [*build, "/proc/nnrecog-test"], "/proc/nnrecog-test")
+
+
+def test_read_json_of_one_failed_photo_prints_nothing(capsys, tmp_path: Path):
+    from PIL import Image
+
+    not_an_image = tmp_path / "notes.jpg"
+    not_an_image.write_text("hello\n")
+    assert main(["read", "--json", str(not_an_image)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # not "[]", the several-photos shape
+    assert captured.err.count("\n") == 1 and "notes.jpg: not an image" in captured.err
+    tiny = tmp_path / "tiny.png"
+    Image.new("L", (1, 1), 255).save(tiny)
+    assert main(["read", "--json", str(not_an_image), str(tiny)]) == 2
+    assert json.loads(capsys.readouterr().out) == [{"file": str(tiny), "lines": []}]

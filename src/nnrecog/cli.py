@@ -330,9 +330,10 @@ def _cmd_read(args: argparse.Namespace) -> int:
             print(f"==> {reading.path} <==\n{reading.page.text}\n")
         else:
             print(reading.page.text)
-    if args.json:
-        single = len(args.photos) == 1 and pages
-        print(json.dumps({"lines": pages[0]["lines"]} if single else pages, indent=2))
+    if len(args.photos) > 1 and args.json:
+        print(json.dumps(pages, indent=2))
+    elif args.json and pages:  # one photo: just its {"lines"}; nothing if it failed
+        print(json.dumps({"lines": pages[0]["lines"]}, indent=2))
     return 2 if failures else 0
 
 
