@@ -116,3 +116,14 @@ def test_read_json_of_one_failed_photo_prints_nothing(capsys, tmp_path: Path):
     Image.new("L", (1, 1), 255).save(tiny)
     assert main(["read", "--json", str(not_an_image), str(tiny)]) == 2
     assert json.loads(capsys.readouterr().out) == [{"file": str(tiny), "lines": []}]
+
+
+def test_ocr_read_refuses_what_is_not_an_image():
+    from nnrecog import ocr
+
+    with pytest.raises(TypeError, match="got NoneType"):
+        ocr.read(None)
+    with pytest.raises(ValueError, match="1 to 4 colour channels"):
+        ocr.read(np.zeros((8, 8, 7), np.uint8))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        ocr.read(np.full((8, 8), np.nan, np.float32))

@@ -215,11 +215,21 @@ def grey_image(image: Image.Image | np.ndarray) -> np.ndarray:
     Returns
     -------
     (H, W) float32.
+
+    Raises
+    ------
+    TypeError : ``image`` is neither a PIL image nor an array.
+    ValueError : the array is not ``(H, W)`` or ``(H, W, C)`` with C in 1..4, or holds NaN or
+        infinite values.
     """
+    if not isinstance(image, (np.ndarray, Image.Image)):
+        raise TypeError(f"expected a PIL image or an image array, got {type(image).__name__}")
     if isinstance(image, np.ndarray):
         array = image
         if array.ndim == 3:
             channels = array.shape[2]
+            if not 1 <= channels <= 4:
+                raise ValueError(f"expected 1 to 4 colour channels, got image array shape {image.shape}")
             if channels == 4:
                 array = _on_white(array[..., :3], array[..., 3])
             elif channels == 2:
@@ -250,6 +260,8 @@ def _unit_range(array: np.ndarray) -> np.ndarray:
         if array.dtype.itemsize >= 4 and top > 65535 and array.max() <= 65535:
             top = 65535.0
         return values / top
+    if not np.isfinite(values).all():
+        raise ValueError("the image array holds NaN or infinite values")
     return values
 
 
