@@ -127,3 +127,13 @@ def test_ocr_read_refuses_what_is_not_an_image():
         ocr.read(np.zeros((8, 8, 7), np.uint8))
     with pytest.raises(ValueError, match="NaN or infinite"):
         ocr.read(np.full((8, 8), np.nan, np.float32))
+
+
+def test_data_source_that_is_a_file_says_so(tmp_path: Path):
+    from nnrecog import data
+    from nnrecog.errors import InputError
+
+    a_file = tmp_path / "nist36_train.mat"
+    a_file.write_text("")
+    with pytest.raises(InputError, match="is a file; expected 'default' or the folder"):
+        data.load(a_file)

@@ -165,6 +165,8 @@ def load(source: str | os.PathLike = "default", data_dir: str | os.PathLike | No
 
         return _read_built(default_dataset_dir(data_dir))
     folder = Path(source)
+    if folder.is_file():
+        raise InputError(f"{folder}: is a file; expected 'default' or the folder holding the dataset files")
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder (expected 'default', a built dataset or a folder of nist36_*.mat)")
     if (folder / BUILT_ARRAYS).exists():
