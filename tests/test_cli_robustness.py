@@ -137,3 +137,13 @@ def test_data_source_that_is_a_file_says_so(tmp_path: Path):
     a_file.write_text("")
     with pytest.raises(InputError, match="is a file; expected 'default' or the folder"):
         data.load(a_file)
+
+
+def test_eval_ocr_bad_folder_or_ground_truth_is_one_error_line(capsys, tmp_path: Path):
+    from PIL import Image
+
+    photo = tmp_path / "page.png"
+    Image.new("L", (1, 1), 255).save(photo)
+    _fails_cleanly(capsys, ["eval-ocr", str(photo)], f"{photo}: is a file")
+    (tmp_path / "page.gt.txt").write_bytes(b"\xff\xfeHELLO")
+    _fails_cleanly(capsys, ["eval-ocr", str(tmp_path)], "page.gt.txt: not UTF-8 text")

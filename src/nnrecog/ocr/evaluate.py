@@ -128,7 +128,8 @@ def labelled_photos(folder: str | os.PathLike) -> list[tuple[Path, Path]]:
     """
     root = Path(folder)
     if not root.is_dir():
-        raise InputError(f"{root}: no such directory (expected a folder of photos with NAME.gt.txt files)")
+        kind = "is a file" if root.is_file() else "no such directory"
+        raise InputError(f"{root}: {kind} (expected a folder of photos with NAME.gt.txt files)")
     pairs = []
     for image in sorted(root.iterdir()):
         truth = image.with_name(image.name.rsplit(".", 1)[0] + GT_SUFFIX)
@@ -137,6 +138,13 @@ def labelled_photos(folder: str | os.PathLike) -> list[tuple[Path, Path]]:
     if not pairs:
         raise InputError(f"{root}: no image with a NAME{GT_SUFFIX} ground-truth file beside it")
     return pairs
+
+
+def _read_truth(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (expected the photo's true text)") from None
 
 
 def evaluate_folder(
@@ -166,10 +174,11 @@ def evaluate_folder(
     load_seconds = time.perf_counter() - start
     scores = []
     for image, truth in pairs:
+        true_text = _read_truth(truth)
         start = time.perf_counter()
         page = read_file(image, classifier, words or False)
         seconds = time.perf_counter() - start
-        scores.append(score_text(image.name, page.text, truth.read_text(encoding="utf-8"), seconds))
+        scores.append(score_text(image.name, page.text, true_text, seconds))
     total = {
         key: sum(getattr(s, key) for s in scores)
         for key in ("errors", "length", "errors_no_spaces", "length_no_spaces", "boxes", "boxed", "spurious")
