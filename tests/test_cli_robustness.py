@@ -147,3 +147,17 @@ def test_eval_ocr_bad_folder_or_ground_truth_is_one_error_line(capsys, tmp_path:
     _fails_cleanly(capsys, ["eval-ocr", str(photo)], f"{photo}: is a file")
     (tmp_path / "page.gt.txt").write_bytes(b"\xff\xfeHELLO")
     _fails_cleanly(capsys, ["eval-ocr", str(tmp_path)], "page.gt.txt: not UTF-8 text")
+
+
+def test_reconstruct_reads_transparent_paper_as_white(tmp_path: Path):
+    from PIL import Image
+
+    from nnrecog.experiments.autoencoder import read_glyph
+
+    grey = np.full((40, 30), 255, np.uint8)
+    grey[8:32, 12:18] = 0  # a dark bar on white paper
+    Image.fromarray(grey).save(tmp_path / "opaque.png")
+    rgba = np.zeros((40, 30, 4), np.uint8)
+    rgba[..., 3] = 255 - grey  # black ink, fully transparent paper
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "transparent.png")
+    np.testing.assert_allclose(read_glyph(tmp_path / "transparent.png"), read_glyph(tmp_path / "opaque.png"))

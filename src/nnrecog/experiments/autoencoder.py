@@ -178,11 +178,13 @@ def read_glyph(path: str | os.PathLike) -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     from nnrecog.data import normalize_glyph
+    from nnrecog.data.normalize import grey_image
 
     path = Path(path)
     try:
         with Image.open(path) as image:
-            grey = np.asarray(ImageOps.exif_transpose(image).convert("L"), dtype=np.float32) / 255.0
+            # not convert("L"): that blackens transparent paper and clips 16-bit greys
+            grey = grey_image(ImageOps.exif_transpose(image))
     except FileNotFoundError:
         raise InputError(f"{path}: file not found (expected an image of one character)") from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:

@@ -40,6 +40,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage as ndi
 
+from nnrecog.data.normalize import grey_image
 from nnrecog.ocr.elements import Box
 
 #: Largest working image (about 2000 x 1500 for a 4:3 photo); photos are decoded at this size.
@@ -204,65 +205,6 @@ def _exif_orientation(image: Image.Image) -> int:
         return int(image.getexif().get(0x0112, 1))
     except (ValueError, TypeError, SyntaxError):
         return 1
-
-
-def grey_image(image: Image.Image | np.ndarray) -> np.ndarray:
-    """Any PIL image or array (grey, RGB, RGBA, palette, 16-bit, float) as grey in [0, 1].
-
-    Transparent pixels count as white paper. Integer images are scaled by their type's range
-    (16-bit images by 65535 unless all values fit in 8 bits); float arrays are taken as given.
-
-    Returns
-    -------
-    (H, W) float32.
-
-    Raises
-    ------
-    TypeError : ``image`` is neither a PIL image nor an array.
-    ValueError : the array is not ``(H, W)`` or ``(H, W, C)`` with C in 1..4, or holds NaN or
-        infinite values.
-    """
-    if not isinstance(image, (np.ndarray, Image.Image)):
-        raise TypeError(f"expected a PIL image or an image array, got {type(image).__name__}")
-    if isinstance(image, np.ndarray):
-        array = image
-        if array.ndim == 3:
-            channels = array.shape[2]
-            if not 1 <= channels <= 4:
-                raise ValueError(f"expected 1 to 4 colour channels, got image array shape {image.shape}")
-            if channels == 4:
-                array = _on_white(array[..., :3], array[..., 3])
-            elif channels == 2:
-                array = _on_white(array[..., :1], array[..., 1])
-            array = array[..., :3].mean(axis=2) if array.shape[2] != 1 else array[..., 0]
-        if array.ndim != 2:
-            raise ValueError(f"expected an (H, W) or (H, W, C) image array, got shape {image.shape}")
-        return _unit_range(array)
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
-        rgba = np.asarray(image.convert("RGBA"))
-        return np.asarray(_on_white(rgba[..., :3], rgba[..., 3]).mean(axis=2) / 255.0, np.float32)
-    if image.mode.startswith("I") or image.mode == "F":
-        return _unit_range(np.asarray(image))
-    return np.asarray(image.convert("L"), np.float32) / 255.0
-
-
-def _on_white(colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Composite ``colour`` over white paper using ``alpha`` (same integer range)."""
-    top = float(np.iinfo(alpha.dtype).max) if np.issubdtype(alpha.dtype, np.integer) else 1.0
-    a = alpha.astype(np.float32)[..., None] / top
-    return colour.astype(np.float32) * a + top * (1.0 - a)
-
-
-def _unit_range(array: np.ndarray) -> np.ndarray:
-    values = np.asarray(array, np.float32)
-    if np.issubdtype(array.dtype, np.integer):
-        top = 255.0 if array.size == 0 or array.max() <= 255 else float(max(np.iinfo(array.dtype).max, 1))
-        if array.dtype.itemsize >= 4 and top > 65535 and array.max() <= 65535:
-            top = 65535.0
-        return values / top
-    if not np.isfinite(values).all():
-        raise ValueError("the image array holds NaN or infinite values")
-    return values
 
 
 def _resize_to(grey: np.ndarray, height: float, width: float) -> np.ndarray:
