@@ -161,3 +161,28 @@ def test_reconstruct_reads_transparent_paper_as_white(tmp_path: Path):
     rgba[..., 3] = 255 - grey  # black ink, fully transparent paper
     Image.fromarray(rgba, "RGBA").save(tmp_path / "transparent.png")
     np.testing.assert_allclose(read_glyph(tmp_path / "transparent.png"), read_glyph(tmp_path / "opaque.png"))
+
+
+@pytest.fixture
+def tiny_course_folder(tmp_path: Path) -> Path:
+    """nist36_{train,valid,test}.mat with two blank glyphs each: enough to start training."""
+    from scipy.io import savemat
+
+    folder = tmp_path / "nist36"
+    folder.mkdir()
+    for split in ("train", "valid", "test"):
+        savemat(folder / f"nist36_{split}.mat",
+                {f"{split}_data": np.ones((2, 1024)), f"{split}_labels": np.eye(36)[:2]})
+    return folder
+
+
+def test_resume_from_a_file_that_is_not_a_training_state(capsys, tmp_path: Path, tiny_course_folder: Path):
+    run = tmp_path / "run"
+    run.mkdir()
+    state = run / "train_state.npz"
+    resume = ["train", "mlp", "--resume", "--data", str(tiny_course_folder), "--out", str(run), "--no-progress"]
+    state.write_text("junk\n")
+    _fails_cleanly(capsys, resume, f"{state}: not a training state")
+    with open(state, "wb") as handle:  # a .npy payload: np.load returns an array, not an archive
+        np.save(handle, np.zeros(2))
+    _fails_cleanly(capsys, resume, f"{state}: not a training state")

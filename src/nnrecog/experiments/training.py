@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,8 @@ def _load_state(
 ) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"{path}: no training state to resume (run without --resume first)")
+    if not zipfile.is_zipfile(path):  # np.load would also take a .npy array or a pickle
+        raise InputError(f"{path}: not a training state (expected the .npz archive `nnrecog train` writes)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             state = json.loads(archive["state_json"].tobytes().decode())
@@ -176,9 +179,9 @@ def _load_state(
                     for key in archive.files
                     if key.startswith("velocity.")
                 }
-    except (KeyError, ValueError, OSError) as exc:
+        saved = {k: v for k, v in state["settings"].items() if k != "epochs"}
+    except (KeyError, ValueError, OSError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
         raise InputError(f"{path}: not a training state of this network ({exc})") from exc
-    saved = {k: v for k, v in state["settings"].items() if k != "epochs"}
     current = {k: v for k, v in dataclasses.asdict(settings).items() if k != "epochs"}
     if saved != current:
         raise InputError(
