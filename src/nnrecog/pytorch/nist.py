@@ -81,12 +81,17 @@ def glyph_augmenter(kind: str, seed: int) -> train.BatchTransform:
 
 
 def _limit(splits: dict[str, tuple[np.ndarray, np.ndarray]], limit: int | None, seed: int) -> dict:
+    """At most ``limit`` random samples of each split (the same ones for the same seed)."""
     if limit is None:
         return splits
     if limit <= 0:
         raise InputError(f"--limit must be positive, got {limit}")
     rng = np.random.default_rng(seed)
-    return {name: (X[idx], y[idx]) for name, (X, y) in splits.items() for idx in [np.sort(rng.permutation(len(y))[:limit])]}
+    cut = {}
+    for name, (X, y) in splits.items():
+        keep = np.sort(rng.permutation(len(y))[:limit])
+        cut[name] = (X[keep], y[keep])
+    return cut
 
 
 def nist26_scores(logits: np.ndarray, y: np.ndarray) -> dict[str, Any]:

@@ -153,6 +153,18 @@ def _sum_across(ctx: Context, *values: float) -> list[float]:
     return t.tolist()
 
 
+def _sync_buffers(model: nn.Module, ctx: Context) -> None:
+    """Give every rank rank 0's buffers (batch-norm running statistics).
+
+    DDP broadcasts them before each forward pass, but the last training step then updates each
+    rank's copy from its own batch; without this, ranks would validate (and keep) slightly
+    different models from the one rank 0 saves.
+    """
+    if ctx.distributed:
+        for buffer in unwrap(model).buffers():
+            dist.broadcast(buffer, src=0)
+
+
 def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -341,6 +353,7 @@ def fit(
         bar = tqdm(loader, desc=f"{desc} {epoch + 1}/{config.epochs}", leave=False, disable=not ctx.is_main, unit="batch")
         loss_sum, correct, seen = _train_epoch(model, bar, optimizer, criterion, train_transform, ctx.device)
         loss_sum, correct, seen = _sum_across(ctx, loss_sum, correct, seen)
+        _sync_buffers(model, ctx)
         valid_loss, valid_acc = evaluate(unwrap(model), valid_set, ctx, transform=eval_transform)
         history["train_loss"].append(loss_sum / max(1.0, seen))
         history["train_acc"].append(correct / max(1.0, seen))
