@@ -186,3 +186,21 @@ def test_resume_from_a_file_that_is_not_a_training_state(capsys, tmp_path: Path,
     with open(state, "wb") as handle:  # a .npy payload: np.load returns an array, not an archive
         np.save(handle, np.zeros(2))
     _fails_cleanly(capsys, resume, f"{state}: not a training state")
+
+
+def test_damaged_dataset_files_are_input_errors(tmp_path: Path):
+    from nnrecog import data
+    from nnrecog.errors import InputError
+
+    course = tmp_path / "course"
+    course.mkdir()
+    for split in ("train", "valid", "test"):
+        (course / f"nist36_{split}.mat").write_text("junk\n")
+    with pytest.raises(InputError, match="nist36_train.mat: not a readable MATLAB .mat file"):
+        data.load(course)
+    built = tmp_path / "built"
+    built.mkdir()
+    with open(built / "nist36_open.npz", "wb") as handle:  # a .npy payload under the .npz name
+        np.save(handle, np.zeros(3))
+    with pytest.raises(InputError, match="nist36_open.npz: not a readable dataset file"):
+        data.load(built)

@@ -54,7 +54,7 @@ def read_course_mat(path: str | os.PathLike, split: str) -> Split:
         raise InputError(f"{path}: file not found (expected a course-format .mat file)")
     try:
         contents = scipy.io.loadmat(path)
-    except (ValueError, TypeError, OSError, NotImplementedError) as exc:
+    except (ValueError, TypeError, OSError, NotImplementedError, scipy.io.matlab.MatReadError) as exc:
         raise InputError(f"{path}: not a readable MATLAB .mat file ({exc})") from None
     data_key, labels_key = f"{split}_data", f"{split}_labels"
     missing = [k for k in (data_key, labels_key) if k not in contents]
@@ -111,6 +111,8 @@ def load_nist26(data_dir: str | os.PathLike | None = None) -> Split:
 def _read_built(folder: Path) -> dict[str, Split]:
     """Read a folder written by the builder (uint8 arrays + manifest)."""
     path = folder / BUILT_ARRAYS
+    if not zipfile.is_zipfile(path):  # np.load would also take a .npy array or a pickle
+        raise InputError(f"{path}: not a readable dataset file written by `nnrecog data build` (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as arrays:
             out = {}
