@@ -204,3 +204,11 @@ def test_damaged_dataset_files_are_input_errors(tmp_path: Path):
         np.save(handle, np.zeros(3))
     with pytest.raises(InputError, match="nist36_open.npz: not a readable dataset file"):
         data.load(built)
+
+
+@pytest.mark.parametrize("command", [["gradcheck"], ["train", "mlp"], ["data", "build"]])
+def test_negative_seed_is_refused_by_the_parser(capsys, command):
+    with pytest.raises(SystemExit) as raised:
+        main([*command, "--seed", "-1"])
+    assert raised.value.code == 2
+    assert "--seed: expected a non-negative integer, got '-1'" in capsys.readouterr().err

@@ -33,12 +33,19 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
 
 def _add_gradcheck(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gradcheck", help="numerically check the gradients of the reference networks")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--tolerance", type=float, default=1e-5)
     p.set_defaults(handler=_cmd_gradcheck)
 
 
 # --- train (mlp, cnn, autoencoder) and reconstruct ---------------------------------------------
+
+
+def _seed(text: str) -> int:
+    """A seed for ``numpy.random.default_rng``, which refuses negative ones."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return int(text)
 
 
 def _int_list(text: str) -> tuple[int, ...]:
@@ -63,7 +70,7 @@ def _add_train_options(p: argparse.ArgumentParser, out: str, defaults: str, *opt
     p.add_argument("--epochs", type=int, help=f"defaults: {defaults}")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="learning rate (the loss is summed over the batch)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     p.add_argument("--limit", type=int, help="use at most N samples per split (quick runs)")
     p.add_argument("--no-progress", dest="progress", action="store_false")
@@ -164,7 +171,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--sources", default=None, metavar="DIR", help="shared data directory (default: as --data-dir)")
     build.add_argument("--out", default=None, metavar="DIR", help="output folder (default: the cached 'default' set)")
     build.add_argument("--format", choices=("npz", "mat"), default="npz", help="mat: also write nist36_*.mat")
-    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--seed", type=_seed, default=0)
     build.set_defaults(handler=_cmd_data_build)
     show = data_sub.add_parser("show", help="write a grid of samples per class as a PNG")
     show.add_argument("source", metavar="SOURCE", help="'default', a built folder, a folder of nist36_*.mat, or 'nist26'")
@@ -250,7 +257,7 @@ def _add_torch_fit_options(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="peak learning rate (cosine schedule)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out (last.pt)")
 
 
