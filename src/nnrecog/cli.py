@@ -397,6 +397,7 @@ _REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``nnrecog`` parser with every registered command."""
     parser = argparse.ArgumentParser(
         prog="nnrecog",
         description="Neural networks for recognition: NumPy networks and handwritten-text OCR.",
@@ -408,6 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``nnrecog argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    Bad input (``InputError``, a bad model file, an OS error) becomes one ``nnrecog: error:``
+    line on stderr and status 2; Ctrl-C status 130.
+    """
     from nnrecog.nn.model import ModelFileError
 
     parser = build_parser()

@@ -1,0 +1,1 @@
+"""The course experiments behind ``nnrecog train`` and ``nnrecog reconstruct`` (MLP, CNN, autoencoder)."""

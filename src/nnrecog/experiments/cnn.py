@@ -68,6 +68,7 @@ def draw_conv_filters(net: nn.Sequential, path: Path, title: str) -> None:
 
 
 def cnn_spec(channels: tuple[int, ...], hidden: int, dropout: float) -> ClassifierSpec:
+    """How ``train_classifier`` builds, feeds (ink-bright planes) and pictures the CNN above."""
     return ClassifierSpec(
         name="cnn " + "-".join(f"c{c}" for c in channels) + f"-d{hidden}",
         build=lambda rng: build_cnn(rng, channels, hidden, dropout),

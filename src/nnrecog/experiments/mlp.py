@@ -45,6 +45,7 @@ def draw_first_layer(net: nn.Sequential, path: Path, title: str) -> None:
 
 
 def mlp_spec(hidden: Sequence[int], activation: str, ink_bright: bool) -> ClassifierSpec:
+    """How ``train_classifier`` builds, feeds (ink-dark or ink-bright rows) and pictures an MLP."""
     shape = "-".join(str(h) for h in hidden)
     return ClassifierSpec(
         name=f"mlp 1024-{shape}-36 {activation}" + (" ink-bright" if ink_bright else ""),

@@ -42,6 +42,8 @@ class Layer:
         self.training = True
 
     def forward(self, X: np.ndarray) -> np.ndarray:
+        """Output ``Y`` of the layer for the batch ``X`` (first axis = samples); in train mode
+        it keeps what ``backward`` needs."""
         raise NotImplementedError
 
     def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
@@ -53,6 +55,7 @@ class Layer:
         return {"type": type(self).__name__, **{k: getattr(self, k) for k in self.config_keys}}
 
     def extra_repr(self) -> str:
+        """The constructor arguments shown inside ``repr(layer)``."""
         return ", ".join(f"{k}={getattr(self, k)!r}" for k in self.config_keys)
 
     def __repr__(self) -> str:

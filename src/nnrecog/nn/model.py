@@ -127,6 +127,7 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
+        """Number of learnable scalars (the sizes of all ``params`` summed)."""
         return sum(p.size for _, p, _ in self.parameters())
 
     def architecture(self) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class SGD:
             yield name, param, grad
 
     def step(self) -> None:
+        """Update every parameter in place from its gradient (``W <- W - lr (g + wd W)``)."""
         for _, param, grad in self._gradients():
             step = np.multiply(grad, self.lr, dtype=param.dtype)
             param -= step
@@ -70,6 +71,7 @@ class Momentum(SGD):
         self.state = {}
 
     def step(self) -> None:
+        """``M <- m M - lr (g + wd W); W <- W + M`` for every parameter, in place."""
         for name, param, grad in self._gradients():
             velocity = self.state.get(name)
             if velocity is None:
