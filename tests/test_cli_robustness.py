@@ -212,3 +212,20 @@ def test_negative_seed_is_refused_by_the_parser(capsys, command):
         main([*command, "--seed", "-1"])
     assert raised.value.code == 2
     assert "--seed: expected a non-negative integer, got '-1'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["torch", "train", "fc", "--epochs", "0"], "--epochs: expected a positive int, got '0'"),
+        (["torch", "cifar10", "--data", ".", "--batch-size", "0"], "--batch-size: expected a positive int"),
+        (["torch", "scenes", "--lr", "-1"], "--lr: expected a positive float, got '-1'"),
+        (["torch", "classify", "x.jpg", "--top", "0"], "--top: expected a positive int"),
+        (["gradcheck", "--tolerance", "nan"], "--tolerance: expected a positive float, got 'nan'"),
+    ],
+)
+def test_nonpositive_numbers_are_refused_by_the_parser(capsys, argv, expected):
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    assert raised.value.code == 2
+    assert expected in capsys.readouterr().err

@@ -34,7 +34,7 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
 def _add_gradcheck(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gradcheck", help="numerically check the gradients of the reference networks")
     p.add_argument("--seed", type=_seed, default=0)
-    p.add_argument("--tolerance", type=float, default=1e-5)
+    p.add_argument("--tolerance", type=_positive(float), default=1e-5)
     p.set_defaults(handler=_cmd_gradcheck)
 
 
@@ -46,6 +46,19 @@ def _seed(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
     return int(text)
+
+
+def _positive(kind: type) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` (int or float) above zero (NaN refused)."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        return value
+    return parse
 
 
 def _int_list(text: str) -> tuple[int, ...]:
@@ -254,9 +267,9 @@ _TORCH_FIT_OPTIONS = ("epochs", "batch_size", "lr", "seed")
 
 def _add_torch_fit_options(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--out", default=out, help=f"output folder (default {out})")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="peak learning rate (cosine schedule)")
+    p.add_argument("--epochs", type=_positive(int))
+    p.add_argument("--batch-size", type=_positive(int))
+    p.add_argument("--lr", type=_positive(float), help="peak learning rate (cosine schedule)")
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out (last.pt)")
 
@@ -304,7 +317,7 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
 
     q = torch_sub.add_parser("classify", help="ImageNet top classes of still images (EfficientNet-Lite0)")
     q.add_argument("images", nargs="+", metavar="IMAGE")
-    q.add_argument("--top", type=int, default=5)
+    q.add_argument("--top", type=_positive(int), default=5)
     q.set_defaults(torch_handler=_cmd_torch_classify)
 
 
