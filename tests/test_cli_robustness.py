@@ -229,3 +229,12 @@ def test_nonpositive_numbers_are_refused_by_the_parser(capsys, argv, expected):
         main(argv)
     assert raised.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_command_line():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "nnrecog", "gradcheck", "--seed", "x"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--seed: expected a non-negative integer" in done.stderr
