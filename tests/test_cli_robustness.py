@@ -238,3 +238,19 @@ def test_python_dash_m_runs_the_command_line():
     done = subprocess.run([sys.executable, "-m", "nnrecog", "gradcheck", "--seed", "x"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--seed: expected a non-negative integer" in done.stderr
+
+
+def test_transparent_photo_shrunk_before_compositing_matches_full_resolution(tmp_path: Path):
+    from PIL import Image
+
+    from nnrecog.data.normalize import grey_image
+    from nnrecog.ocr.segment import open_photo
+
+    rgba = np.random.default_rng(0).integers(0, 256, (300, 400, 4), dtype=np.uint8)
+    path = tmp_path / "semi_transparent.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    grey, size = open_photo(path, max_pixels=30_000)
+    assert size == (300, 400) and grey.shape == (150, 200)
+    full = grey_image(Image.fromarray(rgba, "RGBA"))
+    expected = full.reshape(150, 2, 200, 2).mean(axis=(1, 3))  # composite on white, then 2x2 box
+    np.testing.assert_allclose(grey, expected, atol=2 / 255)

@@ -196,6 +196,10 @@ def open_photo(path: str | os.PathLike, max_pixels: int = WORKING_PIXELS) -> tup
         if upright.mode in _EIGHT_BIT_OPAQUE and "transparency" not in upright.info:
             # 8-bit images are shrunk before the float conversion: far less memory traffic
             return np.asarray(upright.convert("L").resize(size, Image.BOX), np.float32) / 255.0, (height, width)
+        if upright.mode in _EIGHT_BIT_OPAQUE + ("RGBA", "LA", "PA"):
+            # Transparent 8-bit images too: PIL resizes RGBA with premultiplied alpha, so
+            # compositing the shrunk image on white equals shrinking the composited one.
+            return grey_image(upright.convert("RGBA").resize(size, Image.BOX)), (height, width)
         grey = grey_image(upright)
     return _resize_to(grey, size[1], size[0]), (height, width)
 
