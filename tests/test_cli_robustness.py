@@ -254,3 +254,15 @@ def test_transparent_photo_shrunk_before_compositing_matches_full_resolution(tmp
     full = grey_image(Image.fromarray(rgba, "RGBA"))
     expected = full.reshape(150, 2, 200, 2).mean(axis=(1, 3))  # composite on white, then 2x2 box
     np.testing.assert_allclose(grey, expected, atol=2 / 255)
+
+
+def test_model_predicts_no_samples_and_names_an_unwritable_file():
+    from nnrecog import nn
+
+    rng = np.random.default_rng(0)
+    cnn = nn.Sequential(nn.Conv2D(1, 2, 3, padding=1, rng=rng), nn.MaxPool2D(2), nn.Flatten(),
+                        nn.Dense(2 * 16 * 16, 36, rng=rng))
+    assert cnn.predict_proba(np.zeros((0, 1, 32, 32), np.float32)).shape == (0, 36)
+    with pytest.raises(OSError) as raised:
+        cnn.save("/proc/model.npz")
+    assert raised.value.filename == "/proc/model.npz"

@@ -8,6 +8,7 @@ vectorised over the batch; the only Python loops are over kernel offsets (at mos
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -311,7 +312,7 @@ class Flatten(Layer):
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         self._input_shape = X.shape
-        return X.reshape(X.shape[0], -1)
+        return X.reshape(X.shape[0], math.prod(X.shape[1:]))  # not -1: that fails for 0 samples
 
     def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         return dY.reshape(self._input_shape) if need_input_grad else None

@@ -105,12 +105,12 @@ class Sequential:
         was_training = [layer.training for layer in self.layers]
         self.eval()
         try:
-            outputs = [self.forward(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
+            # At least one (possibly empty) batch, so no samples still give (0, k).
+            starts = range(0, max(len(X), 1), batch_size)
+            outputs = [self.forward(X[i : i + batch_size]) for i in starts]
         finally:
             for layer, mode in zip(self.layers, was_training):
                 layer.training = mode
-        if not outputs:
-            return np.zeros((0, 0), dtype=np.float32)
         out = np.concatenate(outputs)
         last = self.layers[-1]
         return out if getattr(last, "activation", None) == "softmax" else softmax(out)
@@ -148,8 +148,11 @@ class Sequential:
         arrays = {ARCH_KEY: np.array(json.dumps(self.architecture()))}
         arrays.update(self.state_dict())
         final = Path(path)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".npz", dir=final.parent)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".npz", dir=final.parent)
+        except OSError as exc:  # name the requested file, not the hidden temporary one
+            raise OSError(exc.errno, exc.strerror, str(final)) from None
         try:
             with os.fdopen(fd, "wb") as handle:
                 np.savez(handle, **arrays)
