@@ -266,3 +266,15 @@ def test_model_predicts_no_samples_and_names_an_unwritable_file():
     with pytest.raises(OSError) as raised:
         cnn.save("/proc/model.npz")
     assert raised.value.filename == "/proc/model.npz"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda nn: nn.MaxPool2D(0), lambda nn: nn.MaxPool2D(2, stride=-1),
+     lambda nn: nn.Conv2D(1, 2, 3, stride=0), lambda nn: nn.Conv2D(1, 2, 3, padding=-1)],
+)
+def test_pooling_and_convolution_refuse_impossible_geometry(make):
+    from nnrecog import nn
+
+    with pytest.raises(ValueError, match="stride"):
+        make(nn)

@@ -206,6 +206,8 @@ class Conv2D(Layer):
         self.kernel_size = _pair(kernel_size)
         self.stride = int(stride)
         self.padding = int(padding)
+        if self.stride < 1 or self.padding < 0:
+            raise ValueError(f"Conv2D needs stride >= 1 and padding >= 0, got {stride} and {padding}")
         self.activation = F.check_activation(activation)
         if self.activation == "softmax":
             raise ValueError("Conv2D does not support a softmax activation; use Flatten and Dense")
@@ -277,6 +279,8 @@ class MaxPool2D(Layer):
         super().__init__()
         self.kernel_size = int(kernel_size)
         self.stride = int(stride) if stride is not None else self.kernel_size
+        if self.kernel_size < 1 or self.stride < 1:
+            raise ValueError(f"MaxPool2D needs kernel_size and stride >= 1, got {kernel_size} and {stride}")
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         k, s = self.kernel_size, self.stride
