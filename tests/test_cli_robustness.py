@@ -39,6 +39,8 @@ def test_model_file_that_is_not_an_npz_archive_is_refused(capsys, tmp_path: Path
     for model in (single_array, text):
         _fails_cleanly(capsys, ["read", str(photo), "--model", str(model)], str(model), "expected a .npz")
     _fails_cleanly(capsys, ["read", str(photo), "--model", str(tmp_path)], "is a directory")
+    if Path("/dev/zero").exists():
+        _fails_cleanly(capsys, ["read", str(photo), "--model", "/dev/zero"], "is not a regular file")
 
 
 @needs_proc

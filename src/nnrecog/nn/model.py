@@ -171,8 +171,9 @@ class Sequential:
 
 
 def _read_archive(path: Path) -> dict[str, np.ndarray]:
-    if path.is_dir():
-        raise ModelFileError(f"{path}: is a directory, expected a model file (.npz)")
+    if path.exists() and not path.is_file():
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        raise ModelFileError(f"{path}: is {kind}, expected a model file (.npz)")
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     # np.load also reads .npy arrays and pickles; only a zip (.npz) archive can be a model.
