@@ -287,3 +287,13 @@ def test_pooling_and_convolution_refuse_impossible_geometry(make):
 
     with pytest.raises(ValueError, match="stride"):
         make(nn)
+
+
+def test_data_show_augmented_keeps_each_sample_with_both_versions(tmp_path: Path, shared_data: Path):
+    from PIL import Image
+
+    out = tmp_path / "grid.png"
+    assert main(["data", "show", "nist26", "--out", str(out), "--data-dir", str(shared_data),
+                 "--classes", "AB", "--augmented", "--per-class", "1"]) == 0
+    with Image.open(out) as image:  # label + 3 tiles (the sample and two augmented), zoom 2
+        assert image.size == (2 * (14 + 3 * 34), 2 * 2 * 34)

@@ -91,8 +91,9 @@ def save_sample_grid(
     rng = np.random.default_rng(seed)
     wanted = [CLASSES.index(ch) for ch in classes if ch in CLASSES]
     copies = 3 if augmented else 1
+    originals = max(1, per_class // copies)  # at least one sample with its augmented versions
     chosen = np.concatenate(
-        [rng.permutation(np.flatnonzero(y == c))[: max(1, per_class // copies)] for c in wanted] or [np.zeros(0, int)]
+        [rng.permutation(np.flatnonzero(y == c))[:originals] for c in wanted] or [np.zeros(0, int)]
     )
     if len(chosen) == 0:
         raise InputError(f"{source}: no samples of the classes {classes!r}")
@@ -100,7 +101,7 @@ def save_sample_grid(
     if augmented:  # each original is followed by two augmented versions of it
         X[1::3] = augment_batch(X[1::3], rng)
         X[2::3] = augment_batch(X[2::3], rng)
-    image = sample_grid(X, y, per_class, classes=classes)
+    image = sample_grid(X, y, originals * copies, classes=classes)
     out = Path(out)
     with atomic_path(out, suffix=".png") as tmp:
         image.save(tmp, format="PNG")
