@@ -50,7 +50,7 @@ GLYPH_MODELS = {
         glyph_cnn,
         (1, 32, 32),
         "ink_bright",
-        train.TrainConfig(epochs=20, batch_size=64, lr=2e-3, weight_decay=5e-4, label_smoothing=0.1),
+        train.TrainConfig(epochs=30, batch_size=64, lr=2e-3, weight_decay=5e-4, label_smoothing=0.1),
     ),
 }
 
