@@ -62,6 +62,14 @@ def test_not_a_video_is_one_clear_error(tmp_path):
         list(iter_frames(fake))
 
 
+def test_undecodable_data_is_one_clear_error(tmp_path):
+    """A file the demuxer opens but whose frames do not decode (here: text named .jpg)."""
+    fake = tmp_path / "photo.jpg"
+    fake.write_text("junk")
+    with pytest.raises(InputError, match="not a decodable video|not a readable video"):
+        list(iter_frames(fake))
+
+
 def test_missing_torch_is_one_clear_error(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "torch", None)
     with pytest.raises(InputError, match=r"install nnrecog\[torch\]"):

@@ -42,10 +42,15 @@ def iter_frames(path: str | os.PathLike, every: int = 1) -> Iterator[tuple[int, 
             raise InputError(f"{path}: has no video stream")
         stream = container.streams.video[0]
         rate = float(stream.average_rate or 30)
-        for index, frame in enumerate(container.decode(stream)):
-            if index % every == 0:
-                seconds = float(frame.time) if frame.time is not None else index / rate
-                yield index, seconds, frame.to_image()
+        try:
+            for index, frame in enumerate(container.decode(stream)):
+                if index % every == 0:
+                    seconds = float(frame.time) if frame.time is not None else index / rate
+                    yield index, seconds, frame.to_image()
+        except av.error.FFmpegError as exc:
+            # A file whose header opens but whose data does not decode (a renamed image, a
+            # truncated download) fails here, not at av.open.
+            raise InputError(f"{path}: not a decodable video ({exc})") from None
 
 
 def _frame_count(path: Path) -> int | None:
