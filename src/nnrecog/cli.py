@@ -126,7 +126,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--augment", action="store_true", help="augment every training batch")
 
     p = kinds.add_parser("autoencoder", help="the course autoencoder (question 5): PSNR, images")
-    _add_train_options(p, "runs/autoencoder", "100 epochs, batch 36, lr 3e-5, momentum 0.9",
+    _add_train_options(p, "runs/autoencoder", "100 epochs, batch 16, lr 3e-5, momentum 0.9",
                        "decay_every")
     p.add_argument("--decay-every", type=int, help="lr x0.9 every N epochs (default 10)")
 
