@@ -6,6 +6,7 @@ Everything here is plain NumPy on class indices or images; nothing trains or plo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -86,6 +87,15 @@ def per_class_accuracy(cm: np.ndarray) -> np.ndarray:
         return np.where(support > 0, np.diag(cm) / support, np.nan)
 
 
+def per_class_report(cm: np.ndarray, class_names: Sequence[str]) -> dict[str, float | None]:
+    """``per_class_accuracy`` keyed by class name, ready for JSON: ``None`` (not NaN, which JSON
+    cannot hold) for a class without any sample."""
+    return {
+        name: None if np.isnan(acc) else float(acc)
+        for name, acc in zip(class_names, per_class_accuracy(cm))
+    }
+
+
 def subset_accuracy(cm: np.ndarray, classes: Sequence[int]) -> float:
     """Accuracy over the samples whose true class is in ``classes``.
 
@@ -137,3 +147,36 @@ def psnr(reference: np.ndarray, reconstruction: np.ndarray, data_range: float = 
     with np.errstate(divide="ignore"):
         per_image = 10.0 * np.log10(data_range**2 / mse)
     return float(per_image.mean())
+
+
+VOWELS = "AEIOU"
+
+
+def nist26_scores(scores: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Accuracy on the real NIST letters (nist26_valid) from 36-way scores.
+
+    The decision is the full 36-way arg-max, so answering a digit for a letter is an error;
+    ``nist26_accuracy_letters_only`` restricts the answer to the 26 letters.
+
+    Parameters
+    ----------
+    scores : (n, 36) logits or probabilities, classes in ``nnrecog.data.CLASSES`` order
+    y : (n,) letter indices 0..25
+
+    Returns
+    -------
+    dict with ``nist26_accuracy``, ``nist26_accuracy_letters_only``, ``nist26_vowels_accuracy``,
+    ``nist26_consonants_accuracy`` and ``nist26_per_class`` (letter -> accuracy or None)
+    """
+    from nnrecog.data import CLASSES
+
+    cm = confusion_matrix(y, scores.argmax(axis=1), len(CLASSES))[:26]
+    letters = np.arange(26)
+    vowels = [CLASSES.index(c) for c in VOWELS]
+    return {
+        "nist26_accuracy": float(np.trace(cm) / cm.sum()),
+        "nist26_accuracy_letters_only": float((scores[:, :26].argmax(axis=1) == y).mean()),
+        "nist26_vowels_accuracy": subset_accuracy(cm, vowels),
+        "nist26_consonants_accuracy": subset_accuracy(cm, np.setdiff1d(letters, vowels)),
+        "nist26_per_class": per_class_report(cm, CLASSES[:26]),
+    }

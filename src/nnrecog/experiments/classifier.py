@@ -30,7 +30,6 @@ from nnrecog.experiments.training import (
 from nnrecog.fileio import atomic_open, write_json
 
 Splits = dict[str, tuple[np.ndarray, np.ndarray]]
-VOWELS = "AEIOU"
 RESULTS_FILE = "results.json"
 
 
@@ -78,19 +77,7 @@ def _nist26_results(net: Any, to_input: InputFn, data_dir: str | os.PathLike | N
         X, y = load_nist26(data_dir)
     except InputError as exc:
         return {"nist26_accuracy": None, "nist26_error": str(exc)}
-    probs = net.predict_proba(to_input(X))
-    # Full 36-way decision: answering a digit for a letter counts as an error.
-    cm = metrics.confusion_matrix(y, probs.argmax(axis=1), len(CLASSES))[:26]
-    per_class = metrics.per_class_accuracy(cm)
-    letters = np.arange(26)
-    vowels = [CLASSES.index(c) for c in VOWELS]
-    return {
-        "nist26_accuracy": float(np.trace(cm) / cm.sum()),
-        "nist26_accuracy_letters_only": float((probs[:, :26].argmax(axis=1) == y).mean()),
-        "nist26_vowels_accuracy": metrics.subset_accuracy(cm, vowels),
-        "nist26_consonants_accuracy": metrics.subset_accuracy(cm, np.setdiff1d(letters, vowels)),
-        "nist26_per_class": {CLASSES[i]: float(per_class[i]) for i in letters},
-    }
+    return metrics.nist26_scores(net.predict_proba(to_input(X)), y)
 
 
 def train_classifier(
@@ -143,7 +130,6 @@ def train_classifier(
         X, y = splits[split]
         _, accuracies[split], logits = evaluate(best, spec.to_input(X), y, CLASSIFICATION)
     test_cm = metrics.confusion_matrix(splits["test"][1], logits.argmax(axis=1), len(CLASSES))
-    test_per_class = metrics.per_class_accuracy(test_cm)
 
     title = f"{spec.name}, lr {settings.lr:g}, batch {settings.batch_size}"
     plots.plot_accuracy(history, out_dir / "accuracy.png", title=title)
@@ -159,7 +145,7 @@ def train_classifier(
         "valid_accuracy": accuracies["valid"],
         "test_accuracy": accuracies["test"],
         **_nist26_results(best, spec.to_input, data_dir),
-        "test_per_class": {c: float(a) for c, a in zip(CLASSES, test_per_class)},
+        "test_per_class": metrics.per_class_report(test_cm, CLASSES),
         "top_confused": metrics.top_confused_pairs(test_cm, CLASSES, k=5),
         "seconds_per_epoch": float(np.mean(fitted.seconds)),
         "epoch_seconds": fitted.seconds,

@@ -16,14 +16,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnrecog import metrics
 from nnrecog.data import CLASSES, load, load_nist26
 from nnrecog.data.augment import augment_batch
 from nnrecog.errors import InputError
 from nnrecog.pytorch import train
 from nnrecog.pytorch.models import fc_net, glyph_cnn
 from nnrecog.pytorch.report import write_run
-
-VOWELS = "AEIOU"
 
 
 @dataclass(frozen=True)
@@ -92,26 +91,6 @@ def _limit(splits: dict[str, tuple[np.ndarray, np.ndarray]], limit: int | None, 
         keep = np.sort(rng.permutation(len(y))[:limit])
         cut[name] = (X[keep], y[keep])
     return cut
-
-
-def nist26_scores(logits: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """Accuracy on the real NIST letters from 36-way logits (a digit answer is an error).
-
-    Returns
-    -------
-    dict
-        ``nist26_accuracy``, ``nist26_vowels_accuracy``, ``nist26_consonants_accuracy`` and
-        ``nist26_per_class`` (letter -> accuracy).
-    """
-    correct = logits.argmax(axis=1) == y
-    letters = np.array([CLASSES[i] for i in y])
-    vowel = np.isin(letters, list(VOWELS))
-    return {
-        "nist26_accuracy": float(correct.mean()),
-        "nist26_vowels_accuracy": float(correct[vowel].mean()),
-        "nist26_consonants_accuracy": float(correct[~vowel].mean()),
-        "nist26_per_class": {c: float(correct[letters == c].mean()) for c in CLASSES[:26] if np.any(letters == c)},
-    }
 
 
 def _predict(model: nn.Module, images: np.ndarray, kind: str, device: torch.device) -> np.ndarray:
@@ -185,7 +164,7 @@ def train_glyphs(
         except InputError as exc:
             results.update(nist26_accuracy=None, nist26_error=str(exc))
         else:
-            results.update(nist26_scores(_predict(model, X26, kind, ctx.device), y26))
+            results.update(metrics.nist26_scores(_predict(model, X26, kind, ctx.device), y26))
         return write_run(out, results, history, y_test, y_pred, CLASSES, title=f"torch {kind}")
     finally:
         train.finish(ctx)

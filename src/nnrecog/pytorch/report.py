@@ -38,14 +38,11 @@ def write_run(
 
     out = Path(out_dir)
     cm = metrics.confusion_matrix(y_true, y_pred, len(class_names))
-    per_class = metrics.per_class_accuracy(cm)
     results = {
         **results,
         "epochs": len(history["valid_acc"]),
         "seconds_per_epoch": float(np.mean(history["seconds"])) if history["seconds"] else 0.0,
-        "per_class_accuracy": {
-            name: None if np.isnan(acc) else float(acc) for name, acc in zip(class_names, per_class)
-        },
+        "per_class_accuracy": metrics.per_class_report(cm, class_names),
         "top_confused": [list(pair) for pair in metrics.top_confused_pairs(cm, class_names, k=5)],
         "history": history,
     }
