@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import TYPE_CHECKING
 
@@ -29,8 +30,11 @@ def _colour(confidence: float) -> tuple[int, int, int]:
 def open_for_overlay(path: str | os.PathLike) -> Image.Image:
     """Open a photo for drawing on: EXIF rotation applied, JPEGs decoded at reduced scale."""
     with Image.open(path) as image:
-        if image.format == "JPEG":
-            image.draft("RGB", (MAX_OVERLAY_SIDE, MAX_OVERLAY_SIDE))
+        scale = MAX_OVERLAY_SIDE / max(image.size)
+        if image.format == "JPEG" and scale < 1:
+            # draft() keeps both sides at least the size asked for, so ask in the photo's own
+            # shape: a square request would make a 4:3 photo decode at full size.
+            image.draft("RGB", tuple(math.ceil(side * scale) for side in image.size))
         image.load()
         return ImageOps.exif_transpose(image)
 
