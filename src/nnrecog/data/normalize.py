@@ -62,7 +62,7 @@ def ink_map(grey: ArrayLike) -> np.ndarray:
     lo, hi = np.percentile(g, [0.1, 99])
     if hi - lo < _MIN_CONTRAST:
         return np.zeros(g.shape, np.float32)
-    t = _otsu_threshold(g)
+    t = otsu_threshold(g)
     paper = float(np.median(g[g > t]))
     ink = float(np.median(g[g <= t]))
     if paper - ink < _MIN_CONTRAST:
@@ -70,9 +70,19 @@ def ink_map(grey: ArrayLike) -> np.ndarray:
     return np.clip((paper - g) / (paper - ink), 0.0, 1.0).astype(np.float32)
 
 
-def _otsu_threshold(g: np.ndarray) -> float:
-    """Otsu's threshold of a float image (maximises the between-class variance)."""
-    hist, edges = np.histogram(g, bins=64, range=(float(g.min()), float(g.max()) + 1e-6))
+def otsu_threshold(values: np.ndarray, bins: int = 64, pad: float = 1e-6) -> float:
+    """Otsu's threshold: the histogram bin centre that maximises the between-class variance.
+
+    ``w0(t)`` and ``m0(t)`` are the fraction of samples at or below bin ``t`` and their
+    first moment; the threshold maximises ``(m w0 - m0)^2 / (w0 (1 - w0))``, ``m`` the mean.
+
+    Parameters
+    ----------
+    values : array of any shape (flattened)
+    bins : int, histogram bins over ``[min, max + pad]``
+    pad : float, widens the top of the range so the maximum falls inside the last bin
+    """
+    hist, edges = np.histogram(values, bins=bins, range=(float(values.min()), float(values.max()) + pad))
     p = hist.astype(np.float64) / hist.sum()
     centres = (edges[:-1] + edges[1:]) / 2
     w0 = np.cumsum(p)

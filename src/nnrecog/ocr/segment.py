@@ -40,7 +40,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage as ndi
 
-from nnrecog.data.normalize import grey_image
+from nnrecog.data.normalize import grey_image, otsu_threshold
 from nnrecog.ocr.elements import Box
 
 #: Largest working image (about 2000 x 1500 for a 4:3 photo); photos are decoded at this size.
@@ -275,7 +275,7 @@ def paper_region(grey: np.ndarray) -> np.ndarray | None:
     small = ndi.gaussian_filter(_resize_to(grey, h / step, w / step), 1.0)
     if min(small.shape) < 8:
         return None
-    bright, count = ndi.label(small > _otsu(small.ravel()))
+    bright, count = ndi.label(small > otsu_threshold(small, bins=128, pad=0.0))
     if count == 0:
         return None
     sizes = np.bincount(bright.ravel())[1:]
@@ -290,18 +290,6 @@ def paper_region(grey: np.ndarray) -> np.ndarray | None:
         return None
     paper = ndi.binary_erosion(paper, iterations=2)
     return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0
-
-
-def _otsu(values: np.ndarray, bins: int = 128) -> float:
-    """Otsu's threshold of a 1-D sample (maximises the between-class variance)."""
-    hist, edges = np.histogram(values, bins=bins)
-    centres = (edges[:-1] + edges[1:]) / 2
-    w0 = np.cumsum(hist, dtype=np.float64)
-    m0 = np.cumsum(hist * centres)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (m0[-1] * w0 / w0[-1] - m0) ** 2 / (w0 * (w0[-1] - w0))
-    between[~np.isfinite(between)] = 0
-    return float(centres[int(np.argmax(between))])
 
 
 def binarize(darkness: np.ndarray, paper: np.ndarray | None = None) -> np.ndarray:
@@ -331,7 +319,7 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None) -> np.ndarra
     candidate = darkness > weak
     if not candidate.any():
         return candidate
-    strong = max(_otsu(darkness[candidate]), weak + _STRONG_MARGIN, _STRONG_MIN)
+    strong = max(otsu_threshold(darkness[candidate], bins=128, pad=0.0), weak + _STRONG_MARGIN, _STRONG_MIN)
     regions, _ = ndi.label(candidate, structure=_EIGHT_CONNECTED)
     has_strong = np.zeros(regions.max() + 1, dtype=bool)
     has_strong[regions[darkness > strong]] = True
