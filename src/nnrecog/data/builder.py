@@ -479,7 +479,6 @@ def build_dataset(
 
 def _write(out: Path, splits: dict[str, _Glyphs], manifest: dict, formats: tuple[str, ...]) -> None:
     """Arrays first, manifest last: a folder with a manifest is a complete build."""
-    out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
     arrays = {}
     for name, g in splits.items():

@@ -6,7 +6,6 @@ every label an int64 index into :data:`CLASSES`.
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from pathlib import Path
@@ -174,14 +173,3 @@ def load(source: str | os.PathLike = "default", data_dir: str | os.PathLike | No
     if (folder / BUILT_ARRAYS).exists():
         return _read_built(folder)
     return _read_course_folder(folder)
-
-
-def read_manifest(folder: str | os.PathLike) -> dict:
-    """The ``manifest.json`` of a built dataset folder (provenance, counts, seed, version)."""
-    path = Path(folder) / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: not found (expected a folder written by `nnrecog data build`)") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None

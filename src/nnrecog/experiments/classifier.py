@@ -21,7 +21,6 @@ from nnrecog.errors import InputError
 from nnrecog.experiments.inputs import input_meta
 from nnrecog.experiments.training import (
     CLASSIFICATION,
-    MODEL_FILE,
     InputFn,
     TrainSettings,
     evaluate,
