@@ -75,13 +75,12 @@ def open_rgb(path: str | os.PathLike) -> Image.Image:
         raise InputError(f"{path}: not a readable image ({exc})") from exc
 
 
-def preprocess(images: Iterable[Image.Image], flip: bool = False, full_frame: bool = False) -> torch.Tensor:
+def preprocess(images: Iterable[Image.Image], full_frame: bool = False) -> torch.Tensor:
     """PIL images -> the network input ``(n, 3, 224, 224)``.
 
     The ImageNet evaluation crop (short side to 256, centre 224 x 224) or, with
     ``full_frame``, the whole image squeezed to 224 x 224 (nothing cut off, aspect changed);
     then ``(p - 127) / 128`` per pixel, the scaling EfficientNet-Lite was trained with.
-    ``flip=True`` mirrors every image.
     """
 
     def square(image: Image.Image) -> Image.Image:
@@ -91,8 +90,6 @@ def preprocess(images: Iterable[Image.Image], flip: bool = False, full_frame: bo
 
     crops = np.stack([np.asarray(square(image), dtype=np.uint8) for image in images])
     x = torch.from_numpy(crops).permute(0, 3, 1, 2).float().div_(255.0)
-    if flip:
-        x = x.flip(-1)
     return normalize(x, LITE_MEAN, LITE_STD)
 
 

@@ -109,8 +109,10 @@ def _lite0_features(folder: Path, split: str) -> dict[str, np.ndarray]:
     plain, flipped = [], []
     for start in tqdm(range(0, len(pairs), 32), desc=f"features {split}", unit="batch", leave=False):
         images = [pretrained.open_rgb(path) for path, _ in pairs[start : start + 32]]
-        plain.append(pretrained.lite0_features(model, pretrained.preprocess(images)).numpy())
-        flipped.append(pretrained.lite0_features(model, pretrained.preprocess(images, flip=True)).numpy())
+        x = pretrained.preprocess(images)
+        plain.append(pretrained.lite0_features(model, x).numpy())
+        # Mirroring commutes with the per-channel normalisation: resize and crop only once.
+        flipped.append(pretrained.lite0_features(model, x.flip(-1)).numpy())
     features = {"plain": np.concatenate(plain), "flipped": np.concatenate(flipped), "y": np.array([y for _, y in pairs])}
     with atomic_path(cache) as tmp:
         np.savez(tmp, **features)
