@@ -207,15 +207,21 @@ def _cmd_torch(args: argparse.Namespace) -> int:
     return args.torch_handler(args)
 
 
+def _print_run_summary(results: dict, out: str) -> int:
+    """Print a torch run's summary; under torchrun only rank 0 has the written results."""
+    from nnrecog.pytorch.report import summary
+
+    if "epochs" in results:
+        print(summary(results, out))
+    return 0
+
+
 def _cmd_torch_train(args: argparse.Namespace) -> int:
     from nnrecog.pytorch.nist import train_glyphs
-    from nnrecog.pytorch.report import summary
 
     results = train_glyphs(args.model, args.data, args.out, augment=args.augment, resume=args.resume,
                            limit=args.limit, data_dir=args.data_dir, **_given(args, *_TORCH_FIT_OPTIONS))
-    if "test_accuracy" in results:  # rank 0 (the only process outside torchrun)
-        print(summary(results, args.out))
-    return 0
+    return _print_run_summary(results, args.out)
 
 
 def _cmd_torch_export(args: argparse.Namespace) -> int:
@@ -229,21 +235,17 @@ def _cmd_torch_export(args: argparse.Namespace) -> int:
 
 def _cmd_torch_cifar10(args: argparse.Namespace) -> int:
     from nnrecog.pytorch.cifar import train_cifar10
-    from nnrecog.pytorch.report import summary
 
     results = train_cifar10(args.data, args.out, resume=args.resume, **_given(args, *_TORCH_FIT_OPTIONS))
-    print(summary(results, args.out))
-    return 0
+    return _print_run_summary(results, args.out)
 
 
 def _cmd_torch_scenes(args: argparse.Namespace) -> int:
-    from nnrecog.pytorch.report import summary
     from nnrecog.pytorch.scenes import train_scenes
 
     results = train_scenes(args.data, args.out, pretrained_features=args.pretrained, size=args.size,
                            resume=args.resume, data_dir=args.data_dir, **_given(args, *_TORCH_FIT_OPTIONS))
-    print(summary(results, args.out))
-    return 0
+    return _print_run_summary(results, args.out)
 
 
 def _cmd_torch_video(args: argparse.Namespace) -> int:
