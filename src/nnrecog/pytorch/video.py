@@ -66,14 +66,11 @@ def _frame_count(path: Path) -> int | None:
 
 def plot_probability(times: np.ndarray, probs: np.ndarray, top1: np.ndarray, label: str, path: Path) -> None:
     """The label's softmax probability per frame, frames where it is the top-1 class marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from nnrecog.viz.plots import save_figure
+
     fig = Figure(figsize=(8, 3.5))
-    FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.plot(times, probs, lw=1, label=f"P({label})")
     ax.scatter(times[top1], probs[top1], s=6, color="tab:green", label="top-1", zorder=3)
@@ -83,8 +80,7 @@ def plot_probability(times: np.ndarray, probs: np.ndarray, top1: np.ndarray, lab
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right")
     ax.set_title(f"EfficientNet-Lite0: '{label}' over the video")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
 
 
 @torch.no_grad()

@@ -24,7 +24,8 @@ from nnrecog.fileio import atomic_path  # noqa: E402
 PathLike = str | os.PathLike
 
 
-def _save(fig: Figure, path: PathLike) -> None:
+def save_figure(fig: Figure, path: PathLike) -> None:
+    """Render ``fig`` with the Agg canvas and write it as a PNG, atomically."""
     FigureCanvasAgg(fig)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
@@ -48,7 +49,7 @@ def plot_curves(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_accuracy(history: Mapping[str, Sequence[float]], path: PathLike, title: str = "") -> None:
@@ -84,7 +85,7 @@ def plot_confusion(
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def _tile_grid(tiles: np.ndarray, title: str, path: PathLike, normalise_each: bool) -> None:
@@ -106,7 +107,7 @@ def _tile_grid(tiles: np.ndarray, title: str, path: PathLike, normalise_each: bo
     ax.set_axis_off()
     if title:
         ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_weight_tiles(
@@ -167,4 +168,4 @@ def plot_image_pairs(
                 ax.set_ylabel(labels[i], rotation=0, labelpad=12, fontsize=10)
     if title:
         fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)
