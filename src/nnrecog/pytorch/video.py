@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from nnrecog.errors import InputError
-from nnrecog.fileio import atomic_path, write_json
+from nnrecog.fileio import write_json
 from nnrecog.pytorch import pretrained
 
 TOP_K = 5
