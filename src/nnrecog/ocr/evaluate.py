@@ -22,8 +22,7 @@ from pathlib import Path
 
 from nnrecog.errors import InputError
 from nnrecog.paths import data_dir as data_dir_of
-from nnrecog.ocr.lexicon import Lexicon, default_lexicon
-from nnrecog.ocr.pipeline import ModelArg, read_file
+from nnrecog.ocr.pipeline import ModelArg, read_file, resolve_lexicon
 from nnrecog.ocr.recognize import load_classifier
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp")
@@ -170,13 +169,13 @@ def evaluate_folder(
     pairs = labelled_photos(folder if folder is not None else data_dir_of(data_dir) / "ocr_samples")
     start = time.perf_counter()
     classifier = load_classifier(model)
-    words: Lexicon | None = default_lexicon() if lexicon else None
+    words = resolve_lexicon(lexicon)
     load_seconds = time.perf_counter() - start
     scores = []
     for image, truth in pairs:
         true_text = _read_truth(truth)
         start = time.perf_counter()
-        page = read_file(image, classifier, words or False)
+        page = read_file(image, classifier, words)
         seconds = time.perf_counter() - start
         scores.append(score_text(image.name, page.text, true_text, seconds))
     total = {

@@ -40,7 +40,8 @@ ModelArg = Classifier | str | os.PathLike | None
 _JOIN_MARGIN = 0.1
 
 
-def _lexicon(lexicon: bool | Lexicon) -> Lexicon | None:
+def resolve_lexicon(lexicon: bool | Lexicon | None) -> Lexicon | None:
+    """The word list to decode with: a given ``Lexicon``, the default one for ``True``, else None."""
     if isinstance(lexicon, Lexicon):
         return lexicon
     return default_lexicon() if lexicon else None
@@ -49,7 +50,7 @@ def _lexicon(lexicon: bool | Lexicon) -> Lexicon | None:
 def read(
     image: Image.Image | np.ndarray | str | os.PathLike,
     model: ModelArg = None,
-    lexicon: bool | Lexicon = True,
+    lexicon: bool | Lexicon | None = True,
 ) -> Page:
     """Read the handwritten text of a page.
 
@@ -72,13 +73,13 @@ def read(
     """
     if isinstance(image, (str, os.PathLike)):
         return read_file(image, model, lexicon)
-    classifier, words = load_classifier(model), _lexicon(lexicon)
+    classifier, words = load_classifier(model), resolve_lexicon(lexicon)
     if isinstance(image, Image.Image):
         image = ImageOps.exif_transpose(image)
     return read_segmentation(segment(grey_image(image)), classifier, words)
 
 
-def read_file(path: str | os.PathLike, model: ModelArg = None, lexicon: bool | Lexicon = True) -> Page:
+def read_file(path: str | os.PathLike, model: ModelArg = None, lexicon: bool | Lexicon | None = True) -> Page:
     """Read a photo file (any format PIL reads; EXIF rotation applied).
 
     Boxes refer to the photo as displayed (after EXIF rotation), at full resolution.
@@ -88,7 +89,7 @@ def read_file(path: str | os.PathLike, model: ModelArg = None, lexicon: bool | L
     InputError : the file is missing, is not an image, is truncated or damaged, or is larger
         than PIL's decompression-bomb limit. The message names the file.
     """
-    classifier, words = load_classifier(model), _lexicon(lexicon)
+    classifier, words = load_classifier(model), resolve_lexicon(lexicon)
     return read_segmentation(segment(*load_photo(path)), classifier, words)
 
 
@@ -302,10 +303,10 @@ def read_photos(
     """
     photos = [Path(p) for p in paths]
     targets = overlay_paths(overlay, photos) if overlay is not None else [None] * len(photos)
-    classifier, words = load_classifier(model), _lexicon(lexicon)
+    classifier, words = load_classifier(model), resolve_lexicon(lexicon)
     for photo, target in zip(photos, targets):
         try:
-            page = read_file(photo, classifier, words or False)
+            page = read_file(photo, classifier, words)
         except InputError as exc:
             yield PhotoReading(photo, error=str(exc))
             continue
