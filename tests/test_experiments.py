@@ -14,7 +14,8 @@ import pytest
 from nnrecog import nn
 from nnrecog.data import CLASSES, load_nist26, write_course_mat
 from nnrecog.experiments import training
-from nnrecog.experiments.autoencoder import build_autoencoder, run_autoencoder
+from nnrecog.errors import InputError
+from nnrecog.experiments.autoencoder import build_autoencoder, pca_init, run_autoencoder
 from nnrecog.experiments.cnn import run_cnn
 from nnrecog.experiments.mlp import run_mlp
 from nnrecog.paths import data_dir
@@ -179,6 +180,36 @@ def test_autoencoder_run_writes_every_file_and_is_deterministic(course_folder, t
     R = reconstruct_images(net, X)
     expected = np.mean([peak_signal_noise_ratio(x, r, data_range=1.0) for x, r in zip(X, R)])
     assert saved["psnr_valid"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_pca_init_is_a_linear_code_through_the_relus():
+    rng = np.random.default_rng(0)
+    # rows with a 5-dimensional structure plus noise, ink-bright in [0, 1]
+    rows = np.clip(rng.random((200, 5)) @ rng.random((5, 1024)) / 5 + 0.05 * rng.random((200, 1024)), 0, 1)
+    net = build_autoencoder(rng)
+    pca_init(net, rows)
+    codes = rows @ net.layers[0].params["W"] + net.layers[0].params["b"]
+    assert (codes > 0).all()
+    assert np.allclose(codes.std(axis=0), 1.0, atol=1e-4)
+    for layer in net.layers[1:3]:
+        assert np.array_equal(layer.params["W"], np.eye(32)) and not layer.params["b"].any()
+    # the start reproduces the rows at reduced contrast (outputs fitted to clip(x, 0.3, 0.7)),
+    # far closer than the mean row does
+    target = np.clip(rows, 0.3, 0.7)
+    start_error = np.mean((net.forward(rows) - target) ** 2)
+    assert start_error < 0.2 * np.mean((target.mean(axis=0) - target) ** 2)
+    with pytest.raises(InputError, match="more than 32"):
+        pca_init(build_autoencoder(rng), rows[:32])
+
+
+@needs_data
+def test_pca_init_trains_past_a_random_start_on_real_letters(course_folder, tmp_path):
+    # measured: after 2 epochs 12.6 dB from the PCA start, 10.1 dB from He-normal at its 10x lr
+    pca = run_autoencoder(tmp_path / "pca", source=str(course_folder), epochs=2, progress=False)
+    he = run_autoencoder(tmp_path / "he", source=str(course_folder), epochs=2, init="he", lr=3e-5,
+                         progress=False)
+    assert pca["psnr_valid"] > he["psnr_valid"] + 1.5
+    assert pca["settings"]["init"] == "pca" and nn.load(tmp_path / "he" / "model.npz").meta["init"] == "he"
 
 
 @needs_data

@@ -126,9 +126,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--augment", action="store_true", help="augment every training batch")
 
     p = kinds.add_parser("autoencoder", help="the course autoencoder (question 5): PSNR, images")
-    _add_train_options(p, "runs/autoencoder", "100 epochs, batch 16, lr 3e-5, momentum 0.9",
-                       "decay_every")
+    _add_train_options(p, "runs/autoencoder", "100 epochs, batch 16, lr 3e-6, momentum 0.9",
+                       "decay_every", "init")
     p.add_argument("--decay-every", type=int, help="lr x0.9 every N epochs (default 10)")
+    p.add_argument("--init", choices=("pca", "he"),
+                   help="pca (default): start from the training set's 32-component PCA; "
+                        "he: random He-normal (use a larger --lr, e.g. 3e-5)")
 
 
 def _cmd_reconstruct(args: argparse.Namespace) -> int:
