@@ -270,6 +270,20 @@ def test_eval_ocr_scores_a_folder(page_file, model_path, tmp_path, capsys):
     assert main(["eval-ocr", str(folder), "--model", str(model_path), "--json", "--no-lexicon"]) == 0
     assert json.loads(capsys.readouterr().out)["total"]["boxed"] == 16
     assert main(["eval-ocr", str(tmp_path / "nowhere"), "--model", str(model_path)]) == 2
+    capsys.readouterr()
+
+    # a broken photo is scored as an empty reading, the others are still scored
+    (folder / "broken.png").write_bytes(b"not an image")
+    (folder / "broken.gt.txt").write_text("Hi\n")
+    report = evaluate_folder(folder, model_path, lexicon=False)
+    broken, page = report["photos"]
+    assert broken["cer"] == 1 and broken["boxes"] == 0 and "broken.png" in broken["error"]
+    assert page["boxed"] == 16 and page["error"] is None
+    assert report["total"]["length_no_spaces"] == 18 and len(report["failed"]) == 1
+    assert main(["eval-ocr", str(folder), "--model", str(model_path), "--no-lexicon"]) == 2
+    captured = capsys.readouterr()
+    assert "TOTAL" in captured.out and "unreadable" in captured.out
+    assert captured.err.count("\n") == 1 and "broken.png" in captured.err
 
 
 class _ShapeClassifier:

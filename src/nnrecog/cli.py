@@ -385,14 +385,18 @@ def _cmd_eval_ocr(args: argparse.Namespace) -> int:
 
     report = evaluate_folder(args.folder, args.model, not args.no_lexicon, data_dir=args.data_dir)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return 0
+    for error in report["failed"]:
+        print(f"nnrecog: error: {error}", file=sys.stderr)
+    return 2 if report["failed"] else 0
 
 
 def _add_eval_ocr(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval-ocr", help="CER and box coverage of the OCR on photos with NAME.gt.txt files",
         description="For every image with a NAME.gt.txt beside it: CER with and without spaces, "
-        "true characters that got a box, boxes that matched nothing, seconds per photo; totals.",
+        "true characters that got a box, boxes that matched nothing, seconds per photo; totals. "
+        "A photo that cannot be read is scored as an empty reading and gets one error line; "
+        "the others are still scored and the exit status is 2.",
     )
     p.add_argument("folder", nargs="?", default=None, metavar="DIR",
                    help="folder of photos and NAME.gt.txt files (default: ocr_samples in --data-dir)")

@@ -10,6 +10,10 @@ For every image ``NAME.jpg`` (or any image suffix) with a ``NAME.gt.txt`` beside
   true ones: a match or a substitution pairs a box with a true character, a deletion is a
   true character without a box, an insertion a box without one;
 - **seconds** to read the photo (file decoding included, model and lexicon loaded once).
+
+A photo that cannot be read (a broken image file) still counts, as an empty reading: every
+true character is an error, so one bad file cannot flatter the totals. A ground-truth file
+that is not UTF-8 text leaves its photo out. Both are listed under ``failed``.
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class PhotoScore:
     boxed: int
     spurious: int
     seconds: float
+    error: str | None = None
 
     @property
     def cer(self) -> float:
@@ -98,7 +103,7 @@ class PhotoScore:
         return {**asdict(self), "cer": round(self.cer, 4), "cer_no_spaces": round(self.cer_no_spaces, 4)}
 
 
-def score_text(name: str, text: str, truth_text: str, seconds: float) -> PhotoScore:
+def score_text(name: str, text: str, truth_text: str, seconds: float, error: str | None = None) -> PhotoScore:
     """Score a reading ``text`` against the true text (both raw, normalised here)."""
     predicted, truth = normalize_text(text), normalize_text(truth_text)
     bare_predicted, bare_truth = re.sub(r"\s", "", predicted), re.sub(r"\s", "", truth)
@@ -115,6 +120,7 @@ def score_text(name: str, text: str, truth_text: str, seconds: float) -> PhotoSc
         boxed=boxed,
         spurious=spurious,
         seconds=seconds,
+        error=error,
     )
 
 
@@ -162,35 +168,48 @@ def evaluate_folder(
 
     Returns
     -------
-    ``{"model", "lexicon", "load_seconds", "photos": [PhotoScore.export(), ...], "total": {...}}``;
-    the total's CERs are pooled (all errors / all true characters), its ``seconds`` is the mean
-    per photo.
+    ``{"model", "lexicon", "load_seconds", "photos": [PhotoScore.export(), ...], "total": {...},
+    "failed": [error line, ...]}``; the total's CERs are pooled (all errors / all true
+    characters), its ``seconds`` is the mean per photo read.
+
+    Raises
+    ------
+    InputError : the folder holds no labelled photo, or the model or word list is unusable.
     """
     pairs = labelled_photos(folder if folder is not None else data_dir_of(data_dir) / "ocr_samples")
     start = time.perf_counter()
     classifier = load_classifier(model)
     words = resolve_lexicon(lexicon)
     load_seconds = time.perf_counter() - start
-    scores = []
+    scores, failed = [], []
     for image, truth in pairs:
-        true_text = _read_truth(truth)
+        try:
+            true_text = _read_truth(truth)
+        except InputError as exc:
+            failed.append(str(exc))
+            continue
         start = time.perf_counter()
-        page = read_file(image, classifier, words)
-        seconds = time.perf_counter() - start
-        scores.append(score_text(image.name, page.text, true_text, seconds))
+        try:
+            text, error = read_file(image, classifier, words).text, None
+        except InputError as exc:
+            text, error = "", str(exc)
+            failed.append(error)
+        scores.append(score_text(image.name, text, true_text, time.perf_counter() - start, error))
     total = {
         key: sum(getattr(s, key) for s in scores)
         for key in ("errors", "length", "errors_no_spaces", "length_no_spaces", "boxes", "boxed", "spurious")
     }
     total["cer"] = round(total["errors"] / max(total["length"], 1), 4)
     total["cer_no_spaces"] = round(total["errors_no_spaces"] / max(total["length_no_spaces"], 1), 4)
-    total["seconds"] = round(sum(s.seconds for s in scores) / len(scores), 4)
+    read = [s.seconds for s in scores if s.error is None]
+    total["seconds"] = round(sum(read) / max(len(read), 1), 4)
     return {
         "model": classifier.source,
         "lexicon": bool(lexicon),
         "load_seconds": round(load_seconds, 4),
         "photos": [s.export() for s in scores],
         "total": total,
+        "failed": failed,
     }
 
 
@@ -203,5 +222,8 @@ def format_report(report: dict) -> str:
         rows.append(
             f"{p['name']:<20} {100 * p['cer']:6.1f}% {100 * p['cer_no_spaces']:8.1f}% "
             f"{p['boxed']:>4}/{p['length_no_spaces']:<4} {p['spurious']:>9} {p['seconds']:8.3f}"
+            + ("  (unreadable: scored as empty)" if p.get("error") else "")
         )
+    if report["failed"]:
+        rows.append(f"{len(report['failed'])} file(s) failed; see the error lines")
     return "\n".join(rows)
