@@ -28,6 +28,7 @@ from nnrecog.data.normalize import (
     NIST_LONG_SIDE_STD,
     NIST_STROKE_WIDTH,
     glyph_statistics,
+    ink_bounds,
     normalize_glyph,
 )
 from nnrecog.data.readers import BUILT_ARRAYS, CLASSES, MANIFEST, NIST26_VALID, SPLITS, read_course_mat, write_course_mat
@@ -162,11 +163,10 @@ def _class_aspects(glyphs: _Glyphs) -> dict[int, float]:
 
 def _restore_aspect(grey: np.ndarray, aspect: float) -> np.ndarray:
     """Undo a frame-filling stretch: resample the ink box to height / width = ``aspect``."""
-    ink = grey < 128
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
+    bounds = ink_bounds(grey < 128)
+    if bounds is None:
         return grey
-    box = grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = grey[bounds]
     height = 80
     width = max(4, round(height / aspect))
     return np.asarray(Image.fromarray(box).resize((width, height), Image.BILINEAR))
@@ -214,10 +214,9 @@ def _size_free_signature(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     signatures = np.zeros((len(images), 16, 16), np.float32)
     log_aspect = np.zeros(len(images))
     for i, image in enumerate(images):
-        ink = image < 128
-        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-        if rows.size:
-            box = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        bounds = ink_bounds(image < 128)
+        if bounds is not None:
+            box = image[bounds]
             signatures[i] = np.asarray(Image.fromarray(box).resize((16, 16), Image.BILINEAR))
             log_aspect[i] = np.log(box.shape[0] / box.shape[1])
     flat = signatures.reshape(len(images), -1)

@@ -35,6 +35,25 @@ _SPECK_FRACTION = 0.04
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
+def ink_bounds(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """Row and column slices of the smallest box holding every True pixel of ``mask``.
+
+    Parameters
+    ----------
+    mask : (h, w) bool, e.g. ``image < 0.5`` for an ink-dark image.
+
+    Returns
+    -------
+    ``(rows, cols)`` to index the image with (``image[rows, cols]`` is the ink box), or None
+    when ``mask`` holds no True pixel.
+    """
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+
+
 def ink_map(grey: ArrayLike) -> np.ndarray:
     """Per-image contrast normalisation of a grey crop into an ink map.
 
@@ -163,11 +182,10 @@ def normalize_glyph(
     """
     ink = ink_map(grey)
     ink = _without_specks(ink)
-    rows = np.flatnonzero((ink > 0.5).any(axis=1))
-    cols = np.flatnonzero((ink > 0.5).any(axis=0))
-    if rows.size == 0:
+    bounds = ink_bounds(ink > 0.5)
+    if bounds is None:
         return np.ones((SIZE, SIZE), np.float32)
-    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = ink[bounds]
     h, w = box.shape
     big = SIZE * _OVERSAMPLE
     scale = min(long_side, SIZE) * _OVERSAMPLE / max(h, w)

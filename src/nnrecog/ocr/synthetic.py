@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage as ndi
 
+from nnrecog.data.normalize import ink_bounds
 from nnrecog.ocr.elements import Box
 
 
@@ -51,9 +52,9 @@ def glyphs_by_label(images: np.ndarray, labels: np.ndarray, classes: str) -> dic
 
 
 def _ink_box(glyph: np.ndarray) -> tuple[int, int, int, int]:
-    rows = np.flatnonzero((glyph < 0.5).any(axis=1))
-    cols = np.flatnonzero((glyph < 0.5).any(axis=0))
-    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+    """(top, left, bottom, right) of a glyph's ink (glyphs here always have some)."""
+    rows, cols = ink_bounds(glyph < 0.5)
+    return rows.start, cols.start, rows.stop, cols.stop
 
 
 def compose_page(
