@@ -7,6 +7,7 @@ Every case fails before any real work starts or uses tiny inputs: the file runs 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +20,17 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs L
 
 
 def _fails_cleanly(capsys, argv: list[str], *expected: str) -> str:
-    """Run ``nnrecog argv``; assert exit 2 and one error line containing ``expected``."""
-    assert main(argv) == 2
+    """Run ``nnrecog argv``; assert exit 2 and one error line containing ``expected``.
+
+    The status is returned by ``main`` or, for a usage mistake, raised by the parser.
+    """
+    try:
+        status = main(argv)
+    except SystemExit as exited:
+        status = exited.code
+    assert status == 2
     err = capsys.readouterr().err
-    assert err.startswith("nnrecog: error: ") and err.count("\n") == 1, err
+    assert re.match(r"nnrecog[ a-z0-9-]*: error: ", err) and err.count("\n") == 1, err
     for text in expected:
         assert text in err, err
     return err
@@ -60,29 +68,41 @@ def test_unwritable_output_names_the_requested_file(tmp_path: Path):
     assert raised.value.filename == str(a_file)
 
 
-@pytest.mark.parametrize(
-    ("argv", "expected"),
-    [
-        (["mlp", "--epochs", "0"], "--epochs must be positive, got 0"),
-        (["mlp", "--epochs", "-1"], "--epochs must be positive, got -1"),
-        (["mlp", "--batch-size", "0"], "--batch-size must be positive"),
-        (["mlp", "--lr", "0"], "--lr must be positive"),
-        (["mlp", "--lr", "nan"], "--lr must be positive"),
-        (["mlp", "--hidden", "64,0"], "--hidden must be positive"),
-        (["mlp", "--momentum", "-1"], "--momentum must be in [0, 1)"),
-        (["mlp", "--decay-every", "-1"], "--decay-every must be 0 or more"),
-        (["cnn", "--channels", "0"], "--channels must be positive"),
-        (["cnn", "--channels", "8,8,8,8,8,8"], "--channels must be at most 5"),
-        (["cnn", "--dropout", "1.5"], "--dropout must be in [0, 1)"),
-        (["cnn", "--hidden", "-3"], "--hidden must be positive"),
-        (["autoencoder", "--batch-size", "-2"], "--batch-size must be positive"),
-    ],
-)
-def test_nonsense_training_options_fail_before_any_work(capsys, tmp_path: Path, argv, expected):
+_NONSENSE_OPTIONS = [
+    # (model, option, text, value as a Python caller would pass it, the library's message)
+    ("mlp", "--epochs", "0", 0, "--epochs must be positive, got 0"),
+    ("mlp", "--epochs", "-1", -1, "--epochs must be positive, got -1"),
+    ("mlp", "--batch-size", "0", 0, "--batch-size must be positive"),
+    ("mlp", "--lr", "0", 0.0, "--lr must be positive"),
+    ("mlp", "--lr", "nan", float("nan"), "--lr must be positive"),
+    ("mlp", "--hidden", "64,0", (64, 0), "--hidden must be positive"),
+    ("mlp", "--momentum", "-1", -1.0, "--momentum must be in [0, 1)"),
+    ("mlp", "--decay-every", "-1", -1, "--decay-every must be 0 or more"),
+    ("cnn", "--channels", "0", (0,), "--channels must be positive"),
+    ("cnn", "--dropout", "1.5", 1.5, "--dropout must be in [0, 1)"),
+    ("cnn", "--hidden", "-3", -3, "--hidden must be positive"),
+    ("autoencoder", "--batch-size", "-2", -2, "--batch-size must be positive"),
+]
+
+
+@pytest.mark.parametrize(("model", "option", "text", "value", "message"), _NONSENSE_OPTIONS)
+def test_nonsense_training_options_fail_before_any_work(capsys, tmp_path: Path, model, option, text, value, message):
+    from nnrecog.errors import InputError
+    from nnrecog.experiments.commands import run_training
+
     out = tmp_path / "run"
     # A missing data source would fail too: passing one proves the options are checked first.
-    _fails_cleanly(capsys, ["train", *argv, "--out", str(out), "--data", str(tmp_path / "none")], expected)
+    argv = ["train", model, option, text, "--out", str(out), "--data", str(tmp_path / "none")]
+    _fails_cleanly(capsys, argv, f"nnrecog train {model}: error: argument {option}: expected", repr(text))
+    # Python callers get the same refusal from the library, naming the command-line option
+    with pytest.raises(InputError, match=re.escape(message)):
+        run_training(model, out, source=str(tmp_path / "none"), **{option[2:].replace("-", "_"): value})
     assert not out.exists()
+
+
+def test_too_many_conv_blocks_are_refused(capsys, tmp_path: Path):
+    _fails_cleanly(capsys, ["train", "cnn", "--channels", "8,8,8,8,8,8", "--out", str(tmp_path / "run")],
+                   "--channels must be at most 5")
 
 
 def test_training_output_that_is_a_file_is_refused(capsys, tmp_path: Path):
@@ -94,7 +114,7 @@ def test_training_output_that_is_a_file_is_refused(capsys, tmp_path: Path):
 def test_data_show_refuses_empty_grids(capsys, tmp_path: Path, shared_data: Path):
     out = tmp_path / "grid.png"
     show = ["data", "show", "nist26", "--out", str(out), "--data-dir", str(shared_data)]
-    _fails_cleanly(capsys, [*show, "--per-class", "0"], "--per-class must be positive, got 0")
+    _fails_cleanly(capsys, [*show, "--per-class", "0"], "argument --per-class: expected a positive int, got '0'")
     _fails_cleanly(capsys, [*show, "--classes", "A-B"], "--classes must be characters of")
     _fails_cleanly(capsys, [*show, "--classes", "012"], "nist26: no samples of the classes '012'")
     assert not out.exists()
@@ -297,3 +317,18 @@ def test_data_show_augmented_keeps_each_sample_with_both_versions(tmp_path: Path
                  "--classes", "AB", "--augmented", "--per-class", "1"]) == 0
     with Image.open(out) as image:  # label + 3 tiles (the sample and two augmented), zoom 2
         assert image.size == (2 * (14 + 3 * 34), 2 * 2 * 34)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["torch", "scenes", "--size", "8"], "argument --size: expected a size of at least 32 px"),
+        (["torch", "video", "clip.mp4", "--every", "0"], "argument --every: expected a positive int"),
+        (["torch", "train", "cnn", "--limit", "-5"], "argument --limit: expected a positive int"),
+        (["gradcheck", "--tolerance", "inf"], "argument --tolerance: expected a positive float"),
+        (["read"], "the following arguments are required: PHOTO"),
+    ],
+)
+def test_usage_mistakes_are_one_line_naming_the_help(capsys, argv, expected):
+    err = _fails_cleanly(capsys, argv, expected)
+    assert f"(see 'nnrecog {' '.join(argv[:2]) if argv[0] == 'torch' else argv[0]} --help')" in err

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from nnrecog.errors import InputError
 
@@ -48,24 +50,41 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-def _positive(kind: type) -> Callable[[str], float]:
-    """An argparse type: a number of ``kind`` (int or float) above zero (NaN refused)."""
+def _number(kind: type, low: float, high: float | None = None, low_included: bool = False,
+            what: str | None = None) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` (int or float) above ``low`` (or equal to it when
+    ``low_included``) and below ``high``; NaN and infinities refused. ``what`` names the range in the message."""
+    what = what or f"{'non-negative' if low_included and low == 0 else 'positive'} {kind.__name__}"
+
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        ok = value is not None and math.isfinite(value) and (value >= low if low_included else value > low)
+        if not ok or (high is not None and not value < high):
+            raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}")
         return value
     return parse
 
 
+def _positive(kind: type) -> Callable[[str], float]:
+    return _number(kind, 0)
+
+
+_NON_NEGATIVE_INT = _number(int, 0, low_included=True)
+_FRACTION = _number(float, 0, 1, low_included=True, what="number in [0, 1)")
+
+
 def _int_list(text: str) -> tuple[int, ...]:
+    """Comma-separated positive integers, e.g. layer sizes ``512,256``."""
     try:
-        return tuple(int(part) for part in text.split(","))
+        values = tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+        values = ()
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {text!r}")
+    return values
 
 
 def _given(args: argparse.Namespace, *names: str) -> dict:
@@ -80,14 +99,14 @@ def _add_train_options(p: argparse.ArgumentParser, out: str, defaults: str, *opt
     p.add_argument("--data", dest="source", default="default",
                    help="'default' (the built open set), a built folder, or a folder of nist36_*.mat")
     p.add_argument("--out", default=out, help=f"output folder (default {out})")
-    p.add_argument("--epochs", type=int, help=f"defaults: {defaults}")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate (the loss is summed over the batch)")
+    p.add_argument("--epochs", type=_positive(int), help=f"defaults: {defaults}")
+    p.add_argument("--batch-size", type=_positive(int))
+    p.add_argument("--lr", type=_positive(float), help="learning rate (the loss is summed over the batch)")
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
-    p.add_argument("--limit", type=int, help="use at most N samples per split (quick runs)")
+    p.add_argument("--limit", type=_positive(int), help="use at most N samples per split (quick runs)")
     p.add_argument("--no-progress", dest="progress", action="store_false")
-    p.add_argument("--momentum", type=float, help="momentum of the course's update (0: plain SGD)")
+    p.add_argument("--momentum", type=_FRACTION, help="momentum of the course's update (0: plain SGD)")
     _add_data_dir(p)
     p.set_defaults(handler=_cmd_train, options=(*_TRAIN_OPTIONS, "momentum", *options))
 
@@ -114,21 +133,21 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--augment", action="store_true", help="augment every training batch")
     p.add_argument("--lr-sweep", dest="sweep", action="store_true",
                    help="also train at 10x and 0.1x the lr; compare")
-    p.add_argument("--decay-every", type=int, help="halve the lr every N epochs (default: never)")
+    p.add_argument("--decay-every", type=_NON_NEGATIVE_INT, help="halve the lr every N epochs (default: never)")
 
     p = kinds.add_parser("cnn", help="a small CNN with nnrecog.nn (the default OCR model)")
     _add_train_options(p, "runs/cnn", "30 epochs, batch 64, lr 0.001, momentum 0.9",
                        "channels", "hidden", "dropout", "decay_every", "augment")
     p.add_argument("--channels", type=_int_list, help="conv channels, default 16,32")
-    p.add_argument("--hidden", type=int, help="dense units, default 128")
-    p.add_argument("--dropout", type=float, help="default 0.3")
-    p.add_argument("--decay-every", type=int, help="halve the lr every N epochs (default 10)")
+    p.add_argument("--hidden", type=_positive(int), help="dense units, default 128")
+    p.add_argument("--dropout", type=_FRACTION, help="default 0.3")
+    p.add_argument("--decay-every", type=_NON_NEGATIVE_INT, help="halve the lr every N epochs (default 10)")
     p.add_argument("--augment", action="store_true", help="augment every training batch")
 
     p = kinds.add_parser("autoencoder", help="the course autoencoder (question 5): PSNR, images")
     _add_train_options(p, "runs/autoencoder", "100 epochs, batch 16, lr 3e-6, momentum 0.9",
                        "decay_every", "init")
-    p.add_argument("--decay-every", type=int, help="lr x0.9 every N epochs (default 10)")
+    p.add_argument("--decay-every", type=_NON_NEGATIVE_INT, help="lr x0.9 every N epochs (default 10)")
     p.add_argument("--init", choices=("pca", "he"),
                    help="pca (default): start from the training set's 32-component PCA; "
                         "he: random He-normal (use a larger --lr, e.g. 3e-5)")
@@ -193,7 +212,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     show.add_argument("source", metavar="SOURCE", help="'default', a built folder, a folder of nist36_*.mat, or 'nist26'")
     show.add_argument("--out", required=True, help="PNG to write")
     show.add_argument("--split", choices=("train", "valid", "test"), default="train")
-    show.add_argument("--per-class", type=int, default=16)
+    show.add_argument("--per-class", type=_positive(int), default=16)
     show.add_argument("--classes", default="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", help="which classes, in order")
     show.add_argument("--augmented", action="store_true", help="follow each sample by two augmented versions")
     _add_data_dir(show)
@@ -289,7 +308,7 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--data", default="default",
                    help="'default' (the built open set), a built folder, or a folder of nist36_*.mat")
     q.add_argument("--augment", action="store_true", help="distort training glyphs (as nnrecog train --augment)")
-    q.add_argument("--limit", type=int, help="use at most N samples per split (quick runs)")
+    q.add_argument("--limit", type=_positive(int), help="use at most N samples per split (quick runs)")
     _add_torch_fit_options(q, "runs/torch-train")
     _add_data_dir(q)
     q.set_defaults(torch_handler=_cmd_torch_train)
@@ -307,7 +326,8 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q = torch_sub.add_parser("scenes", help="8-class SUN scenes: CNN from scratch or pretrained features")
     q.add_argument("--data", default=None, metavar="DIR", help="sun_subset folder (default: in --data-dir)")
     q.add_argument("--pretrained", action="store_true", help="EfficientNet-Lite0 features + linear head")
-    q.add_argument("--size", type=int, default=64, help="image side for the from-scratch CNN (default 64)")
+    q.add_argument("--size", type=_number(int, 32, low_included=True, what="size of at least 32 px"), default=64,
+                   help="image side for the from-scratch CNN, at least 32 (five 2x poolings; default 64)")
     _add_torch_fit_options(q, "runs/torch-scenes")
     _add_data_dir(q)
     q.set_defaults(torch_handler=_cmd_torch_scenes)
@@ -315,7 +335,7 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q = torch_sub.add_parser("video", help="ImageNet top-1/top-5 of a label over the frames of a video")
     q.add_argument("video", metavar="VIDEO")
     q.add_argument("--label", default="water bottle", help="ImageNet class name (default 'water bottle')")
-    q.add_argument("--every", type=int, default=1, metavar="K", help="classify every K-th frame")
+    q.add_argument("--every", type=_positive(int), default=1, metavar="K", help="classify every K-th frame")
     q.add_argument("--full-frame", action="store_true", help="squeeze the whole frame to 224x224 (default: centre crop)")
     q.add_argument("--out", default="runs/torch-video", help="folder for results.json and probability.png")
     q.set_defaults(torch_handler=_cmd_torch_video)
@@ -418,9 +438,16 @@ _REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
 ]
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage mistakes are one line on stderr (the usage is in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``nnrecog`` parser with every registered command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nnrecog",
         description="Neural networks for recognition: NumPy networks and handwritten-text OCR.",
     )

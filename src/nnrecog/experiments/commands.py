@@ -16,6 +16,9 @@ _NON_NEGATIVE = ("decay_every",)
 def check_options(out_dir: str | os.PathLike, options: dict[str, Any]) -> None:
     """Refuse nonsense values before any data is loaded or any file written.
 
+    The command line already refuses them while parsing; this guards Python callers of
+    :func:`run_training`, with the same option names in its messages.
+
     Raises
     ------
     InputError
