@@ -152,3 +152,19 @@ def test_working_resolution_follows_the_writing_size():
     assert segment.working_pixels(80.0, 500_000, 3_000_000) == 500_000  # never below the floor
     assert segment.working_pixels(5.0, 500_000, 3_000_000) == 3_000_000  # never above the cap
     assert segment.working_pixels(0.0, 500_000, 3_000_000) == 3_000_000  # nothing seen: look finely
+
+
+def test_only_dithered_pages_are_smoothed():
+    from PIL import Image
+
+    from nnrecog.ocr.segment import undithered
+
+    grey_paper = np.full((200, 300), 0.8, np.float32)
+    grey_paper[80:120, 50:250] = 0.1  # a thick dark bar: ink
+    dithered = np.asarray(Image.fromarray((grey_paper * 255).astype(np.uint8)).convert("1"), np.float32)
+    smoothed = undithered(dithered)
+    assert smoothed is not dithered
+    assert abs(float(smoothed[10:60, 20:280].mean()) - 0.8) < 0.05  # the dots became paper grey
+    assert float(smoothed[90:110, 60:240].max()) < 0.3  # the ink stayed dark
+    clean = np.where(grey_paper < 0.5, 0.0, 1.0).astype(np.float32)  # a thresholded 1-bit page
+    assert undithered(clean) is clean

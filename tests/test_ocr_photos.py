@@ -30,3 +30,21 @@ def test_every_true_character_gets_a_box(report):
 
 def test_total_cer_is_low(report):
     assert report["total"]["cer"] <= MAX_TOTAL_CER, [(p["name"], p["cer"], p["text"]) for p in report["photos"]]
+
+
+def test_dithered_one_bit_copies_read_as_well(report, tmp_path):
+    """1-bit copies (Floyd-Steinberg dithered, as a fax or a cheap scanner makes them)."""
+    from PIL import Image, ImageOps
+
+    folder = tmp_path / "dithered"
+    folder.mkdir()
+    for photo in report["photos"]:
+        source = data_dir() / "ocr_samples" / photo["name"]
+        stem = source.name.rsplit(".", 1)[0]
+        with Image.open(source) as image:
+            ImageOps.exif_transpose(image).convert("1").save(folder / f"{stem}.png")
+        (folder / f"{stem}.gt.txt").write_text(photo["truth"])
+    dithered = evaluate_folder(folder)
+    for photo in dithered["photos"]:
+        assert photo["boxed"] == photo["length_no_spaces"], photo["name"]
+    assert dithered["total"]["cer"] <= MAX_TOTAL_CER, [(p["name"], p["text"]) for p in dithered["photos"]]
