@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from nnrecog.ocr.evaluate import PhotoScore, labelled_photos, score_text
+from nnrecog.ocr.evaluate import PhotoScore, labelled_photos, pooled_total, score_text
 from nnrecog.ocr.lexicon import default_lexicon
 from nnrecog.ocr.pipeline import read_file
 from nnrecog.ocr.recognize import load_classifier
@@ -34,12 +34,6 @@ def tesseract_text(image: str) -> tuple[str, float]:
         ["tesseract", image, "stdout", "--psm", "6"], capture_output=True, text=True, timeout=120, check=True
     )
     return result.stdout, time.perf_counter() - start
-
-
-def _pooled(scores: list[PhotoScore]) -> tuple[float, float, float]:
-    errors = sum(s.errors for s in scores) / max(sum(s.length for s in scores), 1)
-    bare = sum(s.errors_no_spaces for s in scores) / max(sum(s.length_no_spaces for s in scores), 1)
-    return errors, bare, sum(s.seconds for s in scores) / max(len(scores), 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,11 +66,11 @@ def main(argv: list[str] | None = None) -> int:
             theirs.append(score_text(image.name, text, truth, seconds))
             row += f"   {100 * theirs[-1].cer:12.1f}% {100 * theirs[-1].cer_no_spaces:8.1f}% {seconds:6.2f}"
         print(row)
-    cer, bare, seconds = _pooled(ours)
-    total = f"{'TOTAL':<16} {100 * cer:10.1f}% {100 * bare:8.1f}% {seconds:6.2f}"
+    mine = pooled_total(ours)
+    total = f"{'TOTAL':<16} {100 * mine['cer']:10.1f}% {100 * mine['cer_no_spaces']:8.1f}% {mine['seconds']:6.2f}"
     if theirs:
-        cer, bare, seconds = _pooled(theirs)
-        total += f"   {100 * cer:12.1f}% {100 * bare:8.1f}% {seconds:6.2f}"
+        other = pooled_total(theirs)
+        total += f"   {100 * other['cer']:12.1f}% {100 * other['cer_no_spaces']:8.1f}% {other['seconds']:6.2f}"
     print(total)
     print(f"nnrecog model: {classifier.source}, lexicon {'off' if args.no_lexicon else 'on'}; "
           "CER pooled over all photos, seconds = mean per photo")

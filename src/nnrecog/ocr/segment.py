@@ -22,8 +22,8 @@ about :data:`_TARGET_CHAR_HEIGHT` pixels tall (at most :data:`WORKING_PIXELS` pi
    'T', a broken stroke) are joined; specks and punctuation, small relative to that height,
    are dropped;
 6. once lines are known (:mod:`nnrecog.ocr.layout`), :func:`touching_candidates` names the
-   glyphs much wider than the line's typical character and :func:`cut` splits them at the
-   columns with least ink; :func:`fragment_candidates` names narrow side-by-side pieces that
+   glyphs much wider than the line's typical character and :func:`cut_columns` offers the
+   columns with least ink as cuts, which the pipeline chooses among with the classifier; :func:`fragment_candidates` names narrow side-by-side pieces that
    may be one broken character and :func:`join` merges them. The pipeline keeps a cut or a
    join only where the classifier reads the result better.
 
@@ -77,8 +77,9 @@ _JOIN_GAP = 0.25
 _JOIN_MAX_HEIGHT = 1.5
 #: A glyph may be touching characters when it is this much wider than the line's typical one...
 _SPLIT_WIDTH = 1.5
-#: ...and at least this wide relative to its own height.
-_SPLIT_ASPECT = 1.1
+#: ...and at least this wide relative to its own height; the typical width is at most this
+#: many times the line's median height.
+_SPLIT_ASPECT, _TYPICAL_ASPECT = 1.1, 0.8
 #: Side-by-side pieces may be one character when at most this many line heights apart...
 _FRAGMENT_GAP = 0.15
 #: ...one is at most this many line heights wide...
@@ -567,25 +568,27 @@ def segment(
     return Segmentation(ink.darkness, ink.labels, glyphs, char_height, scale, photo_size)
 
 
-def touching_candidates(glyphs: list[Glyph]) -> list[tuple[int, int]]:
-    """Glyphs of one line wide enough to be touching characters, and into how many to cut.
+def typical_width(glyphs: list[Glyph]) -> float:
+    """A line's typical character width: its median glyph width, but at most
+    :data:`_TYPICAL_ASPECT` times its median glyph height (see :func:`touching_candidates`)."""
+    return min(float(np.median([g.width for g in glyphs])), _TYPICAL_ASPECT * float(np.median([g.height for g in glyphs])))
 
-    A glyph at least :data:`_SPLIT_WIDTH` times the line's median glyph width and
-    :data:`_SPLIT_ASPECT` times its own height may hold ``n = max(2, round(width / median))``
-    characters. Wide letters ('M', 'W') qualify too: the caller keeps the cut only when the
-    classifier reads the pieces better than the whole.
 
-    Returns
-    -------
-    ``[(index into glyphs, n), ...]``.
+def touching_candidates(glyphs: list[Glyph]) -> list[int]:
+    """Glyphs of one line wide enough to be touching characters (indices, left to right).
+
+    A glyph at least :data:`_SPLIT_WIDTH` times the line's :func:`typical_width` and
+    :data:`_SPLIT_ASPECT` times its own height may hold several characters. The typical width
+    is capped by the line's height because in tight writing most glyphs are touching pairs
+    and triples, whose widths would make a median useless. Wide letters ('M', 'W') qualify
+    too: the caller keeps a cut only when the classifier reads the pieces better than the
+    whole.
     """
     if len(glyphs) < 2:
         return []
-    typical = float(np.median([g.width for g in glyphs]))
+    typical = typical_width(glyphs)
     return [
-        (i, max(2, round(g.width / typical)))
-        for i, g in enumerate(glyphs)
-        if g.width >= _SPLIT_WIDTH * typical and g.width >= _SPLIT_ASPECT * g.height
+        i for i, g in enumerate(glyphs) if g.width >= _SPLIT_WIDTH * typical and g.width >= _SPLIT_ASPECT * g.height
     ]
 
 
@@ -624,26 +627,42 @@ def join(a: Glyph, b: Glyph) -> Glyph:
     )
 
 
-def cut(seg: Segmentation, glyph: Glyph, parts: int) -> list[Glyph]:
-    """Cut ``glyph`` into up to ``parts`` pieces at the columns of least ink.
-
-    Cut ``k`` is searched within a third of a piece's width around ``k * width / parts``;
-    each piece's box is shrunk vertically to its ink. Pieces left without ink are dropped.
-    """
+def _ink_profile(seg: Segmentation, glyph: Glyph) -> tuple[np.ndarray, np.ndarray]:
+    """The glyph's own ink mask (its box) and its column profile (darkness summed per column)."""
     y1, x1, y2, x2 = glyph.box
     own = np.isin(seg.labels[y1:y2, x1:x2], glyph.labels)
-    profile = (own * seg.darkness[y1:y2, x1:x2]).sum(axis=0)
-    width = x2 - x1
-    step = width / parts
-    cuts = [0]
-    for k in range(1, parts):
-        centre = round(k * step)
-        lo, hi = max(cuts[-1] + 1, round(centre - step / 3)), min(width - 1, round(centre + step / 3))
-        cuts.append(lo + int(np.argmin(profile[lo : hi + 1])) if hi >= lo else centre)
-    cuts.append(width)
-    pieces = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    return own, (own * seg.darkness[y1:y2, x1:x2]).sum(axis=0)
+
+
+def cut_columns(seg: Segmentation, glyph: Glyph, spacing: float) -> list[int]:
+    """Candidate cut columns of a glyph that may be touching characters, left to right.
+
+    The columns (relative to the glyph's left edge) are the local minima of its ink profile,
+    taken lowest ink first and kept at least ``spacing`` pixels from each other and from the
+    glyph's edges, where two touching characters are joined by little ink.
+    """
+    profile = ndi.uniform_filter1d(_ink_profile(seg, glyph)[1], 3)
+    width = len(profile)
+    inner = np.arange(1, width - 1)
+    minima = inner[(profile[inner] <= profile[inner - 1]) & (profile[inner] <= profile[inner + 1])]
+    chosen: list[int] = []
+    for column in minima[np.argsort(profile[minima], kind="stable")]:
+        if spacing <= column <= width - spacing and all(abs(column - c) >= spacing for c in chosen):
+            chosen.append(int(column))
+    return sorted(chosen)
+
+
+def cut_between(seg: Segmentation, glyph: Glyph, columns: list[int]) -> list[Glyph | None]:
+    """The pieces of ``glyph`` between consecutive ``columns`` (relative to its left edge).
+
+    Each piece's box is shrunk vertically to its ink; a piece without ink is None.
+    """
+    own = _ink_profile(seg, glyph)[0]
+    y1, x1 = glyph.box[:2]
+    pieces: list[Glyph | None] = []
+    for a, b in zip(columns[:-1], columns[1:]):
         rows = np.flatnonzero(own[:, a:b].any(axis=1))
-        if rows.size:
-            pieces.append(Glyph((y1 + int(rows[0]), x1 + a, y1 + int(rows[-1]) + 1, x1 + b), glyph.labels))
+        pieces.append(
+            Glyph((y1 + int(rows[0]), x1 + a, y1 + int(rows[-1]) + 1, x1 + b), glyph.labels) if rows.size else None
+        )
     return pieces
