@@ -322,7 +322,7 @@ def test_data_show_augmented_keeps_each_sample_with_both_versions(tmp_path: Path
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["torch", "scenes", "--size", "8"], "argument --size: expected a size of at least 32 px"),
+        (["torch", "scenes", "--size", "8"], "argument --size: expected a size from 32 to 1024 px"),
         (["torch", "video", "clip.mp4", "--every", "0"], "argument --every: expected a positive int"),
         (["torch", "train", "cnn", "--limit", "-5"], "argument --limit: expected a positive int"),
         (["gradcheck", "--tolerance", "inf"], "argument --tolerance: expected a positive float"),

@@ -200,16 +200,24 @@ def test_pca_init_is_a_linear_code_through_the_relus():
     assert start_error < 0.2 * np.mean((target.mean(axis=0) - target) ** 2)
     with pytest.raises(InputError, match="more than 32"):
         pca_init(build_autoencoder(rng), rows[:32])
+    # rows spanning only 5 dimensions: the 27 empty directions give constant codes, not huge ones
+    flat = rng.random((40, 5)) @ rng.random((5, 1024)) / 5
+    pca_init(net, flat)
+    assert np.abs(net.layers[0].params["W"]).max() < 1e3 and np.isfinite(net.forward(rows)).all()
 
 
 @needs_data
 def test_pca_init_trains_past_a_random_start_on_real_letters(course_folder, tmp_path):
     # measured: after 2 epochs 12.6 dB from the PCA start, 10.1 dB from He-normal at its 10x lr
     pca = run_autoencoder(tmp_path / "pca", source=str(course_folder), epochs=2, progress=False)
-    he = run_autoencoder(tmp_path / "he", source=str(course_folder), epochs=2, init="he", lr=3e-5,
-                         progress=False)
+    he = run_autoencoder(tmp_path / "he", source=str(course_folder), epochs=2, init="he", progress=False)
     assert pca["psnr_valid"] > he["psnr_valid"] + 1.5
     assert pca["settings"]["init"] == "pca" and nn.load(tmp_path / "he" / "model.npz").meta["init"] == "he"
+    # resuming keeps the run's own initialisation and learning rate, and refuses another
+    resumed = run_autoencoder(tmp_path / "he", source=str(course_folder), epochs=3, resume=True, progress=False)
+    assert resumed["settings"]["init"] == "he" and resumed["settings"]["lr"] == 3e-5
+    with pytest.raises(InputError, match="started with --init he, not pca"):
+        run_autoencoder(tmp_path / "he", source=str(course_folder), epochs=4, init="pca", resume=True)
 
 
 @needs_data

@@ -50,7 +50,7 @@ def test_dithered_one_bit_copies_read_as_well(report, tmp_path):
     assert dithered["total"]["cer"] <= MAX_TOTAL_CER, [(p["name"], p["text"]) for p in dithered["photos"]]
 
 
-@pytest.mark.parametrize(("letter_gap", "max_cer"), [(0.3, 0.05), (0.0, 0.40)])
+@pytest.mark.parametrize(("letter_gap", "max_cer"), [(0.3, 0.05), (0.0, 0.35)])
 def test_unseen_nist_handwriting_reads(letter_gap, max_cer):
     """Pages of real NIST letters, never trained on (benchmarks/ocr_nist_pages.py runs more).
 

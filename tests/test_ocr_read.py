@@ -356,3 +356,44 @@ def test_decompression_bombs_and_directories_are_refused(page_file, classifier, 
     monkeypatch.undo()
     with pytest.raises(InputError, match="directory"):
         read_file(page_file.parent, classifier)
+
+
+class _WidthClassifier:
+    """Sure (0.99) of crops as wide as one character (12-18 px), fairly sure (0.7) of the wide
+    letter (28-31 px), unsure (0.1) of anything else: the wide letter's halves read better
+    than the whole, as an 'M' read as 'I' + 'Z' can."""
+
+    classes = CLASSES
+
+    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
+        top = np.array([0.99 if 12 <= c.shape[1] <= 18 else 0.7 if 28 <= c.shape[1] <= 31 else 0.1 for c in crops])
+        probs = np.repeat(((1 - top) / (len(CLASSES) - 1))[:, None], len(CLASSES), axis=1)
+        probs[:, 0] = top
+        return probs
+
+
+def test_cutting_splits_a_touching_pair_and_keeps_a_wide_letter():
+    from nnrecog.ocr.pipeline import _GlyphReader, _prefer_cuts
+    from nnrecog.ocr.segment import Glyph, Segmentation
+
+    darkness = np.zeros((20, 200), np.float32)
+    labels = np.zeros((20, 200), np.int32)
+    glyphs = []
+
+    def ink(label: int, x1: int, x2: int) -> None:
+        labels[:, x1:x2] = label
+        darkness[:, x1:x2] = 1.0
+        glyphs.append(Glyph((0, x1, 20, x2), (label,)))
+
+    for label, x1 in enumerate((0, 20, 40), start=1):
+        ink(label, x1, x1 + 16)  # three ordinary letters
+    ink(4, 60, 94)  # two letters touching through a thin bridge at columns 76-77...
+    darkness[2:18, 76:78] = 0.0
+    labels[2:18, 76:78] = 0
+    ink(5, 110, 140)  # ...and one wide letter with a lighter middle column
+    darkness[:, 124:126] = 0.6
+    seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 200))
+
+    line = _prefer_cuts(seg, glyphs, _GlyphReader(seg, _WidthClassifier()))
+    assert [g.box[1] for g in line] == [0, 20, 40, 60, 76, 110]  # the pair cut at its bridge
+    assert line[-1] == glyphs[-1]  # the wide letter kept whole: its halves do not beat it by the piece cost

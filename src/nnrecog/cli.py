@@ -61,7 +61,9 @@ def _number(kind: type, low: float, high: float | None = None, low_included: boo
             value = kind(text)
         except ValueError:
             value = None
-        ok = value is not None and math.isfinite(value) and (value >= low if low_included else value > low)
+        # NaN, infinities and integers beyond int32 (no count here is that large) are nonsense
+        sane = value is not None and (math.isfinite(value) if isinstance(value, float) else abs(value) < 2**31)
+        ok = sane and (value >= low if low_included else value > low)
         if not ok or (high is not None and not value < high):
             raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}")
         return value
@@ -69,6 +71,7 @@ def _number(kind: type, low: float, high: float | None = None, low_included: boo
 
 
 def _positive(kind: type) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` above zero."""
     return _number(kind, 0)
 
 
@@ -145,12 +148,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--augment", action="store_true", help="augment every training batch")
 
     p = kinds.add_parser("autoencoder", help="the course autoencoder (question 5): PSNR, images")
-    _add_train_options(p, "runs/autoencoder", "100 epochs, batch 16, lr 3e-6, momentum 0.9",
+    _add_train_options(p, "runs/autoencoder", "100 epochs, batch 16, lr 3e-6 (3e-5 with --init he), momentum 0.9",
                        "decay_every", "init")
     p.add_argument("--decay-every", type=_NON_NEGATIVE_INT, help="lr x0.9 every N epochs (default 10)")
     p.add_argument("--init", choices=("pca", "he"),
                    help="pca (default): start from the training set's 32-component PCA; "
-                        "he: random He-normal (use a larger --lr, e.g. 3e-5)")
+                        "he: random He-normal (default lr 3e-5)")
 
 
 def _cmd_reconstruct(args: argparse.Namespace) -> int:
@@ -326,8 +329,8 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q = torch_sub.add_parser("scenes", help="8-class SUN scenes: CNN from scratch or pretrained features")
     q.add_argument("--data", default=None, metavar="DIR", help="sun_subset folder (default: in --data-dir)")
     q.add_argument("--pretrained", action="store_true", help="EfficientNet-Lite0 features + linear head")
-    q.add_argument("--size", type=_number(int, 32, low_included=True, what="size of at least 32 px"), default=64,
-                   help="image side for the from-scratch CNN, at least 32 (five 2x poolings; default 64)")
+    q.add_argument("--size", type=_number(int, 32, 1025, low_included=True, what="size from 32 to 1024 px"), default=64,
+                   help="image side for the from-scratch CNN, 32 to 1024 (five 2x poolings; default 64)")
     _add_torch_fit_options(q, "runs/torch-scenes")
     _add_data_dir(q)
     q.set_defaults(torch_handler=_cmd_torch_scenes)

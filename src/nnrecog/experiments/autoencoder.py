@@ -36,13 +36,15 @@ from nnrecog.data import CLASSES, load_nist26
 from nnrecog.errors import InputError
 from nnrecog.experiments.classifier import RESULTS_FILE, load_splits
 from nnrecog.experiments.inputs import ink_bright_rows, input_meta
-from nnrecog.experiments.training import RECONSTRUCTION, TrainSettings, evaluate, fit
+from nnrecog.experiments.training import MODEL_FILE, RECONSTRUCTION, TrainSettings, evaluate, fit
 from nnrecog.fileio import write_json
 
 CODE_SIZE = 32
 DEFAULT_EPOCHS = 100
 DEFAULT_BATCH_SIZE = 16
-DEFAULT_LR = 3e-6
+#: Learning rate per initialisation: a PCA start is undone by larger steps, a random one
+#: needs them (see the module docstring).
+DEFAULT_LR = {"pca": 3e-6, "he": 3e-5}
 DEFAULT_MOMENTUM = 0.9
 DEFAULT_DECAY_EVERY = 10
 DECAY_FACTOR = 0.9
@@ -110,7 +112,10 @@ def pca_init(net: nn.Sequential, rows: np.ndarray) -> None:
         )
     mean = rows.mean(axis=0)
     directions = np.linalg.svd(rows - mean, full_matrices=False)[2][:CODE_SIZE]  # (32, 1024)
-    scale = np.maximum(((rows - mean) @ directions.T).std(axis=0), 1e-12)
+    scale = ((rows - mean) @ directions.T).std(axis=0)
+    # rows spanning fewer than 32 dimensions: the empty directions give constant codes
+    empty = scale <= 1e-6 * scale.max(initial=0.0)
+    directions[empty], scale[empty] = 0.0, 1.0
     encoder, middle, decoder = net.layers[0], net.layers[1:3], net.layers[3]
     encoder.params["W"][...] = directions.T / scale
     encoder.params["b"][...] = -(mean @ directions.T) / scale + PCA_CODE_OFFSET
@@ -148,6 +153,14 @@ def _shown_examples(X: np.ndarray, y: np.ndarray, classes: str) -> tuple[np.ndar
     return X[np.asarray(picks, dtype=np.int64)], labels
 
 
+def _saved_init(out_dir: Path) -> str | None:
+    """The initialisation recorded in the model file of the run in ``out_dir``, if readable."""
+    try:
+        return nn.load(out_dir / MODEL_FILE).meta.get("init")
+    except (nn.ModelFileError, OSError):
+        return None
+
+
 def run_autoencoder(
     out_dir: str | os.PathLike,
     *,
@@ -155,10 +168,10 @@ def run_autoencoder(
     data_dir: str | os.PathLike | None = None,
     epochs: int = DEFAULT_EPOCHS,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    lr: float = DEFAULT_LR,
+    lr: float | None = None,
     momentum: float = DEFAULT_MOMENTUM,
     decay_every: int = DEFAULT_DECAY_EVERY,
-    init: str = "pca",
+    init: str | None = None,
     seed: int = 0,
     resume: bool = False,
     limit: int | None = None,
@@ -166,8 +179,9 @@ def run_autoencoder(
 ) -> dict[str, Any]:
     """``nnrecog train autoencoder``: train, measure PSNR, write the model and the figures.
 
-    ``init`` is ``"pca"`` (:func:`pca_init` on the training images; the seed then only orders
-    the batches) or ``"he"`` (random He-normal start from ``seed``).
+    ``init`` is ``"pca"`` (:func:`pca_init` on the training images; the default) or ``"he"``
+    (random He-normal start from ``seed``); resuming, it defaults to the saved run's and must
+    match it. ``lr`` defaults to :data:`DEFAULT_LR` of the ``init``.
 
     Writes ``model.npz`` (lowest validation loss), ``train_state.npz``, ``results.json``,
     ``loss.png`` (average training and validation loss per epoch) and ``reconstructions.png``
@@ -185,13 +199,18 @@ def run_autoencoder(
     from nnrecog.viz import plots
 
     out_dir = Path(out_dir)
+    saved_init = _saved_init(out_dir) if resume else None
+    init = init or saved_init or "pca"
+    if init not in INITS:
+        raise InputError(f"--init must be one of {', '.join(INITS)}, got {init!r}")
+    if saved_init is not None and init != saved_init:
+        raise InputError(f"{out_dir}: the run to resume started with --init {saved_init}, not {init}")
+    lr = DEFAULT_LR[init] if lr is None else lr
     splits = load_splits(source, data_dir, limit, seed)
     settings = TrainSettings(
         epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, momentum=momentum,
         lr_decay_every=decay_every, lr_decay_factor=DECAY_FACTOR,
     )
-    if init not in INITS:
-        raise InputError(f"--init must be one of {', '.join(INITS)}, got {init!r}")
     net = build_autoencoder(np.random.default_rng(seed))
     if init == "pca" and not resume:
         pca_init(net, ink_bright_rows(splits["train"][0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ def check_options(out_dir: str | os.PathLike, options: dict[str, Any]) -> None:
         lowest = 1 if name in _POSITIVE else 0
         if any(v < lowest for v in (values if isinstance(values, tuple) else (values,))):
             fail(name, "positive" if lowest else "0 or more")
-    if "lr" in options and not options["lr"] > 0:
+    if "lr" in options and not 0 < options["lr"] < math.inf:
         fail("lr", "positive")
     if not 0 <= options.get("momentum", 0) < 1:
         fail("momentum", "in [0, 1)")

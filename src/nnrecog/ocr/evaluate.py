@@ -198,6 +198,8 @@ def evaluate_folder(
             text, error = "", str(exc)
             failed.append(error)
         scores.append(score_text(image.name, text, true_text, time.perf_counter() - start, error))
+    if not scores:  # no ground truth could be read: no total to report
+        raise InputError(failed[0] + (f" (and {len(failed) - 1} more like it)" if len(failed) > 1 else ""))
     return {
         "model": classifier.source,
         "lexicon": bool(lexicon),
@@ -251,7 +253,9 @@ def evaluate_nist_pages(
     Each text is written once per seed with letters drawn at random from nist26_valid.mat
     (held out of every training set) by :func:`nnrecog.ocr.synthetic.compose_page`, with
     ``letter_gap`` character heights between letters (0.3: spaced block letters; 0: ink
-    boxes abutting, so most neighbours touch).
+    boxes abutting, so most neighbours touch). Only letters written in one piece are drawn
+    (:func:`~nnrecog.ocr.synthetic.glyphs_by_label`), which makes the CER somewhat optimistic:
+    broken letters are left to the course photos.
 
     Returns
     -------

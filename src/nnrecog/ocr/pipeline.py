@@ -176,13 +176,14 @@ def _prefer_cuts(seg: Segmentation, glyphs: list[Glyph], reader: _GlyphReader) -
         glyph = glyphs[i]
         columns = [0, *cut_columns(seg, glyph, _CUT_SPACING * height), glyph.width]
         last = len(columns) - 1
-        spans = {(0, last): glyph}
-        for a in range(last):
-            for b in range(a + 1, last + 1):
-                if (a, b) != (0, last) and narrow <= columns[b] - columns[a] <= wide:
-                    piece = cut_between(seg, glyph, [columns[a], columns[b]])[0]
-                    if piece is not None:
-                        spans[a, b] = piece
+        plausible = [
+            (a, b)
+            for a in range(last)
+            for b in range(a + 1, last + 1)
+            if (a, b) != (0, last) and narrow <= columns[b] - columns[a] <= wide
+        ]
+        pieces_of = cut_between(seg, glyph, [(columns[a], columns[b]) for a, b in plausible])
+        spans = {(0, last): glyph, **{span: piece for span, piece in zip(plausible, pieces_of) if piece is not None}}
         widths = np.array([piece.width for piece in spans.values()], np.float64)
         prior = _PIECE_COST + _WIDTH_WEIGHT * np.maximum(np.log(widths / (_WIDEST * typical)), 0.0)
         score = dict(zip(spans, reader.top_log_probability(list(spans.values())) - prior))
@@ -209,7 +210,9 @@ def _prefer_joins(glyphs: list[Glyph], reader: _GlyphReader) -> list[Glyph]:
     beat their mean by ``m``. An 'I' beside a 'T' reads well as two glyphs; the halves of a
     broken 'H' read badly and join.
     """
-    candidates = fragment_candidates(glyphs)
+    # neighbours with the same ink components are pieces of one glyph that _prefer_cuts chose
+    # to cut: joining them again would undo that decision
+    candidates = [i for i in fragment_candidates(glyphs) if glyphs[i].labels != glyphs[i + 1].labels]
     if not candidates:
         return glyphs
     merged = {i: join(glyphs[i], glyphs[i + 1]) for i in candidates}

@@ -23,9 +23,10 @@ about :data:`_TARGET_CHAR_HEIGHT` pixels tall (at most :data:`WORKING_PIXELS` pi
    are dropped;
 6. once lines are known (:mod:`nnrecog.ocr.layout`), :func:`touching_candidates` names the
    glyphs much wider than the line's typical character and :func:`cut_columns` offers the
-   columns with least ink as cuts, which the pipeline chooses among with the classifier; :func:`fragment_candidates` names narrow side-by-side pieces that
-   may be one broken character and :func:`join` merges them. The pipeline keeps a cut or a
-   join only where the classifier reads the result better.
+   columns with least ink as cuts, among which the pipeline chooses with the classifier;
+   :func:`fragment_candidates` names narrow side-by-side pieces that may be one broken
+   character and :func:`join` merges them. The pipeline keeps a cut or a join only where the
+   classifier reads the result better.
 
 Boxes here are ``[y1, x1, y2, x2]`` (exclusive ends) in working-resolution pixels;
 :meth:`Segmentation.to_photo` maps them to the photo's pixels.
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage as ndi
+from scipy.signal import find_peaks
 
 from nnrecog.data.normalize import grey_image, otsu_threshold
 from nnrecog.ocr.elements import Box
@@ -80,6 +82,8 @@ _SPLIT_WIDTH = 1.5
 #: ...and at least this wide relative to its own height; the typical width is at most this
 #: many times the line's median height.
 _SPLIT_ASPECT, _TYPICAL_ASPECT = 1.1, 0.8
+#: At most this many candidate cut columns per glyph (bounds the pieces read for a long blob).
+_MAX_CUT_COLUMNS = 24
 #: Side-by-side pieces may be one character when at most this many line heights apart...
 _FRAGMENT_GAP = 0.15
 #: ...one is at most this many line heights wide...
@@ -98,9 +102,13 @@ _RULE_CHARS = 4.0
 #: ...once widened by this many pixels across (a slanted rule steps from row to row).
 _RULE_BRIDGE = 5
 #: A page is taken for dithered when this fraction of its dark pixels have at most
-#: :data:`_DITHER_NEIGHBOURS` dark neighbours (measured: 0.5-0.7 on dithered copies of the
-#: course photos; 0.003 on the photos themselves and on their thresholded 1-bit copies)...
+#: :data:`_DITHER_NEIGHBOURS` dark neighbours (measured: 0.3-0.7 on dithered copies of the
+#: course photos; 0.003 on the photos themselves and on their thresholded 1-bit copies, but
+#: up to 0.4 on those copies shrunk until the strokes are 1 px thin)...
 _DITHER_ISOLATED, _DITHER_NEIGHBOURS = 0.2, 2
+#: ...and dark pixels lie within :data:`_DITHER_REACH` px of this fraction of the page (dots
+#: cover the whole paper: 1.00 on every dithered copy; writing does not: 0.07-0.17)...
+_DITHER_COVERAGE, _DITHER_REACH = 0.5, 2
 #: ...and is then smoothed with a Gaussian of this sigma, in pixels (1 to 2 read equally well).
 _DITHER_SIGMA = 1.5
 #: Side, in pixels, of the central square where dithering is looked for.
@@ -241,15 +249,19 @@ def undithered(grey: np.ndarray) -> np.ndarray:
     """The page, with dot patterns (dithering, halftone) smoothed back into grey tones.
 
     On a dithered page a light-grey paper is a sprinkle of isolated black dots, which the ink
-    threshold would take for writing. Such a page is recognised by the share of dark pixels
-    (``< 0.5``) with at most 2 dark 8-neighbours (strokes have many), counted in the central
-    :data:`_DITHER_PROBE` square (the pattern covers the whole page; this bounds the cost),
-    and blurred with a Gaussian of :data:`_DITHER_SIGMA` pixels; any other page is returned
-    as it is.
+    threshold would take for writing. Such a page is recognised, in the central
+    :data:`_DITHER_PROBE` square (the pattern covers the whole page; this bounds the cost), by
+    two signs: many dark pixels (``< 0.5``) have at most 2 dark 8-neighbours (strokes have
+    more, unless 1 px thin), and dark pixels are near almost every pixel (writing leaves most
+    of the paper bare). It is then blurred with a Gaussian of :data:`_DITHER_SIGMA` pixels.
 
     Parameters
     ----------
     grey : (H, W) float32 in [0, 1], ink dark.
+
+    Returns
+    -------
+    (H, W) float32: the blurred page, or ``grey`` itself when it is not dithered.
     """
     h, w = grey.shape
     top, left = max(0, (h - _DITHER_PROBE) // 2), max(0, (w - _DITHER_PROBE) // 2)
@@ -260,6 +272,8 @@ def undithered(grey: np.ndarray) -> np.ndarray:
     neighbours = ndi.correlate(dark.astype(np.uint8), _EIGHT_CONNECTED.astype(np.uint8), mode="constant") - dark
     isolated = int((dark & (neighbours <= _DITHER_NEIGHBOURS)).sum())
     if isolated < _DITHER_ISOLATED * n_dark:
+        return grey
+    if ndi.maximum_filter(dark, 2 * _DITHER_REACH + 1).mean() < _DITHER_COVERAGE:
         return grey
     return ndi.gaussian_filter(grey, _DITHER_SIGMA)
 
@@ -569,9 +583,13 @@ def segment(
 
 
 def typical_width(glyphs: list[Glyph]) -> float:
-    """A line's typical character width: its median glyph width, but at most
-    :data:`_TYPICAL_ASPECT` times its median glyph height (see :func:`touching_candidates`)."""
-    return min(float(np.median([g.width for g in glyphs])), _TYPICAL_ASPECT * float(np.median([g.height for g in glyphs])))
+    """A line's typical character width in pixels (0 for no glyph): its median glyph width,
+    but at most :data:`_TYPICAL_ASPECT` times its median glyph height (see
+    :func:`touching_candidates`)."""
+    if not glyphs:
+        return 0.0
+    median_width = float(np.median([g.width for g in glyphs]))
+    return min(median_width, _TYPICAL_ASPECT * float(np.median([g.height for g in glyphs])))
 
 
 def touching_candidates(glyphs: list[Glyph]) -> list[int]:
@@ -588,7 +606,9 @@ def touching_candidates(glyphs: list[Glyph]) -> list[int]:
         return []
     typical = typical_width(glyphs)
     return [
-        i for i, g in enumerate(glyphs) if g.width >= _SPLIT_WIDTH * typical and g.width >= _SPLIT_ASPECT * g.height
+        i
+        for i, g in enumerate(glyphs)
+        if g.width >= _SPLIT_WIDTH * typical and g.width >= _SPLIT_ASPECT * g.height
     ]
 
 
@@ -628,41 +648,53 @@ def join(a: Glyph, b: Glyph) -> Glyph:
 
 
 def _ink_profile(seg: Segmentation, glyph: Glyph) -> tuple[np.ndarray, np.ndarray]:
-    """The glyph's own ink mask (its box) and its column profile (darkness summed per column)."""
+    """The glyph's own ink mask, (h, w) bool over its box, and its column profile, (w,) the
+    darkness summed per column."""
     y1, x1, y2, x2 = glyph.box
     own = np.isin(seg.labels[y1:y2, x1:x2], glyph.labels)
     return own, (own * seg.darkness[y1:y2, x1:x2]).sum(axis=0)
 
 
 def cut_columns(seg: Segmentation, glyph: Glyph, spacing: float) -> list[int]:
-    """Candidate cut columns of a glyph that may be touching characters, left to right.
+    """Candidate cut columns of a glyph that may be touching characters.
 
-    The columns (relative to the glyph's left edge) are the local minima of its ink profile,
-    taken lowest ink first and kept at least ``spacing`` pixels from each other and from the
-    glyph's edges, where two touching characters are joined by little ink.
+    The local minima of the glyph's ink profile (a flat minimum counts once, at its middle),
+    taken lowest ink first, at least ``spacing`` pixels from each other and from the glyph's
+    edges, and at most :data:`_MAX_CUT_COLUMNS` of them: where two touching characters meet,
+    little ink joins them.
+
+    Returns
+    -------
+    Columns relative to the glyph's left edge, ascending, each in ``[spacing, width - spacing]``.
     """
     profile = ndi.uniform_filter1d(_ink_profile(seg, glyph)[1], 3)
     width = len(profile)
-    inner = np.arange(1, width - 1)
-    minima = inner[(profile[inner] <= profile[inner - 1]) & (profile[inner] <= profile[inner + 1])]
+    minima = find_peaks(-profile)[0]
     chosen: list[int] = []
     for column in minima[np.argsort(profile[minima], kind="stable")]:
+        if len(chosen) == _MAX_CUT_COLUMNS:
+            break
         if spacing <= column <= width - spacing and all(abs(column - c) >= spacing for c in chosen):
             chosen.append(int(column))
     return sorted(chosen)
 
 
-def cut_between(seg: Segmentation, glyph: Glyph, columns: list[int]) -> list[Glyph | None]:
-    """The pieces of ``glyph`` between consecutive ``columns`` (relative to its left edge).
+def cut_between(seg: Segmentation, glyph: Glyph, spans: list[tuple[int, int]]) -> list[Glyph | None]:
+    """The pieces of ``glyph`` between the columns of each span.
 
-    Each piece's box is shrunk vertically to its ink; a piece without ink is None.
+    Parameters
+    ----------
+    spans : ``[(a, b), ...]`` with ``0 <= a < b <= glyph.width``, relative to its left edge.
+
+    Returns
+    -------
+    One piece per span, its box shrunk vertically to its ink; None for a span without ink.
     """
     own = _ink_profile(seg, glyph)[0]
     y1, x1 = glyph.box[:2]
     pieces: list[Glyph | None] = []
-    for a, b in zip(columns[:-1], columns[1:]):
+    for a, b in spans:
         rows = np.flatnonzero(own[:, a:b].any(axis=1))
-        pieces.append(
-            Glyph((y1 + int(rows[0]), x1 + a, y1 + int(rows[-1]) + 1, x1 + b), glyph.labels) if rows.size else None
-        )
+        box = (y1 + int(rows[0]), x1 + a, y1 + int(rows[-1]) + 1, x1 + b) if rows.size else None
+        pieces.append(None if box is None else Glyph(box, glyph.labels))
     return pieces
