@@ -332,3 +332,10 @@ def test_data_show_augmented_keeps_each_sample_with_both_versions(tmp_path: Path
 def test_usage_mistakes_are_one_line_naming_the_help(capsys, argv, expected):
     err = _fails_cleanly(capsys, argv, expected)
     assert f"(see 'nnrecog {' '.join(argv[:2]) if argv[0] == 'torch' else argv[0]} --help')" in err
+
+
+def test_absurdly_large_counts_are_refused_while_parsing(capsys, tmp_path: Path):
+    # 10**40 epochs used to pass the parser and crash the progress bar with an OverflowError
+    _fails_cleanly(capsys, ["train", "mlp", "--epochs", "1" + "0" * 40, "--out", str(tmp_path / "run")],
+                   "nnrecog train mlp: error: argument --epochs: expected a positive int")
+    assert not (tmp_path / "run").exists()

@@ -397,3 +397,38 @@ def test_cutting_splits_a_touching_pair_and_keeps_a_wide_letter():
     line = _prefer_cuts(seg, glyphs, _GlyphReader(seg, _WidthClassifier()))
     assert [g.box[1] for g in line] == [0, 20, 40, 60, 76, 110]  # the pair cut at its bridge
     assert line[-1] == glyphs[-1]  # the wide letter kept whole: its halves do not beat it by the piece cost
+
+
+class _TableClassifier:
+    """Top probability by crop width, from a table (0.1 for widths not in it)."""
+
+    classes = CLASSES
+
+    def __init__(self, by_width: dict[int, float]):
+        self.by_width = by_width
+
+    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
+        top = np.array([self.by_width.get(c.shape[1], 0.1) for c in crops])
+        probs = np.repeat(((1 - top) / (len(CLASSES) - 1))[:, None], len(CLASSES), axis=1)
+        probs[:, 0] = top
+        return probs
+
+
+def test_a_glyph_cut_for_its_width_is_not_joined_back():
+    from nnrecog.ocr.pipeline import _GlyphReader, _prefer_cuts, _prefer_joins
+    from nnrecog.ocr.segment import Glyph, Segmentation
+
+    darkness = np.zeros((20, 100), np.float32)
+    labels = np.zeros((20, 100), np.int32)
+    glyphs = []
+    for label, (x1, x2) in enumerate(((0, 6), (10, 16), (20, 26), (40, 64)), start=1):
+        labels[:, x1:x2], darkness[:, x1:x2] = label, 1.0
+        glyphs.append(Glyph((0, x1, 20, x2), (label,)))
+    darkness[2:18, 51:53], labels[2:18, 51:53] = 0.0, 0  # a thin bridge in the middle of the blob
+    seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 100))
+    # the 24-px blob reads well (0.9) but is 4 typical widths wide; its halves read 0.6
+    reader = _GlyphReader(seg, _TableClassifier({6: 0.9, 24: 0.9, 11: 0.6, 12: 0.6, 13: 0.6}))
+    cut = _prefer_cuts(seg, glyphs, reader)
+    assert len(cut) == 5 and sum(g.width for g in cut[3:]) == 24
+    # the halves are narrow neighbours that read better joined, yet stay cut
+    assert _prefer_joins(cut, reader) == cut
