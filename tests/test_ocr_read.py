@@ -4,6 +4,8 @@ and behaviour, not accuracy (tests/test_ocr_photos.py checks accuracy with the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import json
 from pathlib import Path
 
@@ -359,17 +361,25 @@ def test_decompression_bombs_and_directories_are_refused(page_file, classifier, 
 
 
 class _WidthClassifier:
-    """Sure (0.99) of crops as wide as one character (12-18 px), fairly sure (0.7) of the wide
-    letter (28-31 px), unsure (0.1) of anything else: the wide letter's halves read better
-    than the whole, as an 'M' read as 'I' + 'Z' can."""
+    """A stand-in classifier whose top probability (for class 'A') is ``top(crop width)``."""
 
     classes = CLASSES
 
+    def __init__(self, top: Callable[[int], float]):
+        self.top = top
+
     def classify(self, crops: list[np.ndarray]) -> np.ndarray:
-        top = np.array([0.99 if 12 <= c.shape[1] <= 18 else 0.7 if 28 <= c.shape[1] <= 31 else 0.1 for c in crops])
+        top = np.array([self.top(c.shape[1]) for c in crops])
         probs = np.repeat(((1 - top) / (len(CLASSES) - 1))[:, None], len(CLASSES), axis=1)
         probs[:, 0] = top
         return probs
+
+
+def _sure_of_one_letter_wide(width: int) -> float:
+    """Sure (0.99) of crops as wide as one character (12-18 px), fairly sure (0.7) of the wide
+    letter (28-31 px), unsure (0.1) of anything else: the wide letter's halves read better
+    than the whole, as an 'M' read as 'I' + 'Z' can."""
+    return 0.99 if 12 <= width <= 18 else 0.7 if 28 <= width <= 31 else 0.1
 
 
 def test_cutting_splits_a_touching_pair_and_keeps_a_wide_letter():
@@ -394,24 +404,9 @@ def test_cutting_splits_a_touching_pair_and_keeps_a_wide_letter():
     darkness[:, 124:126] = 0.6
     seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 200))
 
-    line = _prefer_cuts(seg, glyphs, _GlyphReader(seg, _WidthClassifier()))
+    line = _prefer_cuts(seg, glyphs, _GlyphReader(seg, _WidthClassifier(_sure_of_one_letter_wide)))
     assert [g.box[1] for g in line] == [0, 20, 40, 60, 76, 110]  # the pair cut at its bridge
     assert line[-1] == glyphs[-1]  # the wide letter kept whole: its halves do not beat it by the piece cost
-
-
-class _TableClassifier:
-    """Top probability by crop width, from a table (0.1 for widths not in it)."""
-
-    classes = CLASSES
-
-    def __init__(self, by_width: dict[int, float]):
-        self.by_width = by_width
-
-    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
-        top = np.array([self.by_width.get(c.shape[1], 0.1) for c in crops])
-        probs = np.repeat(((1 - top) / (len(CLASSES) - 1))[:, None], len(CLASSES), axis=1)
-        probs[:, 0] = top
-        return probs
 
 
 def test_a_glyph_cut_for_its_width_is_not_joined_back():
@@ -427,7 +422,8 @@ def test_a_glyph_cut_for_its_width_is_not_joined_back():
     darkness[2:18, 51:53], labels[2:18, 51:53] = 0.0, 0  # a thin bridge in the middle of the blob
     seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 100))
     # the 24-px blob reads well (0.9) but is 4 typical widths wide; its halves read 0.6
-    reader = _GlyphReader(seg, _TableClassifier({6: 0.9, 24: 0.9, 11: 0.6, 12: 0.6, 13: 0.6}))
+    top_by_width = {6: 0.9, 24: 0.9, 11: 0.6, 12: 0.6, 13: 0.6}
+    reader = _GlyphReader(seg, _WidthClassifier(lambda width: top_by_width.get(width, 0.1)))
     cut = _prefer_cuts(seg, glyphs, reader)
     assert len(cut) == 5 and sum(g.width for g in cut[3:]) == 24
     # the halves are narrow neighbours that read better joined, yet stay cut
