@@ -339,3 +339,11 @@ def test_absurdly_large_counts_are_refused_while_parsing(capsys, tmp_path: Path)
     _fails_cleanly(capsys, ["train", "mlp", "--epochs", "1" + "0" * 40, "--out", str(tmp_path / "run")],
                    "nnrecog train mlp: error: argument --epochs: expected a positive int")
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [(["train", "mlp", "--bogus", "1"], "nnrecog train mlp"), (["torch", "train", "cnn", "--zap"], "nnrecog torch train")],
+)
+def test_unknown_options_name_the_subcommand_help(capsys, argv, prog):
+    _fails_cleanly(capsys, argv, f"{prog}: error: unrecognized arguments:", f"(see '{prog} --help')")

@@ -442,10 +442,29 @@ _REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage mistakes are one line on stderr (the usage is in --help)."""
+    """An argument parser whose usage mistakes are one line on stderr (the usage is in --help),
+    naming the (sub)command they belong to."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        namespace, extras = super().parse_known_args(args, namespace)
+        # the innermost subcommand returns first: remember it, so that its help is the one named
+        if extras and not hasattr(namespace, "_innermost_prog"):
+            namespace._innermost_prog = self.prog
+        return namespace, extras
+
+    def parse_args(  # type: ignore[override]  # always returns the namespace
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        namespace, extras = self.parse_known_args(args, namespace)
+        if extras:
+            prog = getattr(namespace, "_innermost_prog", self.prog)
+            self.exit(2, f"{prog}: error: unrecognized arguments: {' '.join(extras)} (see '{prog} --help')\n")
+        return namespace
 
 
 def build_parser() -> argparse.ArgumentParser:
