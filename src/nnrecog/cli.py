@@ -212,7 +212,8 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--seed", type=_seed, default=0)
     build.set_defaults(handler=_cmd_data_build)
     show = data_sub.add_parser("show", help="write a grid of samples per class as a PNG")
-    show.add_argument("source", metavar="SOURCE", help="'default', a built folder, a folder of nist36_*.mat, or 'nist26'")
+    show.add_argument("source", metavar="SOURCE",
+                      help="'default', a built folder, a folder of nist36_*.mat, or 'nist26'")
     show.add_argument("--out", required=True, help="PNG to write")
     show.add_argument("--split", choices=("train", "valid", "test"), default="train")
     show.add_argument("--per-class", type=_positive(int), default=16)
@@ -339,7 +340,8 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q.add_argument("video", metavar="VIDEO")
     q.add_argument("--label", default="water bottle", help="ImageNet class name (default 'water bottle')")
     q.add_argument("--every", type=_positive(int), default=1, metavar="K", help="classify every K-th frame")
-    q.add_argument("--full-frame", action="store_true", help="squeeze the whole frame to 224x224 (default: centre crop)")
+    q.add_argument("--full-frame", action="store_true",
+                   help="squeeze the whole frame to 224x224 (default: centre crop)")
     q.add_argument("--out", default="runs/torch-video", help="folder for results.json and probability.png")
     q.set_defaults(torch_handler=_cmd_torch_video)
 
