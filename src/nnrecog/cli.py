@@ -14,6 +14,11 @@ from nnrecog.errors import InputError
 Handler = Callable[[argparse.Namespace], int]
 
 
+def _print_error(message: str) -> None:
+    """The one stderr line of a failure the user can mend (bad input, a missing file)."""
+    print(f"nnrecog: error: {message}", file=sys.stderr)
+
+
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
@@ -370,7 +375,7 @@ def _cmd_read(args: argparse.Namespace) -> int:
     failures, pages = 0, []
     for reading in read_photos(args.photos, args.model, not args.no_lexicon, args.overlay):
         if reading.error:
-            print(f"nnrecog: error: {reading.error}", file=sys.stderr)
+            _print_error(reading.error)
             failures += 1
         if reading.page is None:
             continue
@@ -411,7 +416,7 @@ def _cmd_eval_ocr(args: argparse.Namespace) -> int:
     report = evaluate_folder(args.folder, args.model, not args.no_lexicon, data_dir=args.data_dir)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     for error in report["failed"]:
-        print(f"nnrecog: error: {error}", file=sys.stderr)
+        _print_error(error)
     return 2 if report["failed"] else 0
 
 
@@ -499,7 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (InputError, ModelFileError) as exc:
-        print(f"nnrecog: error: {exc}", file=sys.stderr)
+        _print_error(str(exc))
         return 2
     except BrokenPipeError:
         # The reader went away (``nnrecog read ... | head``): not an error worth a message.
@@ -507,7 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:
-        print(f"nnrecog: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        _print_error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return 2
     except KeyboardInterrupt:
         print("nnrecog: interrupted", file=sys.stderr)
