@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from nnrecog.data import CLASSES, load_nist26
-from nnrecog.ocr import layout, segment
-from nnrecog.ocr.synthetic import compose_page, glyphs_by_label, uneven_light
+from nnrecog.ocr import layout, resegment
+from nnrecog.ocr.config import PhotoConfig
+from nnrecog.ocr.pipeline import segment
+from nnrecog.ocr.synthetic import compose_page, images_by_label, uneven_light
 from nnrecog.paths import data_dir
 
 TEXT = "HELLO WORLD\nTHE QUICK BROWN FOX\nJUMPS OVER A LAZY DOG"
@@ -17,7 +19,7 @@ TEXT = "HELLO WORLD\nTHE QUICK BROWN FOX\nJUMPS OVER A LAZY DOG"
 def nist_glyphs() -> dict[str, list[np.ndarray]]:
     if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
         pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
-    return glyphs_by_label(*load_nist26(), CLASSES)
+    return images_by_label(*load_nist26(), CLASSES)
 
 
 def _iou(a, b) -> float:
@@ -28,7 +30,7 @@ def _iou(a, b) -> float:
 
 def _read_structure(image: np.ndarray):
     """Segment and lay out a page: boxes per line per word, in reading order."""
-    seg = segment.segment(image)
+    seg = segment(image)
     lines = [[seg.glyphs[i] for i in line] for line in layout.group_lines([g.box for g in seg.glyphs])]
     gap = layout.page_typical_gap([[g.box for g in line] for line in lines])
     out = []
@@ -83,7 +85,7 @@ def test_specks_are_dropped_and_broken_letters_joined(nist_glyphs):
     y1, x1, y2, x2 = page.boxes[0][0][0]
     image[y1 - 12 : y1 - 8, x1 : x2] = 0.0  # a detached bar above the first T: one character
     image[y2 - 3 : y2, x2 + 8 : x2 + 11] = 0.0  # a full stop-sized speck after it: no character
-    seg = segment.segment(image)
+    seg = segment(image)
     assert len(seg.glyphs) == 4
 
 
@@ -94,16 +96,16 @@ def test_touching_letters_are_offered_as_cuts(nist_glyphs):
     image = np.ones((height, touching.image.shape[1] + spaced.image.shape[1]), np.float32)
     image[: touching.image.shape[0], : touching.image.shape[1]] = touching.image
     image[: spaced.image.shape[0], touching.image.shape[1] :] = spaced.image
-    seg = segment.segment(image)
+    seg = segment(image)
     line = sorted(seg.glyphs, key=lambda g: g.box[1])
     assert len(line) == 5  # MO is one component
-    assert segment.touching_candidates(line) == [0]
+    assert resegment.touching_candidates(line) == [0]
     mo = line[0]
-    columns = segment.cut_columns(seg, mo, spacing=0.15 * mo.height)
+    columns = resegment.cut_columns(seg, mo, spacing=0.15 * mo.height)
     assert 1 <= len(columns) <= 4  # a few ink minima, not every column
     # one of them parts M from O
     def parts_m_from_o(column: int) -> bool:
-        pieces = segment.cut_between(seg, mo, [(0, column), (column, mo.width)])
+        pieces = resegment.cut_between(seg, mo, [(0, column), (column, mo.width)])
         return all(
             piece is not None and _iou(seg.to_photo(piece.box), true_box) > 0.6
             for piece, true_box in zip(pieces, touching.boxes[0][0])
@@ -115,14 +117,14 @@ def test_touching_letters_are_offered_as_cuts(nist_glyphs):
 def test_blank_and_tiny_pages_have_no_glyphs():
     rng = np.random.default_rng(0)
     paper = np.clip(0.8 + 0.01 * rng.standard_normal((300, 400)), 0, 1).astype(np.float32)
-    assert segment.segment(paper).glyphs == []
-    assert segment.segment(np.ones((1, 1), np.float32)).glyphs == []
+    assert segment(paper).glyphs == []
+    assert segment(np.ones((1, 1), np.float32)).glyphs == []
 
 
 def test_working_resolution_is_bounded(nist_glyphs):
     page = compose_page("HUGE", nist_glyphs, np.random.default_rng(8), char_height=600, margin=300)
-    seg = segment.segment(page.image)
-    assert seg.darkness.size <= segment.WORKING_PIXELS
+    seg = segment(page.image)
+    assert seg.darkness.size <= PhotoConfig().max_pixels
     assert len(seg.glyphs) == 4
     for glyph, true_box in zip(sorted(seg.glyphs, key=lambda g: g.box[1]), page.boxes[0][0]):
         assert _iou(seg.to_photo(glyph.box), true_box) > 0.8
@@ -156,17 +158,19 @@ def test_page_on_a_dark_textured_desk(nist_glyphs):
 
 
 def test_working_resolution_follows_the_writing_size():
+    from nnrecog.ocr.photo import working_pixels
+
     # characters 20 px tall on a 0.5 MP probe: 4x the pixels makes them 40 px tall
-    assert segment.working_pixels(20.0, 500_000, 3_000_000) == 2_000_000
-    assert segment.working_pixels(80.0, 500_000, 3_000_000) == 500_000  # never below the floor
-    assert segment.working_pixels(5.0, 500_000, 3_000_000) == 3_000_000  # never above the cap
-    assert segment.working_pixels(0.0, 500_000, 3_000_000) == 3_000_000  # nothing seen: look finely
+    assert working_pixels(20.0, 500_000, PhotoConfig(max_pixels=3_000_000)) == 2_000_000
+    assert working_pixels(80.0, 500_000, PhotoConfig(max_pixels=3_000_000)) == 500_000  # never below the floor
+    assert working_pixels(5.0, 500_000, PhotoConfig(max_pixels=3_000_000)) == 3_000_000  # never above the cap
+    assert working_pixels(0.0, 500_000, PhotoConfig(max_pixels=3_000_000)) == 3_000_000  # nothing seen: look finely
 
 
 def test_only_dithered_pages_are_smoothed():
     from PIL import Image
 
-    from nnrecog.ocr.segment import undithered
+    from nnrecog.ocr.ink import undithered
 
     grey_paper = np.full((200, 300), 0.8, np.float32)
     grey_paper[80:120, 50:250] = 0.1  # a thick dark bar: ink

@@ -20,8 +20,8 @@ from nnrecog.errors import InputError
 from nnrecog.ocr import Page, load_classifier, read, read_file
 from nnrecog.ocr.evaluate import alignment_counts, evaluate_folder, normalize_text
 from nnrecog.ocr.lexicon import Lexicon, decode_word, letters_or_digits_prior
-from nnrecog.ocr.pipeline import overlay_paths
-from nnrecog.ocr.synthetic import compose_page, glyphs_by_label
+from nnrecog.ocr.batch import overlay_paths
+from nnrecog.ocr.synthetic import compose_page, images_by_label
 from nnrecog.paths import data_dir
 
 TEXT = "TO DO LIST\nMAKE A NAP"
@@ -48,8 +48,8 @@ def classifier(model_path):
 def page_image() -> np.ndarray:
     if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
         pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
-    glyphs = glyphs_by_label(*load_nist26(), CLASSES)
-    return compose_page(TEXT, glyphs, np.random.default_rng(0), char_height=40).image
+    images = images_by_label(*load_nist26(), CLASSES)
+    return compose_page(TEXT, images, np.random.default_rng(0), char_height=40).image
 
 
 @pytest.fixture(scope="module")
@@ -306,8 +306,7 @@ class _ShapeClassifier:
 
 
 def test_pieces_of_a_broken_letter_are_joined_when_they_read_better(page_image):
-    from nnrecog.ocr.pipeline import read_segmentation
-    from nnrecog.ocr.segment import segment
+    from nnrecog.ocr.pipeline import read_segmentation, segment
 
     image = page_image.copy()
     rows = np.flatnonzero((image < 0.5).any(axis=1))
@@ -338,17 +337,17 @@ def test_hyphens_and_dashes_are_not_characters(page_image, classifier):
 
 
 def test_a_near_break_splits_a_non_word_into_two_words():
-    from nnrecog.ocr.pipeline import _split_by_lexicon
+    from nnrecog.ocr.decode import split_by_lexicon
 
     probs = np.full((4, len(CLASSES)), 1e-4)
     for i, label in enumerate("TOGO"):
         probs[i, CLASSES.index(label)] = 1.0
     probs /= probs.sum(axis=1, keepdims=True)
     two_words = Lexicon.from_words(["to", "go"])
-    assert _split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, two_words) == [[0, 1], [2, 3]]
+    assert split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, two_words) == [[0, 1], [2, 3]]
     one_word = Lexicon.from_words(["to", "go", "togo"])
-    assert _split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, one_word) == [[0, 1, 2, 3]]
-    assert _split_by_lexicon([[0, 1, 2, 3]], [], probs, CLASSES, two_words) == [[0, 1, 2, 3]]
+    assert split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, one_word) == [[0, 1, 2, 3]]
+    assert split_by_lexicon([[0, 1, 2, 3]], [], probs, CLASSES, two_words) == [[0, 1, 2, 3]]
 
 
 def test_decompression_bombs_and_directories_are_refused(page_file, classifier, monkeypatch):
@@ -383,8 +382,9 @@ def _sure_of_one_letter_wide(width: int) -> float:
 
 
 def test_cutting_splits_a_touching_pair_and_keeps_a_wide_letter():
-    from nnrecog.ocr.pipeline import _GlyphReader, _prefer_cuts
-    from nnrecog.ocr.segment import Glyph, Segmentation
+    from nnrecog.ocr.components import Glyph, Segmentation
+    from nnrecog.ocr.recognize import GlyphReader
+    from nnrecog.ocr.resegment import prefer_cuts
 
     darkness = np.zeros((20, 200), np.float32)
     labels = np.zeros((20, 200), np.int32)
@@ -404,14 +404,15 @@ def test_cutting_splits_a_touching_pair_and_keeps_a_wide_letter():
     darkness[:, 124:126] = 0.6
     seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 200))
 
-    line = _prefer_cuts(seg, glyphs, _GlyphReader(seg, _WidthClassifier(_sure_of_one_letter_wide)))
+    line = prefer_cuts(seg, glyphs, GlyphReader(seg, _WidthClassifier(_sure_of_one_letter_wide)).top_log_probability)
     assert [g.box[1] for g in line] == [0, 20, 40, 60, 76, 110]  # the pair cut at its bridge
     assert line[-1] == glyphs[-1]  # the wide letter kept whole: its halves do not beat it by the piece cost
 
 
 def test_a_glyph_cut_for_its_width_is_not_joined_back():
-    from nnrecog.ocr.pipeline import _GlyphReader, _prefer_cuts, _prefer_joins
-    from nnrecog.ocr.segment import Glyph, Segmentation
+    from nnrecog.ocr.components import Glyph, Segmentation
+    from nnrecog.ocr.recognize import GlyphReader
+    from nnrecog.ocr.resegment import prefer_cuts, prefer_joins
 
     darkness = np.zeros((20, 100), np.float32)
     labels = np.zeros((20, 100), np.int32)
@@ -423,8 +424,8 @@ def test_a_glyph_cut_for_its_width_is_not_joined_back():
     seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 100))
     # the 24-px blob reads well (0.9) but is 4 typical widths wide; its halves read 0.6
     top_by_width = {6: 0.9, 24: 0.9, 11: 0.6, 12: 0.6, 13: 0.6}
-    reader = _GlyphReader(seg, _WidthClassifier(lambda width: top_by_width.get(width, 0.1)))
-    cut = _prefer_cuts(seg, glyphs, reader)
+    score = GlyphReader(seg, _WidthClassifier(lambda width: top_by_width.get(width, 0.1))).top_log_probability
+    cut = prefer_cuts(seg, glyphs, score)
     assert len(cut) == 5 and sum(g.width for g in cut[3:]) == 24
     # the halves are narrow neighbours that read better joined, yet stay cut
-    assert _prefer_joins(cut, reader) == cut
+    assert prefer_joins(cut, score) == cut

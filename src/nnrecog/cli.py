@@ -370,7 +370,7 @@ def _add_ocr_options(p: argparse.ArgumentParser) -> None:
 def _cmd_read(args: argparse.Namespace) -> int:
     import json
 
-    from nnrecog.ocr.pipeline import read_photos
+    from nnrecog.ocr.batch import read_photos
 
     failures, pages = 0, []
     for reading in read_photos(args.photos, args.model, not args.no_lexicon, args.overlay):

@@ -182,7 +182,7 @@ def evaluate_folder(
     pairs = labelled_photos(folder if folder is not None else data_dir_of(data_dir) / "ocr_samples")
     start = time.perf_counter()
     classifier = load_classifier(model)
-    words = resolve_lexicon(lexicon)
+    word_list = resolve_lexicon(lexicon)
     load_seconds = time.perf_counter() - start
     scores, failed = [], []
     for image, truth in pairs:
@@ -193,7 +193,7 @@ def evaluate_folder(
             continue
         start = time.perf_counter()
         try:
-            text, error = read_file(image, classifier, words).text, None
+            text, error = read_file(image, classifier, word_list).text, None
         except InputError as exc:
             text, error = "", str(exc)
             failed.append(error)
@@ -254,7 +254,7 @@ def evaluate_nist_pages(
     (held out of every training set) by :func:`nnrecog.ocr.synthetic.compose_page`, with
     ``letter_gap`` character heights between letters (0.3: spaced block letters; 0: ink
     boxes abutting, so most neighbours touch). Only letters written in one piece are drawn
-    (:func:`~nnrecog.ocr.synthetic.glyphs_by_label`), which makes the CER somewhat optimistic:
+    (:func:`~nnrecog.ocr.synthetic.images_by_label`), which makes the CER somewhat optimistic:
     broken letters are left to the course photos.
 
     Returns
@@ -266,17 +266,17 @@ def evaluate_nist_pages(
     InputError : nist26_valid.mat is not in the data directory.
     """
     from nnrecog.data import CLASSES, load_nist26
-    from nnrecog.ocr.synthetic import compose_page, glyphs_by_label
+    from nnrecog.ocr.synthetic import compose_page, images_by_label
 
-    glyphs = glyphs_by_label(*load_nist26(data_dir), CLASSES)
+    images = images_by_label(*load_nist26(data_dir), CLASSES)
     classifier = load_classifier(model)
-    words = resolve_lexicon(lexicon)
+    word_list = resolve_lexicon(lexicon)
     scores = []
     for seed in seeds:
         for text in texts:
-            page = compose_page(text, glyphs, np.random.default_rng(seed), letter_gap=letter_gap)
+            page = compose_page(text, images, np.random.default_rng(seed), letter_gap=letter_gap)
             start = time.perf_counter()
-            reading = read(page.image, classifier, words).text
+            reading = read(page.image, classifier, word_list).text
             scores.append(score_text(f"{seed}", reading, text, time.perf_counter() - start))
     return {"pages": len(scores), **pooled_total(scores)}
 

@@ -1,4 +1,4 @@
-"""Context for single glyphs: a letters-vs-digits prior per word and a lexicon-aware decoder.
+"""Stage 9 (with :mod:`nnrecog.ocr.decode`): a letters-vs-digits prior per word and a lexicon-aware decoder.
 
 A glyph alone cannot tell 0 from O, 1 from I, 5 from S or 2 from Z; its word usually can.
 
@@ -8,8 +8,9 @@ A glyph alone cannot tell 0 from O, 1 from I, 5 from S or 2 from Z; its word usu
 - *Lexicon*: an all-letter word of ``n >= 2`` glyphs is scored against every dictionary word
   of length ``n`` with ``log P(w) = sum_i log p_i(w_i)`` (every alternative of every glyph is
   considered, vectorised over the dictionary). The best dictionary word replaces the glyph-
-  by-glyph reading when it is at most :data:`LEXICON_MARGIN` nats less probable, i.e. the
-  prior odds of a dictionary word over a non-word are ``exp(LEXICON_MARGIN)`` (50:1).
+  by-glyph reading when it is at most ``lexicon_margin`` nats less probable, i.e. the prior
+  odds of a dictionary word over a non-word are ``exp(lexicon_margin)`` (50:1 by default,
+  :class:`~nnrecog.ocr.config.DecodeConfig`).
 
 The word list is GCIDE's (from the ``english-words`` package, read at run time) plus regular
 inflections (-s, -es, -ed, -d, -ing, -er, -est, -ly, y -> -ies/-ied) and common contractions
@@ -27,12 +28,9 @@ import numpy as np
 
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path
+from nnrecog.ocr.config import DecodeConfig
 from nnrecog.paths import cache_dir
 
-#: Smallest factor the letters/digits prior puts on a glyph's minority kind.
-MINORITY_PRIOR = 1e-3
-#: Log-odds (nats) of a dictionary word over the glyph-by-glyph reading: ln 50.
-LEXICON_MARGIN = float(np.log(50.0))
 _CACHE_NAME = "lexicon-gcide-v2.npz"
 #: Contractions as they read without the apostrophe (the classifier has no apostrophe).
 _CONTRACTIONS = (
@@ -165,13 +163,13 @@ def _kind_masks(classes: str) -> tuple[np.ndarray, np.ndarray]:
     return np.char.isalpha(labels), np.char.isdigit(labels)
 
 
-def letters_or_digits_prior(probs: np.ndarray, classes: str) -> np.ndarray:
+def letters_or_digits_prior(probs: np.ndarray, classes: str, minority_prior: float = DecodeConfig.minority_prior) -> np.ndarray:
     """Re-weight each glyph of a word by what the word's *other* glyphs say about its kind.
 
     With ``e_j = log(L_j / D_j)`` the letter-over-digit evidence of glyph ``j`` and
     ``E_i = sum_{j != i} e_j``, glyph ``i``'s digit probabilities are multiplied by
-    ``max(exp(-E_i), MINORITY_PRIOR)`` when ``E_i > 0`` (its neighbours are letters), its
-    letter probabilities by ``max(exp(E_i), MINORITY_PRIOR)`` when ``E_i < 0``. Nine clear
+    ``max(exp(-E_i), minority_prior)`` when ``E_i > 0`` (its neighbours are letters), its
+    letter probabilities by ``max(exp(E_i), minority_prior)`` when ``E_i < 0``. Nine clear
     digits make a tenth glyph read '5' rather than 'S'; one letter beside one digit shifts
     little; a single-glyph word is left alone.
 
@@ -189,7 +187,7 @@ def letters_or_digits_prior(probs: np.ndarray, classes: str) -> np.ndarray:
     tiny = 1e-12
     evidence = np.log(probs[:, letters].sum(1) + tiny) - np.log(probs[:, digits].sum(1) + tiny)
     others = evidence.sum() - evidence
-    factor = np.maximum(np.exp(-np.abs(others)), MINORITY_PRIOR)[:, None]
+    factor = np.maximum(np.exp(-np.abs(others)), minority_prior)[:, None]
     weights = np.ones_like(probs)
     weights[:, digits] = np.where(others[:, None] > 0, factor, 1.0)
     weights[:, letters] = np.where(others[:, None] < 0, factor, 1.0)
@@ -197,7 +195,7 @@ def letters_or_digits_prior(probs: np.ndarray, classes: str) -> np.ndarray:
     return adjusted / adjusted.sum(axis=1, keepdims=True)
 
 
-def decode_word(probs: np.ndarray, classes: str, lexicon: Lexicon | None) -> str:
+def decode_word(probs: np.ndarray, classes: str, lexicon: Lexicon | None, config: DecodeConfig = DecodeConfig()) -> str:
     """Read one word from its glyphs' probabilities, using the context described above.
 
     Parameters
@@ -211,7 +209,7 @@ def decode_word(probs: np.ndarray, classes: str, lexicon: Lexicon | None) -> str
     """
     if len(probs) == 0:
         return ""
-    adjusted = letters_or_digits_prior(probs, classes)
+    adjusted = letters_or_digits_prior(probs, classes, config.minority_prior)
     greedy = "".join(classes[j] for j in adjusted.argmax(axis=1))
     if lexicon is None or len(probs) < 2 or not greedy.isalpha():
         return greedy
@@ -221,5 +219,5 @@ def decode_word(probs: np.ndarray, classes: str, lexicon: Lexicon | None) -> str
         [log_adjusted[:, j] if j >= 0 else np.full(len(probs), -np.inf) for j in columns], axis=1
     )
     # letters are the greedy reading's argmax, so the lexicon's shortfall is measured from it
-    found = lexicon.best(letter_log_probs, LEXICON_MARGIN)
+    found = lexicon.best(letter_log_probs, config.lexicon_margin)
     return found[0] if found is not None else greedy

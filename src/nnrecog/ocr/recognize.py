@@ -1,4 +1,4 @@
-"""Classify character crops with a saved network: normalise, predict, keep the alternatives.
+"""Stage 8: classify character crops with a saved network: normalise, predict, keep the alternatives.
 
 Each crop goes through :func:`nnrecog.data.normalize_glyph`, the same normalisation the
 training data went through, then into the network in the input convention its model file
@@ -19,11 +19,10 @@ import numpy as np
 from nnrecog import nn
 from nnrecog.data import CLASSES, normalize_glyph
 from nnrecog.errors import InputError
+from nnrecog.ocr.components import Glyph, Segmentation
 
 #: The shipped default model, inside the package.
 DEFAULT_MODEL = "default.npz"
-#: Number of alternatives kept per character.
-TOP_K = 3
 _INPUTS = ("ink_dark", "ink_bright")
 
 
@@ -46,26 +45,26 @@ class Classifier:
     ink_bright: bool
     source: str
 
-    def probabilities(self, glyphs: np.ndarray) -> np.ndarray:
-        """Class probabilities of normalised glyphs.
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities of normalised glyph images.
 
         Parameters
         ----------
-        glyphs : (n, 32, 32) float32, ink dark on white (as :func:`normalize_glyph` gives).
+        images : (n, 32, 32) float32, ink dark on white (as :func:`normalize_glyph` gives).
 
         Returns
         -------
         (n, len(classes)) float32, rows summing to 1.
         """
-        if len(glyphs) == 0:
+        if len(images) == 0:
             return np.zeros((0, len(self.classes)), np.float32)
-        X = 1.0 - glyphs if self.ink_bright else glyphs
+        X = 1.0 - images if self.ink_bright else images
         return self.net.predict_proba(X.reshape((len(X), *self.input_shape)).astype(np.float32))
 
     def classify(self, crops: list[np.ndarray]) -> np.ndarray:
         """Normalise grey crops (ink dark on white) and classify them: ``(n, k)`` probabilities."""
-        glyphs = np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
-        return self.probabilities(glyphs)
+        images = np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
+        return self.probabilities(images)
 
 
 def default_model_path() -> Path | None:
@@ -129,7 +128,31 @@ def _checked(net: nn.Sequential, source: str) -> Classifier:
     return classifier
 
 
-def top_alternatives(probs: np.ndarray, classes: str, k: int = TOP_K) -> list[tuple[str, float]]:
+def top_alternatives(probs: np.ndarray, classes: str, k: int) -> list[tuple[str, float]]:
     """The ``k`` most probable ``(label, p)`` of one probability row, best first."""
     order = np.argsort(probs)[::-1][:k]
     return [(classes[i], float(probs[i])) for i in order]
+
+
+class GlyphReader:
+    """Classifies the crops of a page's glyphs, each glyph once: cut and join decisions
+    (:mod:`nnrecog.ocr.resegment`) read the same glyphs as the final reading."""
+
+    def __init__(self, seg: Segmentation, classifier: Classifier):
+        self.seg, self.classifier = seg, classifier
+        self._probs: dict[tuple, np.ndarray] = {}
+
+    def probabilities(self, glyphs: list[Glyph]) -> np.ndarray:
+        """(n, k) class probabilities of ``glyphs``."""
+        keys = [(g.box, g.labels) for g in glyphs]
+        new = {key: g for key, g in zip(keys, glyphs) if key not in self._probs}
+        if new:
+            probs = self.classifier.classify([self.seg.crop(g) for g in new.values()])
+            self._probs.update(zip(new, probs))
+        if not keys:
+            return np.zeros((0, len(self.classifier.classes)), np.float32)
+        return np.stack([self._probs[key] for key in keys])
+
+    def top_log_probability(self, glyphs: list[Glyph]) -> np.ndarray:
+        """(n,) log of each glyph's most probable class."""
+        return np.log(self.probabilities(glyphs).max(axis=1) + 1e-12)

@@ -16,6 +16,7 @@ from scipy import ndimage as ndi
 
 from nnrecog.data.normalize import ink_bounds
 from nnrecog.ocr.elements import Box
+from nnrecog.ocr.ink import EIGHT_CONNECTED
 
 
 @dataclass
@@ -34,8 +35,8 @@ class SyntheticPage:
     boxes: list[list[list[Box]]]
 
 
-def glyphs_by_label(images: np.ndarray, labels: np.ndarray, classes: str) -> dict[str, list[np.ndarray]]:
-    """Group dataset glyphs by label, keeping only those written in one piece.
+def images_by_label(images: np.ndarray, labels: np.ndarray, classes: str) -> dict[str, list[np.ndarray]]:
+    """Group dataset glyph images by label, keeping only those written in one piece.
 
     A letter drawn in two detached strokes would rightly get two boxes, which a test of
     segmentation against one box per character should not count against it.
@@ -44,11 +45,11 @@ def glyphs_by_label(images: np.ndarray, labels: np.ndarray, classes: str) -> dic
     ----------
     images : (n, 32, 32) ink dark on white; labels : (n,) indices into ``classes``.
     """
-    glyphs: dict[str, list[np.ndarray]] = {}
+    by_label: dict[str, list[np.ndarray]] = {}
     for image, label in zip(images, labels):
-        if ndi.label(image < 0.5, structure=np.ones((3, 3)))[1] == 1:
-            glyphs.setdefault(classes[int(label)], []).append(image)
-    return glyphs
+        if ndi.label(image < 0.5, structure=EIGHT_CONNECTED)[1] == 1:
+            by_label.setdefault(classes[int(label)], []).append(image)
+    return by_label
 
 
 def _ink_box(glyph: np.ndarray) -> tuple[int, int, int, int]:
@@ -59,7 +60,7 @@ def _ink_box(glyph: np.ndarray) -> tuple[int, int, int, int]:
 
 def compose_page(
     text: str,
-    glyphs: dict[str, list[np.ndarray]],
+    images: dict[str, list[np.ndarray]],
     rng: np.random.Generator,
     char_height: int = 48,
     letter_gap: float = 0.3,
@@ -73,9 +74,9 @@ def compose_page(
     Parameters
     ----------
     text : upper-case words, lines separated by newlines; every character must be a key of
-        ``glyphs``.
-    glyphs : label -> list of (32, 32) glyph images (ink dark on white); one is drawn at
-        random for each character.
+        ``images``.
+    images : label -> list of (32, 32) glyph images (ink dark on white), as from
+        :func:`images_by_label`; one is drawn at random for each character.
     char_height : height of every glyph's ink box in pixels (width keeps the aspect ratio).
     letter_gap, word_gap : gaps between ink boxes, in character heights.
     line_spacing : distance between the tops of successive lines, in character heights.
@@ -93,7 +94,7 @@ def compose_page(
         for word in line.split():
             chars = []
             for label in word:
-                glyph = glyphs[label][int(rng.integers(len(glyphs[label])))]
+                glyph = images[label][int(rng.integers(len(images[label])))]
                 y1, x1, y2, x2 = _ink_box(glyph)
                 scale = char_height / (y2 - y1)
                 ink = Image.fromarray(np.ascontiguousarray(glyph[y1:y2, x1:x2]), mode="F")

@@ -1,0 +1,198 @@
+"""Stage 5: ink components as character candidates (:class:`Glyph`) of a :class:`Segmentation`.
+
+The page's typical character height is the ink-weighted median of component heights; pieces of
+one character stacked above each other (a detached bar of a 'T', a broken stroke) are joined;
+specks and punctuation, small relative to that height, are dropped.
+
+Boxes are ``[y1, x1, y2, x2]`` (exclusive ends) in working-resolution pixels;
+:meth:`Segmentation.to_photo` maps them to the photo's pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from nnrecog.ocr.config import ComponentsConfig
+from nnrecog.ocr.elements import Box
+from nnrecog.ocr.ink import EIGHT_CONNECTED
+
+
+@dataclass
+class Glyph:
+    """A character candidate: its box and the ink components it is made of.
+
+    ``box`` is ``[y1, x1, y2, x2]`` in working pixels; ``labels`` are the component labels in
+    :attr:`Segmentation.labels` whose ink (inside the box) belongs to the character.
+    """
+
+    box: Box
+    labels: tuple[int, ...]
+
+    @property
+    def height(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def width(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+@dataclass
+class PageInk:
+    """The ink of a page at one resolution: darkness, components, their boxes and areas.
+
+    Attributes
+    ----------
+    darkness : (H, W) float32 in [0, 1]; 0 = paper, 1 = black ink.
+    labels : (H, W) int32 connected components of the ink mask (0 = paper).
+    boxes : (n, 4) int64 box of component ``i + 1``; areas : (n,) its ink pixels.
+    """
+
+    darkness: np.ndarray
+    labels: np.ndarray
+    boxes: np.ndarray
+    areas: np.ndarray
+
+    @classmethod
+    def of(cls, darkness: np.ndarray, mask: np.ndarray) -> PageInk:
+        """Label the 8-connected components of ``mask``."""
+        labels, count = ndi.label(mask, structure=EIGHT_CONNECTED)
+        areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+        return cls(darkness, labels.astype(np.int32), component_boxes(labels, count), areas)
+
+    @classmethod
+    def blank(cls, shape: tuple[int, ...]) -> PageInk:
+        empty = np.zeros(shape, np.float32)
+        return cls(empty, empty.astype(np.int32), np.zeros((0, 4), np.int64), np.zeros(0, np.int64))
+
+    @property
+    def char_height(self) -> float:
+        return typical_height(self.boxes[:, 2] - self.boxes[:, 0], self.areas)
+
+
+@dataclass
+class Segmentation:
+    """The ink of a page and its character candidates, at working resolution.
+
+    Attributes
+    ----------
+    darkness : (H, W) float32 in [0, 1]; 0 = paper, 1 = black ink, after background division.
+    labels : (H, W) int32; connected components of the binarised ink (0 = paper).
+    glyphs : character candidates (unordered; :mod:`nnrecog.ocr.layout` orders them).
+    char_height : typical character height in working pixels (0 on a blank page).
+    scale : working pixels per photo pixel (<= 1), ``(rows, columns)``.
+    photo_size : ``(height, width)`` of the photo, after EXIF rotation.
+    crop_reach_px : a crop keeps ink within this many pixels of the glyph's own components.
+    """
+
+    darkness: np.ndarray
+    labels: np.ndarray
+    glyphs: list[Glyph]
+    char_height: float
+    scale: tuple[float, float]
+    photo_size: tuple[int, int]
+    crop_reach_px: int = ComponentsConfig.crop_reach_px
+
+    def to_photo(self, box: Box) -> Box:
+        """Map a working-resolution box to the photo's pixels (rounded outwards, clipped)."""
+        (h, w), (sy, sx) = self.photo_size, self.scale
+        y1, x1, y2, x2 = box
+        return (
+            max(0, math.floor(y1 / sy)),
+            max(0, math.floor(x1 / sx)),
+            min(h, math.ceil(y2 / sy)),
+            min(w, math.ceil(x2 / sx)),
+        )
+
+    def own_ink(self, glyph: Glyph) -> np.ndarray:
+        """(h, w) bool over the glyph's box: the pixels of its own components."""
+        y1, x1, y2, x2 = glyph.box
+        return np.isin(self.labels[y1:y2, x1:x2], glyph.labels)
+
+    def crop(self, glyph: Glyph) -> np.ndarray:
+        """The glyph's grey crop, ink dark on white, with ink of other characters blanked.
+
+        Returns
+        -------
+        (h, w) float32 in [0, 1]: ``1 - darkness`` inside the box where the pixel is within
+        ``crop_reach_px`` of the glyph's own components, 1 (paper) elsewhere.
+        """
+        y1, x1, y2, x2 = glyph.box
+        own = ndi.binary_dilation(self.own_ink(glyph), structure=EIGHT_CONNECTED, iterations=self.crop_reach_px)
+        return np.where(own, 1.0 - self.darkness[y1:y2, x1:x2], 1.0).astype(np.float32)
+
+
+def component_boxes(labels: np.ndarray, count: int) -> np.ndarray:
+    """(count, 4) int boxes ``[y1, x1, y2, x2]`` of labels ``1..count``."""
+    boxes = np.zeros((count, 4), dtype=np.int64)
+    for i, slices in enumerate(ndi.find_objects(labels, max_label=count)):
+        if slices is not None:
+            boxes[i] = (slices[0].start, slices[1].start, slices[0].stop, slices[1].stop)
+    return boxes
+
+
+def typical_height(heights: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted median of ``heights``; with ink areas as weights, specks hardly count."""
+    if heights.size == 0:
+        return 0.0
+    order = np.argsort(heights)
+    cumulative = np.cumsum(weights[order], dtype=np.float64)
+    return float(heights[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def stacked_groups(boxes: np.ndarray, char_height: float, config: ComponentsConfig = ComponentsConfig()) -> list[list[int]]:
+    """Group component indices whose boxes are pieces of one character stacked vertically.
+
+    Two boxes join when their x-ranges overlap by >= ``stack_overlap`` of the narrower one,
+    the vertical gap between them is <= ``stack_gap_heights`` character heights and their
+    union is <= ``stack_max_heights`` character heights tall (so letters of neighbouring
+    lines never join); groups are the connected sets of such pairs.
+    """
+    n = len(boxes)
+    pairs = np.zeros((0, 2), np.int64)
+    if n > 1:
+        y1, x1, y2, x2 = (boxes[:, k][:, None] for k in range(4))
+        overlap_x = np.minimum(x2, x2.T) - np.maximum(x1, x1.T)
+        narrower = np.minimum(x2 - x1, (x2 - x1).T)
+        gap_y = np.maximum(y1, y1.T) - np.minimum(y2, y2.T)
+        union_h = np.maximum(y2, y2.T) - np.minimum(y1, y1.T)
+        joins = (
+            (overlap_x >= config.stack_overlap * narrower)
+            & (gap_y <= config.stack_gap_heights * char_height)
+            & (union_h <= config.stack_max_heights * char_height)
+        )
+        pairs = np.argwhere(np.triu(joins, k=1))
+    return _groups(n, pairs)
+
+
+def _groups(n: int, pairs: np.ndarray) -> list[list[int]]:
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        parent[root(int(i))] = root(int(j))
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def glyphs_of(ink: PageInk, config: ComponentsConfig = ComponentsConfig()) -> list[Glyph]:
+    """The page's character candidates: stacked pieces joined, specks dropped."""
+    char_height = ink.char_height
+    glyphs = []
+    for group in stacked_groups(ink.boxes, char_height, config):
+        y1, x1 = ink.boxes[group, 0].min(), ink.boxes[group, 1].min()
+        y2, x2 = ink.boxes[group, 2].max(), ink.boxes[group, 3].max()
+        if max(y2 - y1, x2 - x1) >= config.speck_heights * char_height:
+            glyphs.append(Glyph((int(y1), int(x1), int(y2), int(x2)), tuple(int(i) + 1 for i in group)))
+    return glyphs

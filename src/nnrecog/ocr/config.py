@@ -1,0 +1,240 @@
+"""Every setting of the reader, one frozen dataclass per stage, gathered in :class:`ReaderConfig`.
+
+A photo passes through the stages in the order the fields of :class:`ReaderConfig` are listed.
+Each stage's function takes its own config (default: the defaults below), so a benchmark or a
+user can change one setting without touching anything else::
+
+    from dataclasses import replace
+    from nnrecog.ocr import ReaderConfig, read
+    config = ReaderConfig()
+    config = replace(config, layout=replace(config.layout, word_gap_ratio=2.0))
+    page = read("note.jpg", config=config)
+
+Lengths are in the unit the field names: pixels (``px``), the page's or a line's typical
+character height (``heights``), or fractions of something named in the docstring.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PhotoConfig:
+    """Decoding and the working resolution (:mod:`nnrecog.ocr.photo`).
+
+    A page is first probed at ``probe_pixels`` to measure its characters, then worked on at the
+    resolution where they are about ``target_char_height`` pixels tall, within
+    ``[min_pixels, max_pixels]``: a 12-megapixel photo costs what a small one does.
+    """
+
+    #: Largest working image (about 2000 x 1500 for a 4:3 photo); photos are decoded at this size.
+    max_pixels: int = 3_000_000
+    #: The page is first looked at with this many pixels to measure its characters...
+    probe_pixels: int = 500_000
+    #: ...then worked on where they are about this many pixels tall...
+    target_char_height: float = 40.0
+    #: ...but never on fewer pixels than this.
+    min_pixels: int = 500_000
+
+
+@dataclass(frozen=True)
+class DitherConfig:
+    """Recognising a dithered page (a 1-bit scan whose tones are dot patterns) and smoothing it.
+
+    Measured: 0.3-0.7 of the dark pixels are isolated on dithered copies of the course photos;
+    0.003 on the photos themselves and on their thresholded 1-bit copies, but up to 0.4 on those
+    copies shrunk until the strokes are 1 px thin, hence the second test (dots cover the whole
+    paper: 1.00 on every dithered copy; writing does not: 0.07-0.17).
+    """
+
+    #: Grey level below which a pixel counts as a dark dot.
+    dark_level: float = 0.5
+    #: The page is dithered when this fraction of its dark pixels...
+    isolated_fraction: float = 0.2
+    #: ...have at most this many dark 8-neighbours...
+    max_neighbours: int = 2
+    #: ...and dark pixels lie within ``reach_px`` of this fraction of the page.
+    coverage: float = 0.5
+    reach_px: int = 2
+    #: A dithered page is smoothed with a Gaussian of this sigma (1 to 2 px read equally well).
+    sigma_px: float = 1.5
+    #: Side of the central square where dithering is looked for (bounds the cost).
+    probe_side_px: int = 1024
+
+
+@dataclass(frozen=True)
+class InkConfig:
+    """Paper brightness, background division and the hysteresis threshold (:mod:`nnrecog.ocr.ink`)."""
+
+    dither: DitherConfig = field(default_factory=DitherConfig)
+    #: Light smoothing before anything else (JPEG noise), sigma in px.
+    denoise_sigma_px: float = 0.7
+    #: The background closing spans this fraction of the page's long side (>> any stroke width)...
+    background_fraction: float = 0.03
+    #: ...computed on a copy whose long side is about this many pixels.
+    background_long_side_px: int = 400
+    #: Weak threshold: this many robust standard deviations of the paper's darkness above its median...
+    weak_sigmas: float = 5.0
+    #: ...but at least this darkness (JPEG noise on very clean paper has a tiny spread).
+    weak_min: float = 0.06
+    #: The strong threshold (Otsu over the candidate ink) is at least this much darker than the
+    #: weak one, and at least ``strong_min`` dark.
+    strong_margin: float = 0.10
+    strong_min: float = 0.20
+    #: Histogram bins of every Otsu threshold taken on the page.
+    otsu_bins: int = 128
+    #: The paper's noise statistics are taken from every this-many-th paper pixel.
+    noise_sample_step: int = 9
+
+
+@dataclass(frozen=True)
+class SheetConfig:
+    """Finding the sheet of paper on a darker surround (:mod:`nnrecog.ocr.sheet`)."""
+
+    #: The sheet is looked for on a copy with this long side...
+    long_side_px: int = 256
+    #: ...smoothed with this sigma...
+    smoothing_px: float = 1.0
+    #: ...and must be at least this much brighter (grey levels in [0, 1]) than its surround...
+    contrast: float = 0.15
+    #: ...cover between these fractions of the photo...
+    coverage: tuple[float, float] = (0.1, 0.95)
+    #: ...and have a sharp border: the median gradient across it at least this fraction of the
+    #: contrast per pixel (a shadow or light gradient on the paper changes slowly).
+    edge_sharpness: float = 0.25
+    #: The sheet is eroded by this many pixels of the small copy, so its edge's shading stays out.
+    erosion_px: int = 2
+    #: A small copy with a side under this many pixels is too small to tell a sheet from its surround.
+    min_side_px: int = 8
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """Removing ruled lines: notebook rules, margins, table borders (:mod:`nnrecog.ocr.rules`)."""
+
+    #: Components spanning this fraction of the page's width or height may hold rules...
+    span: float = 0.3
+    #: ...when this many times longer than thick, inked over less than ``fill`` of their box, or
+    #: their box covers ``area`` of the page (a grid of rules with letters)...
+    elongation: float = 5.0
+    fill: float = 0.2
+    area: float = 0.25
+    #: ...which are straight ink runs at least this fraction of the page's long side...
+    run: float = 0.08
+    #: ...(and at least this many pixels)...
+    min_run_px: int = 15
+    #: ...and at least this many typical letter heights long...
+    min_length_heights: float = 4.0
+    #: ...once widened by this many pixels across (a slanted rule steps from row to row).
+    bridge_px: int = 5
+
+
+@dataclass(frozen=True)
+class ComponentsConfig:
+    """Ink components as character candidates (:mod:`nnrecog.ocr.components`)."""
+
+    #: Glyphs whose long side is below this many character heights are specks, dots and
+    #: punctuation (unrelated to the *area* fraction that cleans a single glyph's crop).
+    speck_heights: float = 0.3
+    #: Pieces overlapping this much in x (fraction of the narrower) may belong to one character...
+    stack_overlap: float = 0.5
+    #: ...if the vertical gap between them is at most this many character heights...
+    stack_gap_heights: float = 0.25
+    #: ...and the joined box is at most this many character heights tall.
+    stack_max_heights: float = 1.5
+    #: A crop keeps the page's ink within this many pixels of the glyph's own components.
+    crop_reach_px: int = 1
+
+
+@dataclass(frozen=True)
+class LayoutConfig:
+    """Lines and words (:mod:`nnrecog.ocr.layout`)."""
+
+    #: A box joins a line when its centre is within this many line heights of the line's course.
+    line_tolerance: float = 0.5
+    #: The course is fitted through this many of the line's rightmost boxes...
+    course_boxes: int = 4
+    #: ...once they span at least this many line heights across...
+    course_min_span_heights: float = 1.0
+    #: ...followed at most this many line heights beyond its last box (a slope fitted on a few
+    #: boxes is too uncertain to extrapolate across the page)...
+    course_reach_heights: float = 6.0
+    #: ...with at most this slope (dy/dx).
+    max_slope: float = 0.35
+    #: Boxes lower than this fraction of their line's median height are punctuation marks.
+    punctuation_height: float = 0.4
+    #: A word gap is at least this many times the line's typical (median) gap...
+    word_gap_ratio: float = 1.6
+    #: ...and at least this many line heights wide.
+    word_gap_min_heights: float = 0.9
+    #: Gaps at least this fraction of the word-gap threshold may still separate two words.
+    near_break: float = 0.75
+    #: Lines with fewer gaps than this take their typical gap from the whole page.
+    min_gaps_for_line_statistics: int = 4
+    #: Glyphs narrower than this fraction of the line's median width ('I', '1') have their gaps
+    #: measured as if they were median-wide, since writers space such glyphs by pitch.
+    narrow_fraction: float = 0.5
+
+
+@dataclass(frozen=True)
+class ResegmentConfig:
+    """Cutting touching characters and joining broken ones, by the classifier (:mod:`nnrecog.ocr.resegment`)."""
+
+    #: A glyph may be touching characters when it is this much wider than the line's typical one...
+    split_width: float = 1.5
+    #: ...and at least this wide relative to its own height;
+    split_aspect: float = 1.1
+    #: the typical width is at most this many times the line's median height.
+    typical_aspect: float = 0.8
+    #: At most this many candidate cut columns per glyph (bounds the pieces read for a long blob)...
+    max_cut_columns: int = 24
+    #: ...at least this many line heights apart and from the glyph's edges...
+    cut_spacing_heights: float = 0.15
+    #: ...found on the column ink profile smoothed over this many pixels.
+    profile_smoothing_px: int = 3
+    #: Pieces are between these many line heights wide.
+    piece_width_heights: tuple[float, float] = (0.15, 1.3)
+    #: Each piece a wide glyph is cut into costs this much log probability (nats)...
+    piece_cost: float = 1.0
+    #: ...plus ``width_weight * log(width / (widest * typical width))`` when positive: the
+    #: classifier is sure of many a crop of two touching letters, never having seen one.
+    width_weight: float = 4.0
+    widest: float = 2.0
+    #: Side-by-side pieces may be one character when at most this many line heights apart...
+    fragment_gap_heights: float = 0.15
+    #: ...overlapping vertically by this fraction of the shorter one...
+    fragment_overlap: float = 0.5
+    #: ...one at most this many line heights wide...
+    fragment_narrow_heights: float = 0.6
+    #: ...and both together at most this many.
+    fragment_width_heights: float = 1.2
+    #: A join must raise the log top probability this much over the pieces' mean (nats).
+    join_margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """Words from their glyphs' probabilities (:mod:`nnrecog.ocr.decode`, :mod:`nnrecog.ocr.lexicon`)."""
+
+    #: Alternatives kept per character.
+    top_k: int = 3
+    #: Smallest factor the letters/digits prior puts on a glyph's minority kind.
+    minority_prior: float = 1e-3
+    #: Log-odds (nats) of a dictionary word over the glyph-by-glyph reading: ln 50.
+    lexicon_margin: float = math.log(50.0)
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    """All settings of :func:`nnrecog.ocr.read`, stage by stage, in the order a photo meets them."""
+
+    photo: PhotoConfig = field(default_factory=PhotoConfig)
+    ink: InkConfig = field(default_factory=InkConfig)
+    sheet: SheetConfig = field(default_factory=SheetConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    components: ComponentsConfig = field(default_factory=ComponentsConfig)
+    layout: LayoutConfig = field(default_factory=LayoutConfig)
+    resegment: ResegmentConfig = field(default_factory=ResegmentConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)

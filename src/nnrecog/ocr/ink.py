@@ -1,0 +1,131 @@
+"""Stage 2: which pixels are ink.
+
+1. A dithered page (a 1-bit scan or print whose tones are dot patterns) is first smoothed
+   back into grey tones (:func:`undithered`).
+2. *Background division* (:func:`ink_darkness`): the paper's brightness is estimated by a grey
+   closing much wider than a pen stroke (strokes vanish, shadows and light gradients stay), and
+   every pixel is divided by it. ``darkness = 1 - grey / background`` is ~0 on paper
+   everywhere, in the shadow as in the light, so one threshold fits the whole page (Otsu alone
+   fails on gradients).
+3. *Hysteresis threshold* (:func:`binarize`): a weak threshold just above the paper's noise
+   finds the full extent of strokes, a strong one (Otsu over the candidate ink) decides which
+   of those regions are real ink; faint pencil stays connected, paper texture and
+   show-through are dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage as ndi
+
+from nnrecog.data.normalize import otsu_threshold
+from nnrecog.ocr.config import DitherConfig, InkConfig
+from nnrecog.ocr.photo import resize_to
+
+EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+def undithered(grey: np.ndarray, config: DitherConfig = DitherConfig()) -> np.ndarray:
+    """The page, with dot patterns (dithering, halftone) smoothed back into grey tones.
+
+    On a dithered page a light-grey paper is a sprinkle of isolated black dots, which the ink
+    threshold would take for writing. Such a page is recognised, in the central
+    ``probe_side_px`` square (the pattern covers the whole page; this bounds the cost), by
+    two signs: many dark pixels have at most ``max_neighbours`` dark 8-neighbours (strokes
+    have more, unless 1 px thin), and dark pixels are near almost every pixel (writing leaves
+    most of the paper bare). It is then blurred with a Gaussian of ``sigma_px``.
+
+    Parameters
+    ----------
+    grey : (H, W) float32 in [0, 1], ink dark.
+
+    Returns
+    -------
+    (H, W) float32: the blurred page, or ``grey`` itself when it is not dithered.
+    """
+    h, w = grey.shape
+    side = config.probe_side_px
+    top, left = max(0, (h - side) // 2), max(0, (w - side) // 2)
+    dark = grey[top : top + side, left : left + side] < config.dark_level
+    n_dark = int(dark.sum())
+    if n_dark == 0:
+        return grey
+    neighbours = ndi.correlate(dark.astype(np.uint8), EIGHT_CONNECTED.astype(np.uint8), mode="constant") - dark
+    isolated = int((dark & (neighbours <= config.max_neighbours)).sum())
+    if isolated < config.isolated_fraction * n_dark:
+        return grey
+    if ndi.maximum_filter(dark, 2 * config.reach_px + 1).mean() < config.coverage:
+        return grey
+    return ndi.gaussian_filter(grey, config.sigma_px)
+
+
+def ink_darkness(grey: np.ndarray, config: InkConfig = InkConfig()) -> np.ndarray:
+    """Background-divided darkness: ~0 on paper whatever the lighting, towards 1 on ink.
+
+    The background ``B`` is a grey closing (dilation then erosion of brightness) of a
+    downscaled copy, over a window of ``background_fraction`` of the long side, smoothed and
+    upscaled; ``darkness = clip(1 - g / B, 0, 1)``.
+
+    Parameters
+    ----------
+    grey : (H, W) float32 in [0, 1], ink dark.
+
+    Returns
+    -------
+    (H, W) float32 in [0, 1].
+    """
+    h, w = grey.shape
+    smooth = ndi.gaussian_filter(grey, config.denoise_sigma_px)
+    step = max(1, round(max(h, w) / config.background_long_side_px))
+    small = resize_to(smooth, h / step, w / step)
+    window = max(3, round(config.background_fraction * max(h, w) / step)) | 1
+    background = ndi.grey_closing(small, size=(window, window))
+    background = ndi.uniform_filter(background, size=window)
+    if background.shape != (h, w):
+        background = np.asarray(Image.fromarray(background, mode="F").resize((w, h), Image.BILINEAR))
+    darkness = 1.0 - smooth / np.maximum(background, 1e-3)  # 1e-3: no division by a black background
+    return np.clip(darkness, 0.0, 1.0).astype(np.float32)
+
+
+def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkConfig = InkConfig()) -> np.ndarray:
+    """Hysteresis threshold of a darkness map: regions above the weak threshold that reach
+    the strong one.
+
+    Weak: ``median + max(weak_sigmas sigma, weak_min)`` with ``sigma = 1.4826 MAD`` (the
+    paper's noise); strong: ``max(Otsu of the pixels above weak, weak + strong_margin,
+    strong_min)``.
+
+    Parameters
+    ----------
+    darkness : (H, W) float32, from :func:`ink_darkness`.
+    paper : (H, W) bool, optional; only ink on the paper counts
+        (:func:`~nnrecog.ocr.sheet.paper_region`).
+
+    Returns
+    -------
+    (H, W) bool ink mask.
+    """
+    step = config.noise_sample_step
+    if paper is not None:
+        darkness = np.where(paper, darkness, 0.0)
+        sample = darkness[paper][::step]
+    else:
+        rows_step = max(1, round(step**0.5))
+        sample = darkness[::rows_step, ::rows_step]
+    median = float(np.median(sample))
+    sigma = 1.4826 * float(np.median(np.abs(sample - median)))
+    weak = median + max(config.weak_sigmas * sigma, config.weak_min)
+    candidate = darkness > weak
+    if not candidate.any():
+        return candidate
+    strong = max(
+        otsu_threshold(darkness[candidate], bins=config.otsu_bins, pad=0.0),
+        weak + config.strong_margin,
+        config.strong_min,
+    )
+    regions, _ = ndi.label(candidate, structure=EIGHT_CONNECTED)
+    has_strong = np.zeros(regions.max() + 1, dtype=bool)
+    has_strong[regions[darkness > strong]] = True
+    has_strong[0] = False
+    return has_strong[regions]

@@ -1,0 +1,122 @@
+"""Stage 1: the photo as a grey array at a working resolution.
+
+JPEGs are decoded directly at a reduced scale (DCT scaling), EXIF orientation is applied, and
+the page is worked on at the resolution where its characters are about
+:attr:`~nnrecog.ocr.config.PhotoConfig.target_char_height` pixels tall
+(:func:`working_pixels`), measured on a quick probe.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from nnrecog.data.normalize import grey_image
+from nnrecog.errors import InputError
+from nnrecog.ocr.config import PhotoConfig
+
+#: Image modes without transparency whose grey conversion PIL does directly in 8 bits.
+_EIGHT_BIT_OPAQUE = ("1", "L", "P", "RGB", "CMYK", "YCbCr")
+
+
+def open_photo(path: str | os.PathLike, max_pixels: int = PhotoConfig.max_pixels) -> tuple[np.ndarray, tuple[int, int]]:
+    """Read an image file as a grey array of at most ``max_pixels`` pixels.
+
+    Returns
+    -------
+    grey : (H, W) float32 in [0, 1], ink dark.
+    photo_size : ``(height, width)`` of the full-resolution photo after EXIF rotation.
+
+    Raises
+    ------
+    OSError, PIL.UnidentifiedImageError, ValueError : the file is missing, not an image, or
+        truncated (:func:`load_photo` turns these into one clear error line).
+    """
+    with Image.open(path) as image:
+        width, height = image.size
+        if _exif_orientation(image) in (5, 6, 7, 8):
+            width, height = height, width
+        factor = min(1.0, math.sqrt(max_pixels / (width * height)))
+        if image.format == "JPEG" and factor < 1.0:
+            request = (int(image.size[0] * factor), int(image.size[1] * factor))
+            image.draft(image.mode if image.mode in ("L", "RGB") else "RGB", request)
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+        size = (max(1, min(upright.width, int(factor * width))), max(1, min(upright.height, int(factor * height))))
+        if upright.mode in _EIGHT_BIT_OPAQUE and "transparency" not in upright.info:
+            # 8-bit images are shrunk before the float conversion: far less memory traffic
+            return np.asarray(upright.convert("L").resize(size, Image.BOX), np.float32) / 255.0, (height, width)
+        if upright.mode in _EIGHT_BIT_OPAQUE + ("RGBA", "LA", "PA"):
+            # Transparent 8-bit images too: PIL resizes RGBA with premultiplied alpha, so
+            # compositing the shrunk image on white equals shrinking the composited one.
+            return grey_image(upright.convert("RGBA").resize(size, Image.BOX)), (height, width)
+        grey = grey_image(upright)
+    return resize_to(grey, size[1], size[0]), (height, width)
+
+
+def load_photo(path: str | os.PathLike, max_pixels: int = PhotoConfig.max_pixels) -> tuple[np.ndarray, tuple[int, int]]:
+    """:func:`open_photo` with every failure turned into an :class:`~nnrecog.errors.InputError`
+    naming the file."""
+    try:
+        with warnings.catch_warnings():
+            # the photo is read at a bounded working resolution, so large is not a danger here
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return open_photo(path, max_pixels)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected an image file") from None
+    except Image.DecompressionBombError as exc:
+        raise InputError(f"{path}: image too large to read safely ({exc})") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image file PIL can read (expected JPEG, PNG, ...)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise InputError(f"{path}: truncated or damaged image ({exc})") from None
+
+
+def upright_grey(image: Image.Image | np.ndarray) -> np.ndarray:
+    """A PIL image (its EXIF rotation applied) or an array as a grey ``(H, W)`` float32 page."""
+    if isinstance(image, Image.Image):
+        image = ImageOps.exif_transpose(image)
+    return grey_image(image)
+
+
+def _exif_orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except (ValueError, TypeError, SyntaxError):
+        return 1
+
+
+def resize_to(grey: np.ndarray, height: float, width: float) -> np.ndarray:
+    """Area-average ``grey`` down to ``floor(height) x floor(width)`` (never up)."""
+    h, w = grey.shape
+    new_h, new_w = max(1, min(h, int(height))), max(1, min(w, int(width)))
+    if (new_h, new_w) == (h, w):
+        return grey
+    return np.asarray(Image.fromarray(grey, mode="F").resize((new_w, new_h), Image.BOX), np.float32)
+
+
+def working_grey(grey: np.ndarray, max_pixels: int) -> np.ndarray:
+    """Downscale a grey page (area averaging, aspect kept) to at most ``max_pixels`` pixels."""
+    h, w = grey.shape
+    factor = min(1.0, math.sqrt(max_pixels / max(h * w, 1)))
+    return resize_to(grey, factor * h, factor * w)
+
+
+def working_pixels(probe_char_height: float, probe_pixels: int, config: PhotoConfig = PhotoConfig()) -> int:
+    """Pixel budget that makes characters about ``config.target_char_height`` pixels tall.
+
+    Characters ``h`` pixels tall on a probe of ``probe_pixels`` pixels are ``T`` tall at
+    ``probe_pixels * (T / h)^2``; the budget is kept within ``[min_pixels, max_pixels]``, and
+    is ``max_pixels`` when the probe found no ink (small writing, or a blank page, is then
+    looked for as finely as allowed).
+    """
+    if probe_char_height <= 0:
+        return config.max_pixels
+    wanted = probe_pixels * (config.target_char_height / probe_char_height) ** 2
+    return int(min(max(wanted, config.min_pixels), config.max_pixels))

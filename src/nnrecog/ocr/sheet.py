@@ -1,0 +1,51 @@
+"""Stage 3: the sheet of paper, where the photo shows it on a clearly darker surround (a desk).
+
+Only ink on the sheet is read; a desk, bedspread or keyboard around it gives nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage as ndi
+
+from nnrecog.data.normalize import otsu_threshold
+from nnrecog.ocr.config import InkConfig, SheetConfig
+from nnrecog.ocr.photo import resize_to
+
+
+def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bins: int = InkConfig.otsu_bins) -> np.ndarray | None:
+    """The sheet of paper, when the photo shows it on a clearly darker surround (a desk).
+
+    On a copy whose long side is ``long_side_px`` pixels, the bright side of an Otsu threshold
+    is taken, its largest connected part kept and its holes (the writing) filled. It is the
+    paper when it covers a fraction of the photo within ``coverage``, is at least
+    ``contrast`` brighter than the rest, and its border is a sharp edge (median gradient
+    across it at least ``edge_sharpness`` of that contrast per pixel): a shadow or a light
+    gradient on the paper itself changes slowly and is never cut away.
+
+    Returns
+    -------
+    (H, W) bool mask of the paper (eroded by ``erosion_px``, so its edge's shading stays
+    outside), or ``None`` when the photo is all paper as far as can be told.
+    """
+    h, w = grey.shape
+    step = max(1.0, max(h, w) / config.long_side_px)
+    small = ndi.gaussian_filter(resize_to(grey, h / step, w / step), config.smoothing_px)
+    if min(small.shape) < config.min_side_px:
+        return None
+    bright, count = ndi.label(small > otsu_threshold(small, bins=otsu_bins, pad=0.0))
+    if count == 0:
+        return None
+    sizes = np.bincount(bright.ravel())[1:]
+    paper = ndi.binary_fill_holes(bright == 1 + int(np.argmax(sizes)))
+    low, high = config.coverage
+    if not low < paper.mean() < high:
+        return None
+    contrast = float(np.median(small[paper]) - np.median(small[~paper]))
+    border = paper & ~ndi.binary_erosion(paper)
+    gy, gx = np.gradient(small)
+    if contrast < config.contrast or np.median(np.hypot(gy, gx)[border]) < config.edge_sharpness * contrast:
+        return None
+    paper = ndi.binary_erosion(paper, iterations=config.erosion_px)
+    return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0
