@@ -29,11 +29,13 @@ TEXT = "TO DO LIST\nMAKE A NAP"
 
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory) -> Path:
-    """A model that gives every glyph the same (random) distribution: the cut and join
-    decisions, which compare readings, then never fire, and the structure is the segmenter's."""
+    """A model that gives every glyph the same (random, but confident) distribution: the cut
+    and join decisions, which compare readings, then never fire, the lines read as
+    characters, and the structure is the segmenter's."""
     net = nn.Sequential(nn.Dense(1024, 36))
     net.layers[0].params["W"][...] = 0.0
     net.layers[0].params["b"][...] = np.random.default_rng(0).normal(size=36)
+    net.layers[0].params["b"][0] += 8.0
     path = tmp_path_factory.mktemp("model") / "tiny.npz"
     net.save(path, meta={"classes": CLASSES, "input_shape": [1024], "input": "ink_dark"})
     return path
@@ -82,12 +84,17 @@ def test_read_gives_lines_words_and_chars_with_alternatives(page_image, classifi
 
 def test_json_export_matches_the_schema(page_image, classifier):
     exported = json.loads(json.dumps(read(page_image, classifier, lexicon=False).export()))
-    assert set(exported) == {"lines"}
+    assert set(exported) == {"lines", "rejected"}
+    for region in exported["rejected"]:
+        assert set(region) == {"box", "reason", "confidence"}
     for line in exported["lines"]:
-        assert set(line) == {"text", "box", "words"}
+        assert set(line) == {"text", "box", "confidence", "words"}
         assert line["text"] == " ".join(w["text"] for w in line["words"])
+        chars = [c for w in line["words"] for c in w["chars"]]
+        assert line["confidence"] == pytest.approx(np.mean([c["confidence"] for c in chars]), abs=1e-3)
         for word in line["words"]:
-            assert set(word) == {"text", "box", "chars"}
+            assert set(word) == {"text", "box", "confidence", "chars"}
+            assert word["confidence"] == pytest.approx(np.mean([c["confidence"] for c in word["chars"]]), abs=1e-3)
             assert word["text"] == "".join(c["text"] for c in word["chars"])
             for char in word["chars"]:
                 assert set(char) == {"text", "box", "confidence", "alternatives"}
@@ -137,7 +144,7 @@ def test_blank_and_one_pixel_images_give_empty_text(classifier, tmp_path):
     Image.new("RGB", (1, 1), (0, 0, 0)).save(dot)
     for path in (blank, dot):
         page = read_file(path, classifier)
-        assert page.text == "" and page.lines == [] and page.export() == {"lines": []}
+        assert page.text == "" and page.lines == [] and page.export()["lines"] == []
 
 
 def test_huge_photo_is_read_at_bounded_cost(page_image, classifier, tmp_path):
@@ -302,7 +309,7 @@ class _ShapeClassifier:
             top = 0.95 if crop.shape[1] >= 0.6 * crop.shape[0] else self.narrow_confidence
             row[:] = (1 - top) / (len(CLASSES) - 1)
             row[0] = top
-        return probs
+        return np.pad(probs, ((0, 0), (0, 1)))  # the last column: no character, never
 
 
 def test_pieces_of_a_broken_letter_are_joined_when_they_read_better(page_image):
@@ -371,7 +378,7 @@ class _WidthClassifier:
         top = np.array([self.top(c.shape[1]) for c in crops])
         probs = np.repeat(((1 - top) / (len(CLASSES) - 1))[:, None], len(CLASSES), axis=1)
         probs[:, 0] = top
-        return probs
+        return np.pad(probs, ((0, 0), (0, 1)))  # the last column: no character, never
 
 
 def _sure_of_one_letter_wide(width: int) -> float:

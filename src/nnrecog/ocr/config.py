@@ -95,15 +95,17 @@ class SheetConfig:
 
     #: The sheet is looked for on a copy with this long side...
     long_side_px: int = 256
-    #: ...smoothed with this sigma...
+    #: ...smoothed with this sigma, the writing closed over with a window this wide...
     smoothing_px: float = 1.0
+    writing_px: int = 7
     #: ...and must be at least this much brighter (grey levels in [0, 1]) than its surround...
     contrast: float = 0.15
     #: ...cover between these fractions of the photo...
     coverage: tuple[float, float] = (0.1, 0.95)
-    #: ...and have a sharp border: the median gradient across it at least this fraction of the
-    #: contrast per pixel (a shadow or light gradient on the paper changes slowly).
-    edge_sharpness: float = 0.25
+    #: ...and have a sharp border: at least this fraction of the contrast is crossed within
+    #: ``edge_band_px`` pixels of it (a shadow or light gradient on the paper changes slowly).
+    edge_sharpness: float = 0.4
+    edge_band_px: int = 3
     #: The sheet is eroded by this many pixels of the small copy, so its edge's shading stays out.
     erosion_px: int = 2
     #: A small copy with a side under this many pixels is too small to tell a sheet from its surround.
@@ -167,8 +169,10 @@ class LayoutConfig:
     punctuation_height: float = 0.4
     #: A word gap is at least this many times the line's typical (median) gap...
     word_gap_ratio: float = 1.6
-    #: ...and at least this many line heights wide.
+    #: ...and at least this many line heights wide; a gap this many line heights wide (about
+    #: two characters) starts a word however the line is spaced (a grid of separate letters).
     word_gap_min_heights: float = 0.9
+    word_gap_max_heights: float = 1.5
     #: Gaps at least this fraction of the word-gap threshold may still separate two words.
     near_break: float = 0.75
     #: Lines with fewer gaps than this take their typical gap from the whole page.
@@ -220,10 +224,26 @@ class DecodeConfig:
 
     #: Alternatives kept per character.
     top_k: int = 3
-    #: Smallest factor the letters/digits prior puts on a glyph's minority kind.
+    #: Smallest factor the letters/digits prior puts on a glyph's minority kind...
     minority_prior: float = 1e-3
+    #: ...and the one the rest of the line puts on a word of a single glyph (a weak prior: a
+    #: lone ambiguous glyph takes the line's kind, a clear one keeps its own).
+    line_minority_prior: float = 0.1
     #: Log-odds (nats) of a dictionary word over the glyph-by-glyph reading: ln 50.
     lexicon_margin: float = math.log(50.0)
+
+
+@dataclass(frozen=True)
+class WritingConfig:
+    """Telling writing from everything else read as letters (:mod:`nnrecog.ocr.writing`)."""
+
+    #: A line is dropped when the mean probability of its characters is below this
+    #: (``nnrecog read --min-confidence``): more likely than not, each is what was read.
+    min_confidence: float = 0.5
+    #: A line is dropped when other ink covers more than this fraction of the box around it...
+    max_clutter: float = 0.1
+    #: ...its box padded by this many line heights on every side.
+    clutter_pad_heights: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -238,3 +258,4 @@ class ReaderConfig:
     layout: LayoutConfig = field(default_factory=LayoutConfig)
     resegment: ResegmentConfig = field(default_factory=ResegmentConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
+    writing: WritingConfig = field(default_factory=WritingConfig)

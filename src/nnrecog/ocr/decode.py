@@ -14,7 +14,7 @@ from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import DecodeConfig, LayoutConfig
 from nnrecog.ocr.elements import Char, Line, Word
 from nnrecog.ocr.layout import near_breaks, split_words
-from nnrecog.ocr.lexicon import Lexicon, decode_word
+from nnrecog.ocr.lexicon import Lexicon, decode_word, kind_evidence
 from nnrecog.ocr.recognize import top_alternatives
 
 
@@ -68,21 +68,31 @@ def read_line(
 
     Parameters
     ----------
-    probs : (len(line), len(classes)) class probabilities of the glyphs.
+    probs : (len(line), len(classes) + 1) probabilities of the glyphs: each character class,
+        then no character (:meth:`~nnrecog.ocr.recognize.Classifier.probabilities`). Words are
+        decoded from the character probabilities given that the glyph is one; a character's
+        confidence and alternatives are the probabilities themselves.
     typical_gap : the page's typical gap (:func:`~nnrecog.ocr.layout.page_typical_gap`), for
         lines too short to have their own.
     """
+    characters = probs[:, :-1]
+    given_character = np.where(
+        probs[:, -1:] > 0, characters / np.maximum(characters.sum(axis=1, keepdims=True), 1e-12), characters
+    )
     boxes = [g.box for g in line]
     groups = split_words(boxes, typical_gap, layout)
     if lexicon is not None:
-        groups = split_by_lexicon(groups, near_breaks(boxes, typical_gap, layout), probs, classes, lexicon, config)
+        near = near_breaks(boxes, typical_gap, layout)
+        groups = split_by_lexicon(groups, near, given_character, classes, lexicon, config)
+    evidence = kind_evidence(given_character, classes)
     words = []
     for group in groups:
-        word_probs = probs[group]
-        text = decode_word(word_probs, classes, lexicon, config)
+        rest_of_line = float(evidence.sum() - evidence[group].sum())
+        text = decode_word(given_character[group], classes, lexicon, config, rest_of_line)
         chars = [
-            Char(label, seg.to_photo(line[i].box), float(row[classes.index(label)]), top_alternatives(row, classes, config.top_k))
-            for label, i, row in zip(text, group, word_probs)
+            Char(label, seg.to_photo(line[i].box), float(characters[i, classes.index(label)]),
+                 top_alternatives(characters[i], classes, config.top_k))
+            for label, i in zip(text, group)
         ]
         words.append(Word(chars))
     return Line(words)

@@ -5,8 +5,12 @@ and ``x2`` exclusive), so it can be drawn on or cropped from the photo as given.
 what :func:`nnrecog.ocr.read` returns; :meth:`Page.export` gives the JSON of ``nnrecog read
 --json``::
 
-    {"lines": [{"text", "box", "words": [{"text", "box",
-        "chars": [{"text", "box", "confidence", "alternatives": [[label, p], ...]}]}]}]}
+    {"lines": [{"text", "box", "confidence", "words": [{"text", "box", "confidence",
+        "chars": [{"text", "box", "confidence", "alternatives": [[label, p], ...]}]}]}],
+     "rejected": [{"box", "reason", "confidence"}]}
+
+A word's or line's confidence is the mean of its characters'. ``rejected`` lists the regions
+that were looked at and judged not to be writing (:mod:`nnrecog.ocr.writing`), with why.
 """
 
 from __future__ import annotations
@@ -67,8 +71,22 @@ class _Group:
     def box(self) -> Box:
         return union_box([part.box for part in self._children()])
 
+    def _chars(self) -> list[Char]:
+        return [c for part in self._children() for c in ([part] if isinstance(part, Char) else part._chars())]
+
+    @property
+    def confidence(self) -> float:
+        """The mean confidence of its characters."""
+        chars = self._chars()
+        return sum(c.confidence for c in chars) / len(chars) if chars else 0.0
+
     def export(self) -> dict[str, Any]:
-        return {"text": self.text, "box": list(self.box), self._parts: [p.export() for p in self._children()]}
+        return {
+            "text": self.text,
+            "box": list(self.box),
+            "confidence": round(self.confidence, 4),
+            self._parts: [p.export() for p in self._children()],
+        }
 
 
 @dataclass
@@ -88,13 +106,33 @@ class Line(_Group):
     _parts: ClassVar[str] = "words"
     _separator: ClassVar[str] = " "
 
+    @property
+    def chars(self) -> list[Char]:
+        """Its characters, left to right."""
+        return self._chars()
+
+
+@dataclass
+class Rejected:
+    """A region that was read and judged not to be writing: its box, why, and how confident
+    the reading of it was (the line confidence it would have had)."""
+
+    box: Box
+    reason: str
+    confidence: float = 0.0
+
+    def export(self) -> dict[str, Any]:
+        return {"box": list(self.box), "reason": self.reason, "confidence": round(float(self.confidence), 4)}
+
 
 @dataclass
 class Page:
-    """A read photo: its lines top to bottom, and the photo's size ``(height, width)``."""
+    """A read photo: its lines top to bottom, the photo's size ``(height, width)``, and the
+    regions judged not to be writing."""
 
     lines: list[Line]
     size: tuple[int, int] = (0, 0)
+    rejected: list[Rejected] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -104,8 +142,8 @@ class Page:
     @property
     def chars(self) -> list[Char]:
         """Every character in reading order."""
-        return [c for line in self.lines for word in line.words for c in word.chars]
+        return [c for line in self.lines for c in line.chars]
 
     def export(self) -> dict[str, Any]:
         """The JSON-ready dict of ``nnrecog read --json`` (see the module docstring)."""
-        return {"lines": [line.export() for line in self.lines]}
+        return {"lines": [line.export() for line in self.lines], "rejected": [r.export() for r in self.rejected]}

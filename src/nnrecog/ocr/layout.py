@@ -122,13 +122,15 @@ def word_gap_threshold(gaps: np.ndarray, typical_gap: float | None = None, confi
 
     ``max(word_gap_ratio * t, word_gap_min_heights)`` with ``t`` the line's typical gap: the
     median of its :func:`effective_gaps` ``gaps``, or ``typical_gap`` (the page's) when the
-    line has fewer than ``min_gaps_for_line_statistics`` gaps and it is given.
+    line has fewer than ``min_gaps_for_line_statistics`` gaps and it is given; but at most
+    ``word_gap_max_heights``: letters within a word are not two characters apart, so a line of
+    evenly and widely spaced letters is a row of single letters, not one word.
     """
     if gaps.size >= config.min_gaps_for_line_statistics or (typical_gap is None and gaps.size):
         typical = float(np.median(gaps))
     else:
         typical = typical_gap if typical_gap is not None else 0.0
-    return max(config.word_gap_ratio * typical, config.word_gap_min_heights)
+    return min(max(config.word_gap_ratio * typical, config.word_gap_min_heights), config.word_gap_max_heights)
 
 
 def split_words(boxes: Sequence[Box], typical_gap: float | None = None, config: LayoutConfig = LayoutConfig()) -> list[list[int]]:

@@ -163,10 +163,33 @@ def _kind_masks(classes: str) -> tuple[np.ndarray, np.ndarray]:
     return np.char.isalpha(labels), np.char.isdigit(labels)
 
 
+def kind_evidence(probs: np.ndarray, classes: str) -> np.ndarray:
+    """``e_j = log(L_j / D_j)`` for each glyph: its letter-over-digit evidence, (n,) (zeros
+    without both kinds among ``classes``)."""
+    letters, digits = _kind_masks(classes)
+    if not letters.any() or not digits.any():
+        return np.zeros(len(probs))
+    tiny = 1e-12
+    return np.log(probs[:, letters].sum(1) + tiny) - np.log(probs[:, digits].sum(1) + tiny)
+
+
+def weighted_by_kind(probs: np.ndarray, classes: str, others: np.ndarray, minority_prior: float) -> np.ndarray:
+    """Multiply each glyph's digit probabilities by ``max(exp(-E), minority_prior)`` when the
+    evidence ``E`` of its context (``others``, (n,)) is for letters (``E > 0``), its letter
+    probabilities likewise when it is for digits; renormalised."""
+    letters, digits = _kind_masks(classes)
+    factor = np.maximum(np.exp(-np.abs(others)), minority_prior)[:, None]
+    weights = np.ones_like(probs)
+    weights[:, digits] = np.where(others[:, None] > 0, factor, 1.0)
+    weights[:, letters] = np.where(others[:, None] < 0, factor, 1.0)
+    adjusted = probs * weights
+    return adjusted / adjusted.sum(axis=1, keepdims=True)
+
+
 def letters_or_digits_prior(probs: np.ndarray, classes: str, minority_prior: float = DecodeConfig.minority_prior) -> np.ndarray:
     """Re-weight each glyph of a word by what the word's *other* glyphs say about its kind.
 
-    With ``e_j = log(L_j / D_j)`` the letter-over-digit evidence of glyph ``j`` and
+    With ``e_j`` the letter-over-digit evidence of glyph ``j`` (:func:`kind_evidence`) and
     ``E_i = sum_{j != i} e_j``, glyph ``i``'s digit probabilities are multiplied by
     ``max(exp(-E_i), minority_prior)`` when ``E_i > 0`` (its neighbours are letters), its
     letter probabilities by ``max(exp(E_i), minority_prior)`` when ``E_i < 0``. Nine clear
@@ -184,24 +207,27 @@ def letters_or_digits_prior(probs: np.ndarray, classes: str, minority_prior: flo
     letters, digits = _kind_masks(classes)
     if len(probs) < 2 or not letters.any() or not digits.any():
         return probs
-    tiny = 1e-12
-    evidence = np.log(probs[:, letters].sum(1) + tiny) - np.log(probs[:, digits].sum(1) + tiny)
-    others = evidence.sum() - evidence
-    factor = np.maximum(np.exp(-np.abs(others)), minority_prior)[:, None]
-    weights = np.ones_like(probs)
-    weights[:, digits] = np.where(others[:, None] > 0, factor, 1.0)
-    weights[:, letters] = np.where(others[:, None] < 0, factor, 1.0)
-    adjusted = probs * weights
-    return adjusted / adjusted.sum(axis=1, keepdims=True)
+    evidence = kind_evidence(probs, classes)
+    return weighted_by_kind(probs, classes, evidence.sum() - evidence, minority_prior)
 
 
-def decode_word(probs: np.ndarray, classes: str, lexicon: Lexicon | None, config: DecodeConfig = DecodeConfig()) -> str:
+def decode_word(
+    probs: np.ndarray,
+    classes: str,
+    lexicon: Lexicon | None,
+    config: DecodeConfig = DecodeConfig(),
+    line_evidence: float = 0.0,
+) -> str:
     """Read one word from its glyphs' probabilities, using the context described above.
 
     Parameters
     ----------
     probs : (n, k) class probabilities, ``classes[j]`` the label of column ``j``.
     lexicon : ``None`` reads glyph by glyph (after the letters/digits prior).
+    line_evidence : the letter-over-digit evidence of the rest of the line
+        (:func:`kind_evidence`, summed). A word of one glyph has no word to take its kind
+        from, so it takes it from the line, weakly (``config.line_minority_prior``): in a row
+        of single letters an ambiguous '0' reads 'O', yet a clear '1' before a word stays '1'.
 
     Returns
     -------
@@ -209,7 +235,10 @@ def decode_word(probs: np.ndarray, classes: str, lexicon: Lexicon | None, config
     """
     if len(probs) == 0:
         return ""
-    adjusted = letters_or_digits_prior(probs, classes, config.minority_prior)
+    if len(probs) == 1:
+        adjusted = weighted_by_kind(probs, classes, np.array([line_evidence]), config.line_minority_prior)
+    else:
+        adjusted = letters_or_digits_prior(probs, classes, config.minority_prior)
     greedy = "".join(classes[j] for j in adjusted.argmax(axis=1))
     if lexicon is None or len(probs) < 2 or not greedy.isalpha():
         return greedy

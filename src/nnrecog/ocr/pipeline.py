@@ -3,7 +3,8 @@
 photo (decode, working size) -> ink (dithering, background division, threshold) -> sheet (only
 the paper) -> rules (ruled lines out) -> components (character candidates) -> layout (lines)
 -> resegment (cut and join, by the classifier) -> recognize (classify) -> decode (words, the
-lexicon) -> the :class:`~nnrecog.ocr.elements.Page` tree.
+lexicon) -> writing (only lines that look like writing on paper) -> the
+:class:`~nnrecog.ocr.elements.Page` tree.
 
 >>> from nnrecog import ocr
 >>> page = ocr.read_file("note.jpg")
@@ -18,7 +19,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from nnrecog.ocr import components, ink, layout, photo, resegment, rules, sheet
+from nnrecog.ocr import components, ink, layout, photo, resegment, rules, sheet, writing
 from nnrecog.ocr.components import PageInk, Segmentation
 from nnrecog.ocr.config import ReaderConfig
 from nnrecog.ocr.decode import read_line
@@ -135,7 +136,7 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
 def read_segmentation(
     seg: Segmentation, classifier: Classifier, lexicon: Lexicon | None, config: ReaderConfig = DEFAULT_CONFIG
 ) -> Page:
-    """Stages 6-9 on a segmented page: lines, cuts and joins, classes, words."""
+    """Stages 6-10 on a segmented page: lines, cuts and joins, classes, words, writing."""
     reader = GlyphReader(seg, classifier)
     score = reader.top_log_probability
     lines = [[seg.glyphs[i] for i in line] for line in layout.group_lines([g.box for g in seg.glyphs], config.layout)]
@@ -151,7 +152,8 @@ def read_segmentation(
         line_probs = probs[start : start + len(line)]
         page_lines.append(read_line(seg, line, line_probs, classifier.classes, lexicon, typical_gap, config.layout, config.decode))
         start += len(line)
-    return Page(page_lines, seg.photo_size)
+    kept, rejected = writing.judge(seg, lines, page_lines, config.writing)
+    return Page(kept, seg.photo_size, rejected)
 
 
 def _without_marks(line: list, config: ReaderConfig) -> list:

@@ -4,7 +4,9 @@ Each crop goes through :func:`nnrecog.data.normalize_glyph`, the same normalisat
 training data went through, then into the network in the input convention its model file
 declares (``meta["input"]``: ``"ink_dark"``, NIST's ink ~0 on white ~1, or ``"ink_bright"``,
 ``1 - x``) and shape (``meta["input_shape"]``: ``[1024]`` for an MLP, ``[1, 32, 32]`` for a
-CNN).
+CNN). A model whose meta says ``"not_a_character": true`` has one output more than its
+``classes``, the last: the probability that the crop is no character at all (a speck, a
+texture, a piece of a desk), learned from crops of photos without writing.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ class Classifier:
 
     Attributes
     ----------
-    net : the network; ``net.predict_proba(X) -> (n, len(classes))``.
-    classes : label of each output, e.g. ``"ABC...Z0123456789"``.
+    net : the network; ``net.predict_proba(X) -> (n, len(classes) + not_a_character)``.
+    classes : the character label of each output, e.g. ``"ABC...Z0123456789"``.
     input_shape : shape of one input sample, ``(1024,)`` or ``(1, 32, 32)``.
     ink_bright : feed ``1 - x`` (ink bright on black) instead of ``x`` (ink dark on white).
     source : where the model was loaded from (for messages).
+    not_a_character : the network's last output is the probability of no character.
     """
 
     net: nn.Sequential
@@ -44,9 +47,10 @@ class Classifier:
     input_shape: tuple[int, ...]
     ink_bright: bool
     source: str
+    not_a_character: bool = False
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """Class probabilities of normalised glyph images.
+        """Probabilities of each character class, and of none, for normalised glyph images.
 
         Parameters
         ----------
@@ -54,15 +58,20 @@ class Classifier:
 
         Returns
         -------
-        (n, len(classes)) float32, rows summing to 1.
+        (n, len(classes) + 1) float32, rows summing to 1: ``[:, :-1]`` the characters,
+        ``[:, -1]`` no character (0 for a model without that output).
         """
+        outputs = len(self.classes) + self.not_a_character
         if len(images) == 0:
-            return np.zeros((0, len(self.classes)), np.float32)
+            return np.zeros((0, len(self.classes) + 1), np.float32)
         X = 1.0 - images if self.ink_bright else images
-        return self.net.predict_proba(X.reshape((len(X), *self.input_shape)).astype(np.float32))
+        probs = self.net.predict_proba(X.reshape((len(X), *self.input_shape)).astype(np.float32))
+        if probs.shape[1] != outputs:
+            raise ValueError(f"the network gives {probs.shape[1]} outputs, expected {outputs}")
+        return probs if self.not_a_character else np.pad(probs, ((0, 0), (0, 1)))
 
     def classify(self, crops: list[np.ndarray]) -> np.ndarray:
-        """Normalise grey crops (ink dark on white) and classify them: ``(n, k)`` probabilities."""
+        """Normalise grey crops (ink dark on white) and classify them (as :meth:`probabilities`)."""
         images = np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
         return self.probabilities(images)
 
@@ -116,15 +125,17 @@ def _checked(net: nn.Sequential, source: str) -> Classifier:
         )
     if convention not in _INPUTS:
         raise nn.ModelFileError(f"{source}: meta 'input' must be one of {_INPUTS}, got {convention!r}")
-    classifier = Classifier(net, classes, tuple(int(s) for s in shape), convention == "ink_bright", source)
+    not_a_character = meta.get("not_a_character", False)
+    if not isinstance(not_a_character, bool):
+        raise nn.ModelFileError(f"{source}: meta 'not_a_character' must be true or false, got {not_a_character!r}")
+    classifier = Classifier(net, classes, tuple(int(s) for s in shape), convention == "ink_bright", source, not_a_character)
     try:
-        outputs = classifier.probabilities(np.ones((1, 32, 32), np.float32)).shape[1]
+        classifier.probabilities(np.ones((1, 32, 32), np.float32))
     except ValueError as exc:
         raise nn.ModelFileError(
-            f"{source}: the network does not accept its declared input shape {shape}: {exc}"
+            f"{source}: the network does not fit its meta (classes {classes!r}, input shape {shape}"
+            f"{', not_a_character' if not_a_character else ''}): {exc}"
         ) from None
-    if outputs != len(classes):
-        raise nn.ModelFileError(f"{source}: the network has {outputs} outputs but meta lists {len(classes)} classes")
     return classifier
 
 
@@ -143,16 +154,17 @@ class GlyphReader:
         self._probs: dict[tuple, np.ndarray] = {}
 
     def probabilities(self, glyphs: list[Glyph]) -> np.ndarray:
-        """(n, k) class probabilities of ``glyphs``."""
+        """(n, k + 1) probabilities of ``glyphs``: each character class, then none
+        (:meth:`Classifier.probabilities`)."""
         keys = [(g.box, g.labels) for g in glyphs]
         new = {key: g for key, g in zip(keys, glyphs) if key not in self._probs}
         if new:
             probs = self.classifier.classify([self.seg.crop(g) for g in new.values()])
             self._probs.update(zip(new, probs))
         if not keys:
-            return np.zeros((0, len(self.classifier.classes)), np.float32)
+            return np.zeros((0, len(self.classifier.classes) + 1), np.float32)
         return np.stack([self._probs[key] for key in keys])
 
     def top_log_probability(self, glyphs: list[Glyph]) -> np.ndarray:
-        """(n,) log of each glyph's most probable class."""
-        return np.log(self.probabilities(glyphs).max(axis=1) + 1e-12)
+        """(n,) log of each glyph's most probable character class (none is not a reading)."""
+        return np.log(self.probabilities(glyphs)[:, :-1].max(axis=1) + 1e-12)

@@ -17,12 +17,14 @@ from nnrecog.ocr.photo import resize_to
 def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bins: int = InkConfig.otsu_bins) -> np.ndarray | None:
     """The sheet of paper, when the photo shows it on a clearly darker surround (a desk).
 
-    On a copy whose long side is ``long_side_px`` pixels, the bright side of an Otsu threshold
-    is taken, its largest connected part kept and its holes (the writing) filled. It is the
+    On a copy whose long side is ``long_side_px`` pixels, with the writing closed over (a grey
+    closing ``writing_px`` wide: only the sheet and what lies around it remain), the bright
+    side of an Otsu threshold is taken, its largest connected part kept and its holes (the writing) filled. It is the
     paper when it covers a fraction of the photo within ``coverage``, is at least
-    ``contrast`` brighter than the rest, and its border is a sharp edge (median gradient
-    across it at least ``edge_sharpness`` of that contrast per pixel): a shadow or a light
-    gradient on the paper itself changes slowly and is never cut away.
+    ``contrast`` brighter than the rest, and its border is a sharp edge: at least
+    ``edge_sharpness`` of that contrast is crossed within ``edge_band_px`` pixels of the
+    border (the median brightness of a band just inside minus that of a band just outside).
+    A shadow or a light gradient on the paper itself changes slowly and is never cut away.
 
     Returns
     -------
@@ -34,6 +36,7 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
     small = ndi.gaussian_filter(resize_to(grey, h / step, w / step), config.smoothing_px)
     if min(small.shape) < config.min_side_px:
         return None
+    small = ndi.grey_closing(small, size=(config.writing_px, config.writing_px))
     bright, count = ndi.label(small > otsu_threshold(small, bins=otsu_bins, pad=0.0))
     if count == 0:
         return None
@@ -43,9 +46,13 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
     if not low < paper.mean() < high:
         return None
     contrast = float(np.median(small[paper]) - np.median(small[~paper]))
-    border = paper & ~ndi.binary_erosion(paper)
-    gy, gx = np.gradient(small)
-    if contrast < config.contrast or np.median(np.hypot(gy, gx)[border]) < config.edge_sharpness * contrast:
+    band = config.edge_band_px
+    # the photo's own edge is not the sheet's: erode as if the sheet went on beyond it
+    inside = ndi.binary_erosion(paper, border_value=1) & ~ndi.binary_erosion(paper, iterations=band, border_value=1)
+    outside = ndi.binary_dilation(paper, iterations=band) & ~ndi.binary_dilation(paper)
+    if not (inside.any() and outside.any()) or contrast < config.contrast:
+        return None
+    if np.median(small[inside]) - np.median(small[outside]) < config.edge_sharpness * contrast:
         return None
     paper = ndi.binary_erosion(paper, iterations=config.erosion_px)
     return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0

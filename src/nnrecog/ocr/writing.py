@@ -1,0 +1,68 @@
+"""Stage 10: which read lines are writing, and which are something else read as letters.
+
+A photo holds much that is dark and is not writing: wood grain, a keyboard, a pen, the folds
+of a bedspread, a whole scene. A line is kept only when it looks like writing on paper:
+
+- *ink on paper*: its surroundings are clean. Other ink covers at most ``max_clutter`` of
+  the box around it (the line's box padded by ``clutter_pad_heights`` of its height on every
+  side). Handwriting sits on bare paper; marks read in a texture sit among more of the same.
+- *characters*: its glyphs read as characters. The line's confidence, the mean probability
+  of each character read (for a classifier with a not-a-character output, that includes the
+  probability of being a character at all), is at least ``min_confidence``.
+
+Rejected lines are kept aside as :class:`~nnrecog.ocr.elements.Rejected` regions with their
+reason, so a user can see what was looked at and why it was not read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnrecog.ocr.components import Glyph, Segmentation
+from nnrecog.ocr.config import WritingConfig
+from nnrecog.ocr.elements import Line, Rejected
+from nnrecog.ocr.layout import median_height
+
+NOT_ON_PAPER = "not on clean paper"
+NOT_CHARACTERS = "does not read as characters"
+
+
+def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = WritingConfig()) -> float:
+    """The fraction of the box around a line covered by ink that is not the line's own.
+
+    The box is the glyphs' union box padded by ``clutter_pad_heights`` of the line's median
+    height on every side (clipped to the page).
+    """
+    pad = round(config.clutter_pad_heights * median_height([g.box for g in glyphs]))
+    height, width = seg.labels.shape
+    y1 = max(0, min(g.box[0] for g in glyphs) - pad)
+    x1 = max(0, min(g.box[1] for g in glyphs) - pad)
+    y2 = min(height, max(g.box[2] for g in glyphs) + pad)
+    x2 = min(width, max(g.box[3] for g in glyphs) + pad)
+    labels = seg.labels[y1:y2, x1:x2]
+    own = np.isin(labels, [label for g in glyphs for label in g.labels])
+    return float(((labels > 0) & ~own).mean()) if labels.size else 0.0
+
+
+def judge(
+    seg: Segmentation, glyph_lines: list[list[Glyph]], lines: list[Line], config: WritingConfig = WritingConfig()
+) -> tuple[list[Line], list[Rejected]]:
+    """Keep the lines that look like writing (see the module docstring).
+
+    Parameters
+    ----------
+    glyph_lines : each line's glyphs, left to right; lines : the same lines, read.
+
+    Returns
+    -------
+    The kept lines, in order, and a :class:`Rejected` region for each line dropped.
+    """
+    kept, rejected = [], []
+    for glyphs, line in zip(glyph_lines, lines):
+        if line.confidence < config.min_confidence:
+            rejected.append(Rejected(line.box, NOT_CHARACTERS, line.confidence))
+        elif clutter(seg, glyphs, config) > config.max_clutter:
+            rejected.append(Rejected(line.box, NOT_ON_PAPER, line.confidence))
+        else:
+            kept.append(line)
+    return kept, rejected
