@@ -50,24 +50,27 @@ class PageInk:
     darkness : (H, W) float32 in [0, 1]; 0 = paper, 1 = black ink.
     labels : (H, W) int32 connected components of the ink mask (0 = paper).
     boxes : (n, 4) int64 box of component ``i + 1``; areas : (n,) its ink pixels.
+    faint : (H, W) bool, pixels on the paper darker than clean paper
+        (:attr:`~nnrecog.ocr.config.WritingConfig.faint_darkness`), ruled lines left out.
     """
 
     darkness: np.ndarray
     labels: np.ndarray
     boxes: np.ndarray
     areas: np.ndarray
+    faint: np.ndarray
 
     @classmethod
-    def of(cls, darkness: np.ndarray, mask: np.ndarray) -> PageInk:
+    def of(cls, darkness: np.ndarray, mask: np.ndarray, faint: np.ndarray) -> PageInk:
         """Label the 8-connected components of ``mask``."""
         labels, count = ndi.label(mask, structure=EIGHT_CONNECTED)
         areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-        return cls(darkness, labels.astype(np.int32), component_boxes(labels, count), areas)
+        return cls(darkness, labels.astype(np.int32), component_boxes(labels, count), areas, faint)
 
     @classmethod
     def blank(cls, shape: tuple[int, ...]) -> PageInk:
         empty = np.zeros(shape, np.float32)
-        return cls(empty, empty.astype(np.int32), np.zeros((0, 4), np.int64), np.zeros(0, np.int64))
+        return cls(empty, empty.astype(np.int32), np.zeros((0, 4), np.int64), np.zeros(0, np.int64), empty > 0)
 
     @property
     def char_height(self) -> float:
@@ -87,6 +90,8 @@ class Segmentation:
     scale : working pixels per photo pixel (<= 1), ``(rows, columns)``.
     photo_size : ``(height, width)`` of the photo, after EXIF rotation.
     crop_reach_px : a crop keeps ink within this many pixels of the glyph's own components.
+    faint : (H, W) bool, pixels on the paper darker than clean paper (:class:`PageInk`);
+        ``None``: the ink itself (``labels > 0``).
     """
 
     darkness: np.ndarray
@@ -96,6 +101,7 @@ class Segmentation:
     scale: tuple[float, float]
     photo_size: tuple[int, int]
     crop_reach_px: int = ComponentsConfig.crop_reach_px
+    faint: np.ndarray | None = None
 
     def to_photo(self, box: Box) -> Box:
         """Map a working-resolution box to the photo's pixels (rounded outwards, clipped)."""

@@ -114,9 +114,11 @@ class SheetConfig:
 
 @dataclass(frozen=True)
 class RulesConfig:
-    """Removing ruled lines: notebook rules, margins, table borders (:mod:`nnrecog.ocr.rules`)."""
+    """Removing ruled lines: notebook rules, margins, table borders, grids (:mod:`nnrecog.ocr.rules`)."""
 
-    #: Components spanning this fraction of the page's width or height may hold rules...
+    #: Ink is bridged along a rule's direction over gaps this wide (dotted and dashed rules)...
+    dot_gap_px: int = 6
+    #: ...and its components spanning this fraction of the page's width or height may hold rules...
     span: float = 0.3
     #: ...when this many times longer than thick, inked over less than ``fill`` of their box, or
     #: their box covers ``area`` of the page (a grid of rules with letters)...
@@ -131,6 +133,10 @@ class RulesConfig:
     min_length_heights: float = 4.0
     #: ...once widened by this many pixels across (a slanted rule steps from row to row).
     bridge_px: int = 5
+    #: Of a rule, only ink no thicker across it than this many times the rule's median
+    #: thickness plus ``thickness_slack_px`` is removed: a letter stroke crossing it stays.
+    thickness_ratio: float = 1.5
+    thickness_slack_px: int = 2
 
 
 @dataclass(frozen=True)
@@ -240,10 +246,16 @@ class WritingConfig:
     #: A line is dropped when the mean probability of its characters is below this
     #: (``nnrecog read --min-confidence``): more likely than not, each is what was read.
     min_confidence: float = 0.5
-    #: A line is dropped when other ink covers more than this fraction of the box around it...
+    #: A line is dropped when more than this fraction of the box around it is darker than
+    #: clean paper...
     max_clutter: float = 0.1
-    #: ...its box padded by this many line heights on every side.
+    #: ...that is, darker than this once the lighting is divided out (paper, in shadow or not,
+    #: is uniform to a few per cent; a texture is not)...
+    faint_darkness: float = 0.08
+    #: ...in its box padded by this many line heights on every side, its own ink and the pixels
+    #: within ``own_reach_px`` of it aside (a stroke's faint rim).
     clutter_pad_heights: float = 0.5
+    own_reach_px: int = 2
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The OCR overlay: the photo with every character box and its label drawn on it."""
+"""The OCR overlay: the photo with every character box and its label drawn on it, and the
+regions judged not to be writing in a faint colour, so a user can see what was passed over."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 #: Overlays are drawn at most this many pixels on the long side (a 12 MP photo gives a
 #: readable, quick-to-write picture; boxes are scaled with the photo).
 MAX_OVERLAY_SIDE = 2000
+#: Rejected regions are drawn in this colour at this opacity: visible, never mistaken for a reading.
+REJECTED_COLOUR = (255, 0, 255)
+REJECTED_OPACITY = 0.35
 
 
 def _colour(confidence: float) -> tuple[int, int, int]:
@@ -43,8 +47,9 @@ def draw_overlay(photo: Image.Image, page: Page) -> Image.Image:
     """Draw ``page``'s boxes and labels on a copy of ``photo``.
 
     Character boxes are coloured by confidence (green >= 0.8, orange >= 0.5, red below) with
-    the label above each box (below it at the top edge); word boxes are thin blue frames. The
-    copy is scaled so its long side is at most :data:`MAX_OVERLAY_SIDE` pixels.
+    the label above each box (below it at the top edge); word boxes are thin blue frames;
+    rejected regions (``page.rejected``) are pale dashed-looking frames, blended into the
+    photo. The copy is scaled so its long side is at most :data:`MAX_OVERLAY_SIDE` pixels.
 
     Parameters
     ----------
@@ -70,6 +75,13 @@ def draw_overlay(photo: Image.Image, page: Page) -> Image.Image:
         y1, x1, y2, x2 = box
         return (x1 * fx, y1 * fy, max(x1 * fx, x2 * fx - 1), max(y1 * fy, y2 * fy - 1))
 
+    if page.rejected:
+        faint = canvas.copy()
+        faint_draw = ImageDraw.Draw(faint)
+        for region in page.rejected:
+            faint_draw.rectangle(scaled(region.box), outline=REJECTED_COLOUR, width=line_width)
+        canvas = Image.blend(canvas, faint, REJECTED_OPACITY)
+        draw = ImageDraw.Draw(canvas)
     for line in page.lines:
         for word in line.words:
             x1, y1, x2, y2 = scaled(word.box)

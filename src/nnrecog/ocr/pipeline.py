@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from nnrecog.ocr import components, ink, layout, photo, resegment, rules, sheet, writing
-from nnrecog.ocr.components import PageInk, Segmentation
+from nnrecog.ocr.components import Glyph, PageInk, Segmentation
 from nnrecog.ocr.config import ReaderConfig
 from nnrecog.ocr.decode import read_line
 from nnrecog.ocr.elements import Page
@@ -94,7 +94,11 @@ def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk
         return PageInk.blank(grey.shape)
     darkness = ink.ink_darkness(grey, config.ink)
     paper = sheet.paper_region(grey, config.sheet, config.ink.otsu_bins)
-    return PageInk.of(darkness, rules.without_rules(ink.binarize(darkness, paper, config.ink), config.rules))
+    mask = ink.binarize(darkness, paper, config.ink)
+    kept = rules.without_rules(mask, config.rules)
+    faint = darkness > config.writing.faint_darkness
+    faint &= ~(mask & ~kept) if paper is None else paper & ~(mask & ~kept)
+    return PageInk.of(darkness, kept, faint)
 
 
 def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config: ReaderConfig = DEFAULT_CONFIG) -> Segmentation:
@@ -121,7 +125,7 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     reach = config.components.crop_reach_px
     if grey.size == 0:
         blank = PageInk.blank(grey.shape)
-        return Segmentation(blank.darkness, blank.labels, [], 0.0, (1.0, 1.0), photo_size, reach)
+        return Segmentation(blank.darkness, blank.labels, [], 0.0, (1.0, 1.0), photo_size, reach, blank.faint)
     grey = ink.undithered(grey, config.ink.dither)
     probe = photo.working_grey(grey, min(config.photo.probe_pixels, config.photo.max_pixels))
     page_ink = find_ink(probe, config)
@@ -130,7 +134,21 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
         page_ink = find_ink(work, config)
     scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
     glyphs = components.glyphs_of(page_ink, config.components)
-    return Segmentation(page_ink.darkness, page_ink.labels, glyphs, page_ink.char_height, scale, photo_size, reach)
+    return Segmentation(
+        page_ink.darkness, page_ink.labels, glyphs, page_ink.char_height, scale, photo_size, reach, page_ink.faint
+    )
+
+
+def glyph_lines(seg: Segmentation, reader: GlyphReader, config: ReaderConfig = DEFAULT_CONFIG) -> list[list[Glyph]]:
+    """Stages 6-7: the page's lines, top to bottom, each its glyphs left to right, cut and
+    joined where the classifier reads them better, punctuation marks left out."""
+    score = reader.top_log_probability
+    lines = [[seg.glyphs[i] for i in line] for line in layout.group_lines([g.box for g in seg.glyphs], config.layout)]
+    lines = [
+        resegment.prefer_joins(resegment.prefer_cuts(seg, line, score, config.resegment), score, config.resegment)
+        for line in lines
+    ]
+    return [kept for kept in (_without_marks(line, config) for line in lines) if kept]
 
 
 def read_segmentation(
@@ -138,13 +156,7 @@ def read_segmentation(
 ) -> Page:
     """Stages 6-10 on a segmented page: lines, cuts and joins, classes, words, writing."""
     reader = GlyphReader(seg, classifier)
-    score = reader.top_log_probability
-    lines = [[seg.glyphs[i] for i in line] for line in layout.group_lines([g.box for g in seg.glyphs], config.layout)]
-    lines = [
-        resegment.prefer_joins(resegment.prefer_cuts(seg, line, score, config.resegment), score, config.resegment)
-        for line in lines
-    ]
-    lines = [kept for kept in (_without_marks(line, config) for line in lines) if kept]
+    lines = glyph_lines(seg, reader, config)
     typical_gap = layout.page_typical_gap([[g.box for g in line] for line in lines], config.layout)
     probs = reader.probabilities([g for line in lines for g in line])
     page_lines, start = [], 0
@@ -156,7 +168,7 @@ def read_segmentation(
     return Page(kept, seg.photo_size, rejected)
 
 
-def _without_marks(line: list, config: ReaderConfig) -> list:
+def _without_marks(line: list[Glyph], config: ReaderConfig) -> list[Glyph]:
     """The line without its punctuation marks (:func:`~nnrecog.ocr.layout.punctuation_marks`)."""
     marks = set(layout.punctuation_marks([g.box for g in line], config.layout))
     return [g for i, g in enumerate(line) if i not in marks]

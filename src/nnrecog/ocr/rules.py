@@ -1,4 +1,19 @@
-"""Stage 4: ruled lines (notebook rules, margins, table borders) removed from the ink."""
+"""Stage 4: ruled lines (notebook rules, margins, table borders, grids) removed from the ink.
+
+Rules are found per direction (horizontal, then vertical):
+
+1. the ink is bridged along the direction over gaps of up to ``dot_gap_px`` pixels, so the
+   dots of a dotted rule and the dashes of a dashed one join into one line;
+2. only components of that bridged ink spanning at least ``span`` of the page and elongated,
+   sparse or large are searched (a rule, or a grid of them, with whatever letters touch it);
+   ordinary components, letters, are never touched;
+3. within them, rule ink lies in straight runs at least ``run`` of the page's long side long
+   (:func:`straight_runs`), and a connected stretch of it is a rule when it is at least
+   ``min_length_heights`` typical letter heights long, so a long stroke of a big letter stays;
+4. of a rule, only the pixels where the ink across it is no thicker than the rule itself are
+   removed (:func:`run_lengths`): where a letter's stroke crosses the rule, the ink is thicker
+   there, and the letter keeps its stroke whole instead of being cut in two.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +26,7 @@ from nnrecog.ocr.ink import EIGHT_CONNECTED
 
 
 def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.ndarray:
-    """Remove ruled lines from an ink mask.
-
-    Only components spanning at least ``span`` of the page's width or height and elongated,
-    sparse or large (``elongation``, ``fill``, ``area``) are searched: a rule or a grid of
-    them, with whatever letters touch it. Ordinary components, letters, are never touched.
-    Within them, rule ink lies in straight horizontal or vertical runs at least ``run`` of the
-    page's long side long (:func:`straight_runs`), and a connected stretch of it counts as a
-    rule when it is at least ``min_length_heights`` typical letter heights long (measured on
-    what is left without it), so a long stroke of a big letter stays.
+    """Remove ruled lines from an ink mask (see the module docstring).
 
     Parameters
     ----------
@@ -29,9 +36,36 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.n
     -------
     (H, W) bool.
     """
-    labels, count = ndi.label(mask, structure=EIGHT_CONNECTED)
-    if count == 0:
+    found = [_rules_along(mask, axis, config) for axis in (1, 0)]
+    if not (found[0].any() or found[1].any()):
         return mask
+    rest = mask & ~(found[0] | found[1])
+    rest_labels, rest_count = ndi.label(rest, structure=EIGHT_CONNECTED)
+    rest_boxes = component_boxes(rest_labels, rest_count)
+    letters = typical_height(rest_boxes[:, 2] - rest_boxes[:, 0], np.bincount(rest_labels.ravel())[1:])
+    removed = np.zeros(mask.shape, dtype=bool)
+    for axis, rule_ink in zip((1, 0), found):
+        pieces, count = ndi.label(rule_ink, structure=EIGHT_CONNECTED)
+        if count == 0:
+            continue
+        boxes = component_boxes(pieces, count)
+        extent = boxes[:, 2 + axis] - boxes[:, axis]
+        rules = np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces]
+        if not rules.any():
+            continue
+        across = run_lengths(mask, 1 - axis)
+        thickness = float(np.median(across[rules]))
+        removed |= rules & (across <= config.thickness_ratio * thickness + config.thickness_slack_px)
+    return mask & ~removed
+
+
+def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray:
+    """Ink of candidate rules along ``axis`` (1: horizontal, 0: vertical), steps 1-3 short of
+    the length test: straight runs in spanning, elongated components of the bridged ink."""
+    bridged = ndi.binary_closing(mask, structure=_line(config.dot_gap_px + 1, axis)) | mask
+    labels, count = ndi.label(bridged, structure=EIGHT_CONNECTED)
+    if count == 0:
+        return np.zeros(mask.shape, dtype=bool)
     boxes = component_boxes(labels, count)
     heights, widths = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
@@ -43,22 +77,15 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.n
         | (box_areas >= config.area * mask.size)
     )
     if not spanning.any():
-        return mask
+        return np.zeros(mask.shape, dtype=bool)
     searched = np.concatenate([[False], spanning])[labels]
-    runs = [straight_runs(searched, config.run * max(mask.shape), axis, config) for axis in (1, 0)]
-    candidate = runs[0] | runs[1]
-    if not candidate.any():
-        return mask
-    rest, rest_count = ndi.label(mask & ~candidate, structure=EIGHT_CONNECTED)
-    rest_boxes = component_boxes(rest, rest_count)
-    letters = typical_height(rest_boxes[:, 2] - rest_boxes[:, 0], np.bincount(rest.ravel())[1:])
-    rules = np.zeros(mask.shape, dtype=bool)
-    for axis, found in zip((1, 0), runs):
-        pieces, piece_count = ndi.label(found, structure=EIGHT_CONNECTED)
-        piece_boxes = component_boxes(pieces, piece_count)
-        extent = piece_boxes[:, 2 + axis] - piece_boxes[:, axis]
-        rules |= np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces]
-    return mask & ~rules
+    runs = straight_runs(searched, config.run * max(mask.shape), axis, config)
+    return runs & mask
+
+
+def _line(length: int, axis: int) -> np.ndarray:
+    """A straight structuring element ``length`` long along ``axis``."""
+    return np.ones((1, length) if axis == 1 else (length, 1), dtype=bool)
 
 
 def straight_runs(ink: np.ndarray, length: float, axis: int, config: RulesConfig = RulesConfig()) -> np.ndarray:
@@ -74,3 +101,17 @@ def straight_runs(ink: np.ndarray, length: float, axis: int, config: RulesConfig
     widened = ndi.maximum_filter1d(ink, config.bridge_px, axis=1 - axis)
     full = ndi.uniform_filter1d(widened.astype(np.float32), run, axis=axis) > 1 - 0.5 / run
     return (ndi.uniform_filter1d(full.astype(np.float32), run, axis=axis) > 0.5 / run) & ink
+
+
+def run_lengths(mask: np.ndarray, axis: int) -> np.ndarray:
+    """For each ink pixel, the length of the unbroken run of ink through it along ``axis``
+    (0: down the column, 1: along the row); 0 off the ink. (H, W) int."""
+    ink = np.moveaxis(mask, axis, 0).astype(np.int64)
+
+    def run_so_far(values: np.ndarray) -> np.ndarray:
+        # ink pixels counted since the last paper pixel, itself included
+        count = np.cumsum(values, axis=0)
+        return count - np.maximum.accumulate(np.where(values == 0, count, 0), axis=0)
+
+    total = run_so_far(ink) + run_so_far(ink[::-1])[::-1] - 1
+    return np.moveaxis(np.where(ink > 0, total, 0), 0, axis)

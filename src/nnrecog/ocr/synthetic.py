@@ -138,3 +138,96 @@ def uneven_light(page: np.ndarray, darkest: float = 0.45) -> np.ndarray:
     gradient = 1.0 - (1.0 - darkest) * (xx / max(w - 1, 1) + yy / max(h - 1, 1)) / 2
     shadow = 1.0 - 0.3 * np.exp(-(((xx - 0.3 * w) / (0.2 * w)) ** 2 + ((yy - 0.6 * h) / (0.3 * h)) ** 2))
     return (page * gradient * shadow).astype(np.float32)
+
+
+#: Kinds of ruling :func:`ruled` draws.
+RULINGS = ("solid", "dotted", "dashed", "grid")
+
+
+def ruled(
+    page: np.ndarray,
+    rng: np.random.Generator,
+    kind: str = "solid",
+    spacing: float = 40.0,
+    darkness: float = 0.5,
+    width: int = 2,
+    offset: float | None = None,
+) -> np.ndarray:
+    """Draw a ruling across a page, as printed notebook paper has it, under the writing.
+
+    Parameters
+    ----------
+    page : (H, W) float32 in [0, 1], ink dark.
+    kind : one of :data:`RULINGS`: solid lines, dotted (round dots ``2 * width`` apart),
+        dashed (dashes of ``4 * width``, gaps of ``3 * width``), or a square grid.
+    spacing : distance between rules in pixels; darkness : how dark a rule is (0: none, 1:
+        black); width : rule thickness in pixels; offset : row of the first rule (random
+        within the spacing when ``None``).
+
+    Returns
+    -------
+    (H, W) float32: the page multiplied by the ruling (ink over a rule stays as dark).
+    """
+    if kind not in RULINGS:
+        raise ValueError(f"kind must be one of {RULINGS}, got {kind!r}")
+    h, w = page.shape
+    start = float(rng.uniform(0, spacing)) if offset is None else offset
+    along = np.arange(w)
+    if kind == "dotted":
+        on = (along % (2 * width)) < max(1, width // 2 + 1)
+    elif kind == "dashed":
+        on = (along % (7 * width)) < 4 * width
+    else:
+        on = np.ones(w, dtype=bool)
+    rules = np.zeros((h, w), dtype=bool)
+    for row in np.arange(start, h, spacing).astype(int):
+        rules[row : row + width, on] = True
+    if kind == "grid":
+        for column in np.arange(start, w, spacing).astype(int):
+            rules[:, column : column + width] = True
+    return np.where(rules, page * (1.0 - darkness), page).astype(np.float32)
+
+
+def on_desk(
+    page: np.ndarray, desk: np.ndarray, rng: np.random.Generator, angle: float = 0.0, fill: float = 0.6
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lay a page on a desk, as a phone photo of a sheet on a table shows it.
+
+    The page is rotated by ``angle`` degrees, scaled so it covers about ``fill`` of the
+    photo (less where it would not fit), placed at a random spot, and lit by a gentle gradient with a soft shadow along one
+    edge; the desk (any texture: a scene photo, wood, cloth) is resized to fill the frame.
+
+    Parameters
+    ----------
+    page : (h, w) float32 in [0, 1], the sheet (paper ~1, ink dark).
+    desk : (H, W) float32 in [0, 1], the surface; its shape is the photo's.
+
+    Returns
+    -------
+    photo : (H, W) float32 in [0, 1].
+    sheet : (H, W) bool, where the sheet is.
+    """
+    height, width = desk.shape
+    cos, sin = abs(np.cos(np.radians(angle))), abs(np.sin(np.radians(angle)))
+    h, w = page.shape
+    fits = 0.95 * min(height / (h * cos + w * sin), width / (w * cos + h * sin))
+    scale = min(np.sqrt(fill * height * width / page.size), fits)
+    size = (max(1, round(page.shape[1] * scale)), max(1, round(page.shape[0] * scale)))
+    paper = Image.fromarray(page, mode="F").resize(size, Image.BILINEAR).rotate(angle, Image.BILINEAR, expand=True)
+    mask = Image.fromarray(np.ones(page.shape, np.float32), mode="F").resize(size, Image.BILINEAR)
+    mask = mask.rotate(angle, Image.BILINEAR, expand=True)
+    sheet_image, sheet_mask = np.asarray(paper, np.float32), np.asarray(mask, np.float32) > 0.5
+    sh, sw = sheet_image.shape
+    top, left = int(rng.integers(0, height - sh + 1)), int(rng.integers(0, width - sw + 1))
+    photo = desk.copy()
+    region = photo[top : top + sh, left : left + sw]
+    region[sheet_mask] = sheet_image[sheet_mask]
+    sheet = np.zeros(desk.shape, dtype=bool)
+    sheet[top : top + sh, left : left + sw] = sheet_mask
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    direction = rng.uniform(0, 2 * np.pi)
+    light = 1.0 - 0.15 * (np.cos(direction) * xx / width + np.sin(direction) * yy / height + 1) / 2
+    shadow = ndi.gaussian_filter(sheet.astype(np.float32), 0.01 * max(height, width))
+    shadow = np.roll(shadow, (round(0.01 * height), round(0.01 * width)), axis=(0, 1))
+    photo = np.where(sheet, photo, photo * (1.0 - 0.4 * shadow))
+    return np.clip(photo * light, 0.0, 1.0).astype(np.float32), sheet

@@ -3,9 +3,10 @@
 A photo holds much that is dark and is not writing: wood grain, a keyboard, a pen, the folds
 of a bedspread, a whole scene. A line is kept only when it looks like writing on paper:
 
-- *ink on paper*: its surroundings are clean. Other ink covers at most ``max_clutter`` of
-  the box around it (the line's box padded by ``clutter_pad_heights`` of its height on every
-  side). Handwriting sits on bare paper; marks read in a texture sit among more of the same.
+- *ink on paper*: its surroundings are clean. At most ``max_clutter`` of the box around it
+  (the line's box padded by ``clutter_pad_heights`` of its height on every side) is darker
+  than clean paper (``faint_darkness`` after the lighting is divided out), its own ink
+  aside. Handwriting sits on bare paper; marks read in a texture sit among more of the same.
 - *characters*: its glyphs read as characters. The line's confidence, the mean probability
   of each character read (for a classifier with a not-a-character output, that includes the
   probability of being a character at all), is at least ``min_confidence``.
@@ -17,10 +18,12 @@ reason, so a user can see what was looked at and why it was not read.
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import WritingConfig
 from nnrecog.ocr.elements import Line, Rejected
+from nnrecog.ocr.ink import EIGHT_CONNECTED
 from nnrecog.ocr.layout import median_height
 
 NOT_ON_PAPER = "not on clean paper"
@@ -28,10 +31,11 @@ NOT_CHARACTERS = "does not read as characters"
 
 
 def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = WritingConfig()) -> float:
-    """The fraction of the box around a line covered by ink that is not the line's own.
+    """The fraction of the box around a line that is darker than clean paper, the line's own
+    ink (and the pixels next to it) aside.
 
     The box is the glyphs' union box padded by ``clutter_pad_heights`` of the line's median
-    height on every side (clipped to the page).
+    height on every side (clipped to the page); dark means :attr:`Segmentation.faint`.
     """
     pad = round(config.clutter_pad_heights * median_height([g.box for g in glyphs]))
     height, width = seg.labels.shape
@@ -40,8 +44,12 @@ def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = Writ
     y2 = min(height, max(g.box[2] for g in glyphs) + pad)
     x2 = min(width, max(g.box[3] for g in glyphs) + pad)
     labels = seg.labels[y1:y2, x1:x2]
+    if labels.size == 0:
+        return 0.0
+    dark = seg.faint[y1:y2, x1:x2] if seg.faint is not None else labels > 0
     own = np.isin(labels, [label for g in glyphs for label in g.labels])
-    return float(((labels > 0) & ~own).mean()) if labels.size else 0.0
+    near_own = ndi.binary_dilation(own, structure=EIGHT_CONNECTED, iterations=config.own_reach_px)
+    return float((dark & ~near_own).mean())
 
 
 def judge(
