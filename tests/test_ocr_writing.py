@@ -1,0 +1,77 @@
+"""Only the writing is read: rulings, a desk around the sheet and scenes without writing give nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nnrecog.data import CLASSES, load_nist26
+from nnrecog.data.normalize import grey_image
+from nnrecog.ocr import read
+from nnrecog.ocr.evaluate import evaluate_folder, score_text
+from nnrecog.ocr.recognize import load_classifier
+from nnrecog.ocr.synthetic import RULINGS, compose_page, images_by_label, on_desk, ruled
+from nnrecog.paths import data_dir
+
+TEXT = "THE QUICK BROWN FOX\nJUMPS OVER THE LAZY DOG"
+
+
+@pytest.fixture(scope="module")
+def nist_images() -> dict[str, list[np.ndarray]]:
+    if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
+        pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
+    return images_by_label(*load_nist26(), CLASSES)
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_classifier()
+
+
+@pytest.fixture(scope="module")
+def sun_train(shared_data):
+    names = (shared_data / "sun_subset" / "train_files.txt").read_text().split()
+    return [shared_data / "sun_subset" / name for name in names]
+
+
+@pytest.mark.parametrize("kind", RULINGS)
+@pytest.mark.parametrize("spacing", [0.8, 1.25])
+def test_ruled_paper_reads_its_text_and_not_the_rules(nist_images, classifier, kind, spacing):
+    page = compose_page(TEXT, nist_images, np.random.default_rng(0), margin=120, line_spacing=2.5)
+    image = ruled(page.image * 0.93, np.random.default_rng(1), kind, spacing=48 * spacing, darkness=0.45, width=2)
+    reading = read(image, classifier, lexicon=False)
+    assert reading.text.count("\n") == 1, reading.text  # two lines of writing, no line of rules
+    assert score_text("ruled", reading.text, TEXT, 0.0).cer <= 0.12, reading.text
+
+
+def test_a_sheet_on_a_textured_desk_gives_no_boxes_outside_the_sheet(nist_images, classifier, sun_train):
+    page = compose_page(TEXT, nist_images, np.random.default_rng(2), margin=150, line_spacing=2.5)
+    for k, desk_photo in enumerate(sun_train[5:300:60]):
+        rng = np.random.default_rng(k)
+        desk = grey_image(Image.open(desk_photo).convert("RGB").resize((1600, 1200)))
+        photo, sheet = on_desk(page.image * 0.92, desk, rng, angle=float(rng.uniform(-8, 8)), fill=0.45)
+        reading = read(photo, classifier)
+        for char in reading.chars:
+            y1, x1, y2, x2 = char.box
+            assert sheet[(y1 + y2) // 2, (x1 + x2) // 2], (desk_photo.name, char.text, char.box)
+        assert score_text("desk", reading.text, TEXT, 0.0).cer <= 0.15, (desk_photo.name, reading.text)
+
+
+def test_scenes_without_writing_read_empty(shared_data, classifier):
+    names = (shared_data / "sun_subset" / "test_files.txt").read_text().split()[::8]
+    with_text = [name for name in names if read(shared_data / "sun_subset" / name, classifier).text]
+    assert len(with_text) <= 0.1 * len(names), with_text
+
+
+@pytest.mark.parametrize(
+    "photo, max_cer", [("pangram", 0.05), ("kabir_name", 0.1), ("kabir_friends", 0.1), ("num_13540", 0.0),
+                       ("num_135790", 0.0), ("num_column", 0.0)]
+)
+def test_dev_photos_with_clear_truth_read_within_bounds(shared_data, tmp_path, photo, max_cer):
+    source = next((shared_data / "ocr_dev").glob(f"{photo}.*g"))
+    (tmp_path / source.name).symlink_to(source)
+    (tmp_path / f"{photo}.gt.txt").symlink_to(shared_data / "ocr_dev" / f"{photo}.gt.txt")
+    report = evaluate_folder(tmp_path)
+    assert report["total"]["cer"] <= max_cer, report["photos"][0]["text"]
+    assert report["total"]["spurious"] == 0
