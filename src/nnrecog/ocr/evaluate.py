@@ -9,6 +9,8 @@ For every image ``NAME.jpg`` (or any image suffix) with a ``NAME.gt.txt`` beside
   nothing, from the minimum-edit alignment of the read characters (each one a box) with the
   true ones: a match or a substitution pairs a box with a true character, a deletion is a
   true character without a box, an insertion a box without one;
+- **out/truth**: the length of the text read over the length of the true text (both
+  normalised, with spaces): far above 1, something that is not writing was read;
 - **seconds** to read the photo (file decoding included, model and lexicon loaded once).
 
 A photo that cannot be read (a broken image file) still counts, as an empty reading: every
@@ -102,8 +104,18 @@ class PhotoScore:
     def cer_no_spaces(self) -> float:
         return self.errors_no_spaces / max(self.length_no_spaces, 1)
 
+    @property
+    def length_ratio(self) -> float:
+        """Length of the text read over that of the true text (normalised, with spaces)."""
+        return len(self.text) / max(self.length, 1)
+
     def export(self) -> dict:
-        return {**asdict(self), "cer": round(self.cer, 4), "cer_no_spaces": round(self.cer_no_spaces, 4)}
+        return {
+            **asdict(self),
+            "cer": round(self.cer, 4),
+            "cer_no_spaces": round(self.cer_no_spaces, 4),
+            "length_ratio": round(self.length_ratio, 4),
+        }
 
 
 def score_text(name: str, text: str, truth_text: str, seconds: float, error: str | None = None) -> PhotoScore:
@@ -219,6 +231,8 @@ def pooled_total(scores: list[PhotoScore]) -> dict:
     }
     total["cer"] = round(total["errors"] / max(total["length"], 1), 4)
     total["cer_no_spaces"] = round(total["errors_no_spaces"] / max(total["length_no_spaces"], 1), 4)
+    total["length_ratio"] = round(sum(len(s.text) for s in scores) / max(total["length"], 1), 4)
+    total["max_length_ratio"] = round(max((s.length_ratio for s in scores), default=0.0), 4)
     read = [s.seconds for s in scores if s.error is None]
     total["seconds"] = round(sum(read) / max(len(read), 1), 4)
     return total
@@ -283,13 +297,13 @@ def evaluate_nist_pages(
 
 def format_report(report: dict) -> str:
     """A plain-text table of :func:`evaluate_folder`'s report."""
-    header = f"{'photo':<20} {'CER':>7} {'CER-nosp':>9} {'boxed':>9} {'spurious':>9} {'seconds':>8}"
+    header = f"{'photo':<20} {'CER':>7} {'CER-nosp':>9} {'boxed':>9} {'spurious':>9} {'out/truth':>9} {'seconds':>8}"
     rows = [f"model: {report['model']}  lexicon: {'on' if report['lexicon'] else 'off'}  "
             f"(model+lexicon load {report['load_seconds']:.2f} s)", header]
     for p in report["photos"] + [{"name": "TOTAL", **report["total"]}]:
         rows.append(
             f"{p['name']:<20} {100 * p['cer']:6.1f}% {100 * p['cer_no_spaces']:8.1f}% "
-            f"{p['boxed']:>4}/{p['length_no_spaces']:<4} {p['spurious']:>9} {p['seconds']:8.3f}"
+            f"{p['boxed']:>4}/{p['length_no_spaces']:<4} {p['spurious']:>9} {p['length_ratio']:9.2f} {p['seconds']:8.3f}"
             + ("  (unreadable: scored as empty)" if p.get("error") else "")
         )
     if report["failed"]:
