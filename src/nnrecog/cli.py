@@ -182,11 +182,10 @@ def _add_reconstruct(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
-    from nnrecog.data.builder import build_dataset, default_dataset_dir
+    from nnrecog.data.builder import build_dataset
 
-    out = args.out or default_dataset_dir(args.sources, args.seed, build=False)
     formats = ("npz", "mat") if args.format == "mat" else ("npz",)
-    result = build_dataset(out, args.sources, seed=args.seed, formats=formats)
+    result = build_dataset(args.out, data_dir=args.sources, seed=args.seed, formats=formats)
     print(result.report())
     return 0
 
@@ -197,7 +196,7 @@ def _cmd_data_show(args: argparse.Namespace) -> int:
     out = save_sample_grid(
         args.source,
         args.out,
-        args.data_dir,
+        data_dir=args.data_dir,
         split=args.split,
         per_class=args.per_class,
         classes=args.classes,
