@@ -164,7 +164,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 def _cmd_reconstruct(args: argparse.Namespace) -> int:
     from nnrecog.experiments.autoencoder import reconstruct_files
 
-    for path, psnr in reconstruct_files(args.images, args.model, args.out):
+    for path, psnr in reconstruct_files(args.images, model=args.model, out_dir=args.out):
         print(f"{path}: PSNR {psnr:.2f} dB")
     print(f"wrote {args.out}/reconstructions.png")
     return 0
