@@ -281,7 +281,7 @@ def open_npz(
     what: str,
     *,
     error: type[BadFileError] = BadFileError,
-    max_bytes: int = MAX_ARCHIVE_BYTES,
+    max_bytes: int | None = None,
 ) -> Iterator[NpzArchive]:
     """Open a ``.npz`` archive for reading without trusting it.
 
@@ -294,7 +294,7 @@ def open_npz(
     path : the archive
     what : what it should be, with its article, for messages ("an nnrecog model file")
     error : the :class:`BadFileError` subclass to raise (the model loader's ``ModelFileError``)
-    max_bytes : the size cap, in unpacked bytes
+    max_bytes : the size cap, in unpacked bytes (default :data:`MAX_ARCHIVE_BYTES`)
 
     Yields
     ------
@@ -317,7 +317,7 @@ def open_npz(
     if not zipfile.is_zipfile(path):
         raise error(f"{path}: not {what} (expected a .npz archive)")
     try:
-        archive = NpzArchive(path, what, error, max_bytes)
+        archive = NpzArchive(path, what, error, MAX_ARCHIVE_BYTES if max_bytes is None else max_bytes)
     except BadFileError:
         raise
     except _DAMAGED as exc:
