@@ -203,10 +203,11 @@ def _patched(path: Path, offset: int, values: tuple[int, ...]) -> Path:
 
 
 #: In a version-5 .mat file written by scipy, the first variable's dimensions are two int32 at
-#: byte 160 and the byte count of its data element at byte 196.
+#: byte 160 and the type code and byte count of its data element at bytes 192 and 196.
 _MAT_CRAFTS = {
     "dimensions declaring 10^10 doubles": (160, (100_000, 100_000)),
     "data element declaring 2 GB": (196, (2**31 - 8,)),
+    "unknown data type code (crashed scipy.io.loadmat with a segfault)": (192, (0x209,)),
 }
 
 
@@ -218,3 +219,13 @@ def test_crafted_course_mat_files_are_refused(tmp_path: Path, capsys, kind: str)
         load(folder)
     assert str(path) in str(raised.value)
     _fails_cleanly(capsys, ["data", "show", str(folder), "--out", str(tmp_path / "grid.png")], path)
+
+
+def test_compressed_mat_bomb_is_refused(tmp_path: Path, small_cap):
+    from nnrecog.data.readers import read_course_mat, write_course_mat
+
+    path = tmp_path / "nist36_train.mat"
+    write_course_mat(path, "train", np.ones((200, 32, 32)), np.zeros(200, np.int64))  # 1.6 MB of ones, deflated
+    assert path.stat().st_size < 2**20 // 10
+    with pytest.raises(InputError, match="would unpack to more than the 1 MiB allowed"):
+        read_course_mat(path, "train")

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import tempfile
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -42,8 +43,10 @@ MAX_MEMBERS = 10_000
 #: void ("V": structured, opaque) arrays are refused.
 _PLAIN_KINDS = "biufcUS"
 _KIND_NAMES = {"b": "bool", "i": "int", "u": "unsigned int", "f": "float", "c": "complex", "U": "str", "S": "bytes"}
-#: What a damaged zip member can raise while it is inflated or parsed.
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError)
+#: What a damaged zip member can raise while it is inflated or its header parsed (numpy
+#: tokenizes and literal-evaluates the header's Python dict).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError,
+            SyntaxError, tokenize.TokenError, RecursionError)
 
 
 def _umask() -> int:

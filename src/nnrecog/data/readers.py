@@ -2,53 +2,28 @@
 
 In memory every image is float32 (32, 32) in [0, 1], upright, ink dark (~0) on white (~1), and
 every label an int64 index into :data:`CLASSES`. Neither kind of file is trusted: the sizes they
-declare are checked before anything is allocated.
+declare are checked before anything is allocated (``.mat`` files are parsed by
+:mod:`nnrecog.data.matfile`, not by ``scipy.io.loadmat``, which a crafted file can crash).
 """
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 
+from nnrecog.data.matfile import read_numeric_mat
 from nnrecog.data.nist36 import BUILT_ARRAYS, CLASSES, NIST26_VALID, SIDE, SPLITS
 from nnrecog.errors import InputError
-from nnrecog.fileio import MAX_ARCHIVE_BYTES, ArraySpec, BadFileError, atomic_path, open_npz
+from nnrecog.fileio import ArraySpec, BadFileError, atomic_path, open_npz
 from nnrecog.paths import data_dir as _data_dir
 
 Split = tuple[np.ndarray, np.ndarray]
 # Course files hold resampling overshoot (nist26_valid spans -0.14..1.12); anything outside
 # this band is not a NIST-style image.
 _COURSE_RANGE = (-0.5, 1.5)
-#: Deflate never packs more than about 1032 bytes into one, so a compressed .mat file cannot
-#: hold more than this many times its own size.
-_DEFLATE_MAX_RATIO = 1032
-#: Bytes per element of the .mat classes ``whosmat`` names (others count as doubles).
-_MAT_ELEMENT_BYTES = {"int8": 1, "uint8": 1, "logical": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4,
-                      "single": 4, "char": 4}
 _BUILT = "a readable dataset file written by `nnrecog data build`"
-
-
-def _check_declared_sizes(path: Path) -> None:
-    """Refuse a ``.mat`` file whose variables declare far more data than it can hold.
-
-    ``scipy.io.whosmat`` reads only the variables' headers; ``loadmat`` would allocate what they
-    declare, so a crafted header could ask for any amount of memory.
-    """
-    try:
-        variables = scipy.io.whosmat(path)
-    except (ValueError, TypeError, OSError, NotImplementedError, scipy.io.matlab.MatReadError) as exc:
-        raise BadFileError(f"{path}: not a readable MATLAB .mat file ({exc})") from None
-    limit = min(MAX_ARCHIVE_BYTES, _DEFLATE_MAX_RATIO * path.stat().st_size)
-    declared = sum(math.prod(shape) * _MAT_ELEMENT_BYTES.get(kind, 8) for _, shape, kind in variables)
-    if declared > limit:
-        raise BadFileError(
-            f"{path}: its variables declare {declared} bytes, more than a {path.stat().st_size}-byte "
-            "file can hold (refused before reading; a damaged or crafted file)"
-        )
 
 
 def read_course_mat(path: str | os.PathLike, split: str) -> Split:
@@ -66,20 +41,14 @@ def read_course_mat(path: str | os.PathLike, split: str) -> Split:
     Raises
     ------
     InputError
-        Unreadable file, sizes it cannot hold, missing key, wrong shape, label width, non
-        one-hot labels, or values outside [-0.5, 1.5]; the message names the file and what was
-        expected.
+        Unreadable or crafted file (:func:`~nnrecog.data.matfile.read_numeric_mat`), missing
+        key, wrong shape, label width, non one-hot labels, or values outside [-0.5, 1.5]; the
+        message names the file and what was expected.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected a course-format .mat file)")
-    _check_declared_sizes(path)
-    try:
-        contents = scipy.io.loadmat(path)
-    except MemoryError:  # a data element declaring more bytes than the header did
-        raise BadFileError(f"{path}: declares more data than it holds (a damaged or crafted file)") from None
-    except (ValueError, TypeError, OSError, NotImplementedError, scipy.io.matlab.MatReadError) as exc:
-        raise BadFileError(f"{path}: not a readable MATLAB .mat file ({exc})") from None
+    contents = read_numeric_mat(path)
     data_key, labels_key = f"{split}_data", f"{split}_labels"
     missing = [k for k in (data_key, labels_key) if k not in contents]
     if missing:
@@ -111,6 +80,8 @@ def write_course_mat(path: str | os.PathLike, split: str, X: np.ndarray, y: np.n
 
     Rows are column-major (``X[i].T.reshape(1024)``), labels one-hot over the 36 classes.
     """
+    import scipy.io
+
     data = np.asarray(X, np.float64).transpose(0, 2, 1).reshape(len(X), SIDE * SIDE)
     labels = np.zeros((len(y), len(CLASSES)), np.uint8)
     labels[np.arange(len(y)), y] = 1

@@ -185,7 +185,7 @@ def _parse_architecture(archive: NpzArchive) -> dict[str, Any]:
 
 
 def _layer_class(path: Path, index: int, spec: Any) -> type[Layer]:
-    if not isinstance(spec, dict) or spec.get("type") not in LAYER_TYPES:
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str) or spec["type"] not in LAYER_TYPES:
         raise ModelFileError(
             f"{path}: layer {index} has unknown type {spec!r}; expected one of {sorted(LAYER_TYPES)}"
         )
