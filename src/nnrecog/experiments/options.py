@@ -50,18 +50,19 @@ def _decay_every(default: int, factor: float) -> int:
 @dataclass(frozen=True)
 class TrainOptions:
     """What every ``nnrecog train`` run takes. Each command's subclass gives the fields without a
-    default here their defaults (and the decay factor its value).
+    default here their defaults, and may change the others'.
 
-    ``decay_factor`` is for Python callers; everything else is also a command-line option.
+    ``momentum`` defaults to the course's 0.9; ``decay_factor``, the factor of the step decay
+    (for Python callers: the command line only sets how often it applies), to 0.5.
     """
 
     out_dir: str | os.PathLike
     epochs: int
     batch_size: int
     lr: float | None
-    momentum: float
     decay_every: int
-    decay_factor: float
+    momentum: float = MOMENTUM(0.9)
+    decay_factor: float = 0.5
     source: str = Option(
         "'default' (the built open set), a built folder, or a folder of nist36_*.mat", flags=("--data",)
     )("default")
@@ -79,16 +80,15 @@ class TrainOptions:
 
 @dataclass(frozen=True)
 class MlpOptions(TrainOptions):
-    """``nnrecog train mlp``: the course MLP (question 3). Defaults chosen on the default data set
-    (see README): batch 32, lr 0.01 over a summed loss."""
+    """``nnrecog train mlp``: the course MLP (question 3), plain SGD. Defaults chosen on the
+    default data set (see README): batch 32, lr 0.01 over a summed loss."""
 
     out_dir: str | os.PathLike = OUT_DIR("runs/mlp")
     epochs: int = EPOCHS(50)
     batch_size: int = BATCH_SIZE(32)
     lr: float = LR(0.01)
     momentum: float = MOMENTUM(0.0)
-    decay_every: int = _decay_every(0, 0.5)
-    decay_factor: float = 0.5
+    decay_every: int = _decay_every(0, TrainOptions.decay_factor)
     hidden: tuple[int, ...] = Option("hidden sizes, e.g. 64 or 512,256", POSITIVE_INTS)((64,))
     activation: str = Option("of the hidden layers", OneOf(("sigmoid", "tanh", "relu")))("sigmoid")
     ink_bright: bool = Option("feed 1 - x (ink ~1 on 0) instead of the course's ink-dark pixels")(False)
@@ -104,9 +104,7 @@ class CnnOptions(TrainOptions):
     epochs: int = EPOCHS(30)
     batch_size: int = BATCH_SIZE(64)
     lr: float = LR(0.001)
-    momentum: float = MOMENTUM(0.9)
-    decay_every: int = _decay_every(10, 0.5)
-    decay_factor: float = 0.5
+    decay_every: int = _decay_every(10, TrainOptions.decay_factor)
     channels: tuple[int, ...] = Option("conv channels, one block each", POSITIVE_INTS)((16, 32))
     hidden: int = Option("dense units", POSITIVE_INT)(128)
     dropout: float = Option("dropout before the last layer", FRACTION)(0.3)
@@ -123,9 +121,9 @@ class CnnOptions(TrainOptions):
 
 @dataclass(frozen=True)
 class AutoencoderOptions(TrainOptions):
-    """``nnrecog train autoencoder``: the course autoencoder (question 5). ``init`` and ``lr``
-    default to the resumed run's init (else the first of :data:`AUTOENCODER_INITS`) and its
-    :data:`AUTOENCODER_LR`."""
+    """``nnrecog train autoencoder``: the course autoencoder (question 5), with the course's lr
+    schedule (x0.9 every 10 epochs). ``init`` and ``lr`` default to the resumed run's init (else
+    the first of :data:`AUTOENCODER_INITS`) and its :data:`AUTOENCODER_LR`."""
 
     out_dir: str | os.PathLike = OUT_DIR("runs/autoencoder")
     epochs: int = EPOCHS(100)
@@ -133,9 +131,8 @@ class AutoencoderOptions(TrainOptions):
     lr: float | None = dataclasses.replace(
         LR, help=f"{LR.help} (default: {', '.join(f'{lr:g} with --init {i}' for i, lr in AUTOENCODER_LR.items())})"
     )(None)
-    momentum: float = MOMENTUM(0.9)
-    decay_every: int = _decay_every(10, 0.9)
     decay_factor: float = 0.9
+    decay_every: int = _decay_every(10, decay_factor)
     init: str | None = Option(
         "pca: start from the training set's 32-component PCA; he: random He-normal "
         f"(default: the resumed run's, else {AUTOENCODER_INITS[0]})",
