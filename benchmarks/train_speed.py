@@ -90,7 +90,7 @@ def compare(X, y, batch_size: int, repeats: int, lr: float = 0.01) -> tuple[floa
 
     def numpy_step(xb, yb):
         _, dlogits = nn.softmax_cross_entropy(net.forward(xb), yb)
-        net.backward(dlogits)
+        net.backward(dlogits, input_grad=False)
         opt.step()
 
     def torch_step(xb, yb):
@@ -106,10 +106,11 @@ def course_seconds_per_epoch(X, y) -> float:
     import numpy as np
 
     from nnrecog.experiments.inputs import ink_dark_rows
-    from nnrecog.experiments.mlp import DEFAULT_BATCH_SIZE, DEFAULT_LR, build_mlp
+    from nnrecog.experiments.mlp import build_mlp
+    from nnrecog.experiments.options import MlpOptions
     from nnrecog.experiments.training import CLASSIFICATION, TrainSettings, fit
 
-    settings = TrainSettings(epochs=3, batch_size=DEFAULT_BATCH_SIZE, lr=DEFAULT_LR)
+    settings = TrainSettings(epochs=3, batch_size=MlpOptions.batch_size, lr=MlpOptions.lr)
     with tempfile.TemporaryDirectory() as out:
         fitted = fit(build_mlp(np.random.default_rng(0)), (X, y), (X[:256], y[:256]), CLASSIFICATION,
                      settings, out, to_input=ink_dark_rows, meta={}, progress=False)

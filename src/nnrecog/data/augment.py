@@ -12,16 +12,17 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
-_SIZE = 32
-_CENTRE = (_SIZE - 1) / 2
+from nnrecog.data.nist36 import SIDE
+
+_CENTRE = (SIDE - 1) / 2
 
 
 def _as_images(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X)
-    if X.shape[-2:] == (_SIZE, _SIZE):
-        return X.reshape(-1, _SIZE, _SIZE)
-    if X.ndim == 2 and X.shape[1] == _SIZE * _SIZE:
-        return X.reshape(-1, _SIZE, _SIZE)
+    if X.shape[-2:] == (SIDE, SIDE):
+        return X.reshape(-1, SIDE, SIDE)
+    if X.ndim == 2 and X.shape[1] == SIDE * SIDE:
+        return X.reshape(-1, SIDE, SIDE)
     raise ValueError(f"expected a batch of 32x32 images, (n, 32, 32), (n, 1, 32, 32) or (n, 1024); got {X.shape}")
 
 
@@ -58,7 +59,7 @@ def affine_grids(
     forward[:, 1, 0] = sin * s + cos * k * s
     forward[:, 1, 1] = cos * sx
     inverse = np.linalg.inv(forward)
-    grid = np.mgrid[0:_SIZE, 0:_SIZE].astype(np.float64) - _CENTRE  # (2, 32, 32)
+    grid = np.mgrid[0:SIDE, 0:SIDE].astype(np.float64) - _CENTRE  # (2, 32, 32)
     shifted = grid[:, None] - t[:, :, None, None]  # (2, n, 32, 32)
     coords = np.einsum("nij,jnhw->inhw", inverse, shifted)
     return (coords + _CENTRE).astype(np.float32)
@@ -74,7 +75,7 @@ def elastic_displacements(n: int, rng: np.random.Generator, amplitude: float = 1
     -------
     (2, n, 32, 32) float32 row and column displacements.
     """
-    field = ndi.gaussian_filter(rng.uniform(-1, 1, (2, n, _SIZE, _SIZE)), sigma=(0, 0, smoothness, smoothness))
+    field = ndi.gaussian_filter(rng.uniform(-1, 1, (2, n, SIDE, SIDE)), sigma=(0, 0, smoothness, smoothness))
     std = field.std(axis=(0, 2, 3), keepdims=True)
     per_image = rng.uniform(0, 1, (1, n, 1, 1))
     return (field / np.where(std > 0, std, 1) * amplitude * per_image).astype(np.float32)
@@ -89,7 +90,7 @@ def warp(X: np.ndarray, coords: np.ndarray) -> np.ndarray:
     coords : (2, n, 32, 32) row and column coordinates, as from :func:`affine_grids`.
     """
     n = len(X)
-    index = np.broadcast_to(np.arange(n, dtype=np.float32)[:, None, None], (n, _SIZE, _SIZE))
+    index = np.broadcast_to(np.arange(n, dtype=np.float32)[:, None, None], (n, SIDE, SIDE))
     full = np.stack([index, coords[0], coords[1]])
     return ndi.map_coordinates(np.asarray(X, np.float32), full, order=1, mode="constant", cval=1.0)
 
@@ -103,7 +104,7 @@ def random_affine(X: np.ndarray, rng: np.random.Generator, **ranges: float) -> n
 def elastic(X: np.ndarray, rng: np.random.Generator, amplitude: float = 1.0, smoothness: float = 4.0) -> np.ndarray:
     """Elastic deformation by :func:`elastic_displacements`."""
     X = _as_images(X)
-    grid = np.mgrid[0:_SIZE, 0:_SIZE].astype(np.float32)[:, None]
+    grid = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32)[:, None]
     return warp(X, grid + elastic_displacements(len(X), rng, amplitude, smoothness))
 
 

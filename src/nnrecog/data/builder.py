@@ -12,26 +12,23 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from nnrecog.data import sources as src
-from nnrecog.data.normalize import (
-    NIST_LONG_SIDE_MEAN,
-    NIST_LONG_SIDE_RANGE,
-    NIST_LONG_SIDE_STD,
-    NIST_STROKE_WIDTH,
-    glyph_statistics,
-    ink_bounds,
-    normalize_glyph,
-)
-from nnrecog.data.readers import BUILT_ARRAYS, CLASSES, MANIFEST, NIST26_VALID, SPLITS, read_course_mat, write_course_mat
+from nnrecog.data.duplicates import deduplicate
+from nnrecog.data.nist36 import BUILT_ARRAYS, CLASSES, MANIFEST, NIST26_VALID, SIDE, SPLITS
+from nnrecog.data.normalize import glyph_statistics, ink_bounds, normalize_glyph
+from nnrecog.data.options import BuildOptions
+from nnrecog.data.readers import read_course_mat, write_course_mat
+from nnrecog.data.rerender import chars74k_rerenders
+from nnrecog.data.samples import Samples, nist_like_sizes, seeded_rng, to_uint8
+from nnrecog.data.sources import SOURCE_NAMES, SOURCES, SYNTHETIC_SOURCE, Item, Source
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path, ensure_dir, write_json
 from nnrecog.paths import cache_dir
@@ -39,29 +36,9 @@ from nnrecog.paths import data_dir as _data_dir
 
 #: Bump whenever the output of a build changes; the cached default set is keyed by it.
 BUILDER_VERSION = 1
-DEFAULT_SEED = 0
-#: Per-image stroke width of nist26_valid: 2.5 +- 0.45 px (5-95 %: 1.9-3.3).
-NIST_STROKE_STD = 0.45
-NIST_STROKE_RANGE = (1.7, 3.5)
 VALID_FRACTION = TEST_FRACTION = 0.15
 #: Two images are near duplicates when the correlation of their size-free signatures exceeds this.
 NEAR_DUPLICATE_CORRELATION = 0.97
-SD19_CAP = 40
-MNIST_CAP = 80
-CHARS74K_RERENDERS = 2
-
-SOURCES: tuple[src.Source, ...] = (
-    src.Source("photos", src.list_photos, None, "handwritten_photos: pen on paper, photographed"),
-    src.Source("chars74k", src.list_chars74k, None, "Chars74K EnglishHnd tablet trajectories, rendered"),
-    src.Source("comnist", src.list_comnist, None, "CoMNIST touch-screen letters (no digits)"),
-    src.Source("emnist", src.list_emnist, None, f"EMNIST-Balanced test subset (classes {src.EMNIST_DROPPED} dropped)"),
-    src.Source("sd19", src.list_sd19, SD19_CAP, "NIST SD19 upper-case vowels only, capped hard"),
-    src.Source("mnist", src.list_mnist, MNIST_CAP, "MNIST test digits, capped"),
-    # last: its stretched glyphs get the aspect ratio measured on the sources above
-    src.Source("alphadigs", src.list_alphadigs, None, "Binary Alphadigits 20x16, aspect ratio restored"),
-)
-SYNTHETIC_SOURCE = "chars74k_rerender"
-SOURCE_NAMES = tuple(s.name for s in SOURCES) + (SYNTHETIC_SOURCE,)
 
 
 @dataclass
@@ -92,52 +69,9 @@ class BuildResult:
         return "\n".join(lines)
 
 
-@dataclass
-class _Glyphs:
-    """Normalised samples pooled over sources: uint8 images with label and provenance."""
-
-    images: np.ndarray  # (n, 32, 32) uint8
-    labels: np.ndarray  # (n,) int64
-    sources: np.ndarray  # (n,) int64 index into SOURCE_NAMES
-    origins: list[str]
-    digests: np.ndarray  # (n,) uint64 hash of the raw image before normalisation
-
-    def take(self, keep: np.ndarray) -> _Glyphs:
-        keep = np.asarray(keep, np.int64)
-        return _Glyphs(
-            self.images[keep], self.labels[keep], self.sources[keep], [self.origins[i] for i in keep], self.digests[keep]
-        )
-
-    @staticmethod
-    def concat(parts: list[_Glyphs]) -> _Glyphs:
-        return _Glyphs(
-            np.concatenate([p.images for p in parts]) if parts else np.zeros((0, 32, 32), np.uint8),
-            np.concatenate([p.labels for p in parts]) if parts else np.zeros(0, np.int64),
-            np.concatenate([p.sources for p in parts]) if parts else np.zeros(0, np.int64),
-            [o for p in parts for o in p.origins],
-            np.concatenate([p.digests for p in parts]) if parts else np.zeros(0, np.uint64),
-        )
-
-
-def _rng(seed: int, *keys: str) -> np.random.Generator:
-    """A generator that depends only on the seed and the names given (stable across runs)."""
-    return np.random.default_rng([seed, *(zlib.crc32(k.encode()) for k in keys)])
-
-
-def _nist_like_sizes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Long side and stroke width per sample, drawn from nist26_valid's measured distribution."""
-    long_side = np.clip(rng.normal(NIST_LONG_SIDE_MEAN, NIST_LONG_SIDE_STD, n), *NIST_LONG_SIDE_RANGE)
-    stroke = np.clip(rng.normal(NIST_STROKE_WIDTH, NIST_STROKE_STD, n), *NIST_STROKE_RANGE)
-    return long_side, stroke
-
-
-def _to_uint8(X: np.ndarray) -> np.ndarray:
-    return np.round(np.clip(X, 0, 1) * 255).astype(np.uint8)
-
-
-def _select(items: list[src.Item], cap: int | None, rng: np.random.Generator) -> list[src.Item]:
+def _select(items: list[Item], cap: int | None, rng: np.random.Generator) -> list[Item]:
     """At most ``cap`` items per class, chosen at random; all of them when ``cap`` is None."""
-    by_class: dict[int, list[src.Item]] = {}
+    by_class: dict[int, list[Item]] = {}
     for item in items:
         by_class.setdefault(item.label, []).append(item)
     chosen = []
@@ -149,7 +83,7 @@ def _select(items: list[src.Item], cap: int | None, rng: np.random.Generator) ->
     return chosen
 
 
-def _class_aspects(glyphs: _Glyphs) -> dict[int, float]:
+def _class_aspects(glyphs: Samples) -> dict[int, float]:
     """Median ink-box height / width per class over the samples built so far."""
     masks = glyphs.images < 128
     h = masks.any(axis=2).sum(axis=1)
@@ -173,20 +107,20 @@ def _restore_aspect(grey: np.ndarray, aspect: float) -> np.ndarray:
 
 
 def _load_source(
-    source: src.Source,
+    source: Source,
     index: int,
     root: Path,
     seed: int,
     per_class_limit: int | None,
     aspects: dict[int, float] | None,
     progress: bool,
-) -> _Glyphs:
+) -> Samples:
     """Select, load and normalise one source's samples."""
     items = source.list_items(root)
     caps = [c for c in (source.cap, per_class_limit) if c is not None]
-    items = _select(items, min(caps) if caps else None, _rng(seed, "select", source.name))
-    long_side, stroke = _nist_like_sizes(_rng(seed, "size", source.name), len(items))
-    images = np.empty((len(items), 32, 32), np.uint8)
+    items = _select(items, min(caps) if caps else None, seeded_rng(seed, "select", source.name))
+    long_side, stroke = nist_like_sizes(seeded_rng(seed, "size", source.name), len(items))
+    images = np.empty((len(items), SIDE, SIDE), np.uint8)
     digests = np.empty(len(items), np.uint64)
     for i, item in enumerate(tqdm(items, desc=f"{source.name:>9}", unit="img", disable=not progress, leave=False)):
         grey = np.asarray(item.load())
@@ -194,100 +128,15 @@ def _load_source(
         digests[i] = int.from_bytes(digest[:8], "little")
         if aspects is not None and item.label in aspects:
             grey = _restore_aspect(grey, aspects[item.label])
-        images[i] = _to_uint8(normalize_glyph(grey, long_side=long_side[i], stroke=stroke[i]))
+        images[i] = to_uint8(normalize_glyph(grey, long_side=long_side[i], stroke=stroke[i]))
     labels = np.array([it.label for it in items], np.int64)
-    return _Glyphs(images, labels, np.full(len(items), index, np.int64), [it.origin for it in items], digests)
+    return Samples(images, labels, np.full(len(items), index, np.int64), [it.origin for it in items], digests)
 
 
-def _size_free_signature(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per image: its ink box stretched to 16x16 (a mean-free unit vector) and the box's log aspect.
-
-    Samples get random NIST-like sizes and stroke widths, so the same glyph built twice differs
-    pixel by pixel; its ink box resampled to a fixed size does not. The stretch hides the aspect
-    ratio, which is returned apart so that a short and a tall 'L' are not taken for one another.
-
-    Returns
-    -------
-    vectors : (n, 256) float32, unit norm (zero for blank images).
-    log_aspect : (n,) log(height / width) of the ink box.
-    """
-    signatures = np.zeros((len(images), 16, 16), np.float32)
-    log_aspect = np.zeros(len(images))
-    for i, image in enumerate(images):
-        bounds = ink_bounds(image < 128)
-        if bounds is not None:
-            box = image[bounds]
-            signatures[i] = np.asarray(Image.fromarray(box).resize((16, 16), Image.BILINEAR))
-            log_aspect[i] = np.log(box.shape[0] / box.shape[1])
-    flat = signatures.reshape(len(images), -1)
-    flat -= flat.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(flat, axis=1, keepdims=True)
-    return flat / np.where(norms > 0, norms, 1), log_aspect
-
-
-def _duplicate_groups(glyphs: _Glyphs, threshold: float) -> np.ndarray:
-    """Group id per sample, where exact and near duplicates share one.
-
-    Exact: the same raw image digest. Near: correlation of the :func:`_size_free_signature`
-    vectors above ``threshold`` and ink-box aspect ratios within 10 %. Correlations are
-    computed in blocks (n x n never sits in memory); groups are the connected components of
-    both relations (union-find).
-    """
-    n = len(glyphs.labels)
-    flat, log_aspect = _size_free_signature(glyphs.images)
-    parent = np.arange(n)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    first_with_digest: dict[int, int] = {}
-    for i, digest in enumerate(glyphs.digests.tolist()):
-        union(first_with_digest.setdefault(digest, i), i)
-    block = 1024
-    for start in range(0, n, block):
-        sims = flat[start : start + block] @ flat.T
-        similar_shape = np.abs(log_aspect[start : start + block, None] - log_aspect[None, :]) < 0.1
-        rows, cols = np.nonzero((sims > threshold) & similar_shape)
-        for a, b in zip(rows + start, cols):
-            if a < b:
-                union(int(a), int(b))
-    return np.array([find(i) for i in range(n)])
-
-
-def _deduplicate(glyphs: _Glyphs, threshold: float) -> tuple[_Glyphs, dict[str, int]]:
-    """Keep the first sample of each duplicate group; drop whole groups whose labels disagree.
-
-    Returns the samples kept and how many were removed as exact copies, as near duplicates and
-    for conflicting labels (e.g. Binary Alphadigits' '0' images are copies of its 'O' images).
-    """
-    groups = _duplicate_groups(glyphs, threshold)
-    keep = []
-    removed = {"conflicting_labels": 0, "exact_duplicates": 0, "near_duplicates": 0}
-    order = np.argsort(groups, kind="stable")
-    boundaries = np.flatnonzero(np.diff(groups[order])) + 1
-    for members in np.split(order, boundaries):
-        if len(set(glyphs.labels[members].tolist())) > 1:
-            removed["conflicting_labels"] += len(members)
-            continue
-        keep.append(members[0])
-        exact = len(members) - len(np.unique(glyphs.digests[members]))
-        removed["exact_duplicates"] += exact
-        removed["near_duplicates"] += len(members) - 1 - exact
-    return glyphs.take(np.sort(keep)), removed
-
-
-def _split(glyphs: _Glyphs, seed: int) -> dict[str, np.ndarray]:
+def _split(glyphs: Samples, seed: int) -> dict[str, np.ndarray]:
     """Indices per split, stratified by class and source: 70 / 15 / 15 of every (class, source)."""
     parts: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
-    rng = _rng(seed, "split")
+    rng = seeded_rng(seed, "split")
     for label in range(len(CLASSES)):
         for source in range(len(SOURCE_NAMES)):
             members = np.flatnonzero((glyphs.labels == label) & (glyphs.sources == source))
@@ -299,64 +148,7 @@ def _split(glyphs: _Glyphs, seed: int) -> dict[str, np.ndarray]:
     return {s: np.sort(np.concatenate(p)) for s, p in parts.items()}
 
 
-def perturb_strokes(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-    """A new plausible letterform from pen trajectories: slant, aspect, rotation and wobble.
-
-    Parameters
-    ----------
-    strokes : list of (k, 2) ``[x, y]`` point arrays.
-    rng : random generator.
-
-    Returns
-    -------
-    list of (k, 2) float arrays: ``p' = R(theta) S(slant, aspect) (p - c) + c + wobble(p)``, with
-    ``theta ~ U(-6, 6) deg``, shear ``~ U(-0.3, 0.3)``, width scale ``~ exp(N(0, 0.12))``, and a
-    smooth per-stroke wobble of about 3 % of the glyph size.
-    """
-    points = np.concatenate(strokes).astype(np.float64)
-    centre = points.mean(axis=0)
-    extent = max(float(np.ptp(points, axis=0).max()), 1.0)
-    theta = np.deg2rad(rng.uniform(-6, 6))
-    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
-    # x' = aspect * x - slant * y (y grows downwards, so slant > 0 leans right)
-    shape = np.array([[np.exp(rng.normal(0, 0.12)), -rng.uniform(-0.3, 0.3)], [0.0, 1.0]])
-    matrix = rotation @ shape
-    out = []
-    for stroke in strokes:
-        p = (stroke - centre) @ matrix.T + centre
-        # smooth wobble: random offsets at a few control points, interpolated along the stroke
-        knots = rng.normal(0, 0.03 * extent, (4, 2))
-        t = np.linspace(0, 3, len(p))
-        wobble = np.stack([np.interp(t, np.arange(4), knots[:, k]) for k in range(2)], axis=1)
-        out.append(p + wobble)
-    return out
-
-
-def _chars74k_rerenders(train: _Glyphs, root: Path, seed: int, per_sample: int, progress: bool) -> _Glyphs:
-    """Synthetic train-only samples: perturbed re-renderings of the Chars74K train letterforms."""
-    chars74k = SOURCE_NAMES.index("chars74k")
-    origins = [o for o, s in zip(train.origins, train.sources) if s == chars74k]
-    if not origins or per_sample <= 0:
-        return _Glyphs.concat([])
-    forms = src.read_chars74k(root)
-    rng = _rng(seed, SYNTHETIC_SOURCE)
-    n = len(origins) * per_sample
-    long_side, stroke = _nist_like_sizes(rng, n)
-    images = np.empty((n, 32, 32), np.uint8)
-    labels, new_origins = np.empty(n, np.int64), []
-    jobs = [(o, k) for o in origins for k in range(per_sample)]
-    for i, (origin, k) in enumerate(tqdm(jobs, desc=f"{'rerender':>9}", unit="img", disable=not progress, leave=False)):
-        char, form = origin.split("/")
-        strokes = perturb_strokes(forms[char][int(form)], rng)
-        grey = src.render_strokes(strokes, pen_fraction=rng.uniform(0.08, 0.16))
-        images[i] = _to_uint8(normalize_glyph(grey, long_side=long_side[i], stroke=stroke[i]))
-        labels[i] = CLASSES.index(char)
-        new_origins.append(f"{origin}#{k}")
-    source = np.full(n, SOURCE_NAMES.index(SYNTHETIC_SOURCE), np.int64)
-    return _Glyphs(images, labels, source, new_origins, np.zeros(n, np.uint64))
-
-
-def _counts(glyphs: _Glyphs) -> dict[str, dict[str, int]]:
+def _counts(glyphs: Samples) -> dict[str, dict[str, int]]:
     """{class: {source: count}} with only non-zero entries."""
     table: dict[str, Counter] = {c: Counter() for c in CLASSES}
     for label, source in zip(glyphs.labels, glyphs.sources):
@@ -364,9 +156,9 @@ def _counts(glyphs: _Glyphs) -> dict[str, dict[str, int]]:
     return {c: dict(sorted(t.items())) for c, t in table.items()}
 
 
-def match_table(splits: dict[str, _Glyphs], reference: np.ndarray | None) -> str:
+def match_table(splits: dict[str, Samples], reference: np.ndarray | None) -> str:
     """The per-source NIST-likeness table: ink box, intensity, dark fraction, stroke width."""
-    pooled = _Glyphs.concat(list(splits.values()))
+    pooled = Samples.concat(list(splits.values()))
     header = f"{'source':<18}{'n':>6}{'box h':>7}{'box w':>7}{'long':>6}{'mean':>7}{'<0.1':>7}{'stroke':>7}"
     lines = [header, "-" * len(header)]
 
@@ -386,60 +178,52 @@ def match_table(splits: dict[str, _Glyphs], reference: np.ndarray | None) -> str
     return "\n".join(lines)
 
 
-def build_dataset(
-    out_dir: str | os.PathLike,
-    data_dir: str | os.PathLike | None = None,
-    *,
-    seed: int = DEFAULT_SEED,
-    sources: tuple[str, ...] | None = None,
-    per_class_limit: int | None = None,
-    rerenders: int = CHARS74K_RERENDERS,
-    formats: tuple[str, ...] = ("npz",),
-    progress: bool = True,
-) -> BuildResult:
+def build_dataset(out_dir: str | os.PathLike | None = None, **options: Any) -> BuildResult:
     """Build the open NIST36-format dataset into ``out_dir``.
 
     Parameters
     ----------
     out_dir : folder to write ``nist36_open.npz`` (uint8 ``{split}_x`` (n, 32, 32), int64
         ``{split}_y``, ``{split}_source``) and ``manifest.json`` into; ``"mat"`` in ``formats``
-        also writes the course's ``nist36_{train,valid,test}.mat``.
-    data_dir : the shared data (see :func:`nnrecog.paths.data_dir`).
-    seed : seeds the sampling of capped sources, glyph sizes, the split and the re-renderings.
-    sources : names from :data:`SOURCE_NAMES` to use (default all, the synthetic one included).
-    per_class_limit : at most this many samples per class from each source (small test builds).
-    rerenders : synthetic re-renderings per Chars74K train letterform (train only; 0 = none).
-    progress : show tqdm bars on stderr.
+        also writes the course's ``nist36_{train,valid,test}.mat``. None: the cached default set
+        (:func:`default_dataset_dir`).
+    **options : the other fields of :class:`~nnrecog.data.options.BuildOptions`: ``data_dir``
+        (the shared data), ``seed`` (seeds the sampling of capped sources, glyph sizes, the split
+        and the re-renderings), ``formats``, ``sources`` (names from :data:`SOURCE_NAMES`),
+        ``per_class_limit``, ``rerenders``, ``progress``.
 
     Returns
     -------
     BuildResult with the folder, the manifest written and the per-source match table.
     """
+    opts = BuildOptions(out_dir=out_dir, **options)
+    data_dir, seed, rerenders, progress = opts.data_dir, opts.seed, opts.rerenders, opts.progress
+    out = Path(out_dir) if out_dir is not None else default_dataset_dir(data_dir, seed, build=False)
     root = _data_dir(data_dir)
     if not root.is_dir():
         raise InputError(f"{root}: data directory not found (use --data-dir or NNRECOG_DATA)")
-    wanted = SOURCE_NAMES if sources is None else tuple(sources)
+    wanted = SOURCE_NAMES if opts.sources is None else tuple(opts.sources)
     unknown = sorted(set(wanted) - set(SOURCE_NAMES))
     if unknown:
         raise InputError(f"unknown source(s) {', '.join(unknown)}; expected some of {', '.join(SOURCE_NAMES)}")
-    bad_formats = sorted(set(formats) - {"npz", "mat"})
+    bad_formats = sorted(set(opts.formats) - {"npz", "mat"})
     if bad_formats:
         raise InputError(f"unknown format(s) {', '.join(bad_formats)}; expected npz or mat")
     # Fail on an unwritable output folder now, not after minutes of building.
-    ensure_dir(out_dir)
+    ensure_dir(out)
 
-    parts: list[_Glyphs] = []
+    parts: list[Samples] = []
     for index, source in enumerate(SOURCES):
         if source.name not in wanted:
             continue
-        aspects = _class_aspects(_Glyphs.concat(parts)) if source.name == "alphadigs" and parts else None
-        parts.append(_load_source(source, index, root, seed, per_class_limit, aspects, progress))
-    pooled, removed = _deduplicate(_Glyphs.concat(parts), NEAR_DUPLICATE_CORRELATION)
+        aspects = _class_aspects(Samples.concat(parts)) if source.name == "alphadigs" and parts else None
+        parts.append(_load_source(source, index, root, seed, opts.per_class_limit, aspects, progress))
+    pooled, removed = deduplicate(Samples.concat(parts), NEAR_DUPLICATE_CORRELATION)
     indices = _split(pooled, seed)
     splits = {name: pooled.take(idx) for name, idx in indices.items()}
     if SYNTHETIC_SOURCE in wanted:
-        synthetic = _chars74k_rerenders(splits["train"], root, seed, rerenders, progress)
-        splits["train"] = _Glyphs.concat([splits["train"], synthetic])
+        synthetic = chars74k_rerenders(splits["train"], root, seed, rerenders, progress)
+        splits["train"] = Samples.concat([splits["train"], synthetic])
 
     reference_path = root / NIST26_VALID
     reference = read_course_mat(reference_path, "valid")[0] if reference_path.is_file() else None
@@ -459,7 +243,7 @@ def build_dataset(
         },
         "source_names": list(SOURCE_NAMES),  # decodes the {split}_source arrays
         "used_sources": [n for n in SOURCE_NAMES if any((g.sources == SOURCE_NAMES.index(n)).any() for g in splits.values())],
-        "per_class_limit": per_class_limit,
+        "per_class_limit": opts.per_class_limit,
         "removed": removed,
         "near_duplicate_correlation": NEAR_DUPLICATE_CORRELATION,
         "counts": {name: _counts(g) for name, g in splits.items()},
@@ -472,11 +256,11 @@ def build_dataset(
         },
         "match_table": table.splitlines(),
     }
-    _write(Path(out_dir), splits, manifest, formats)
-    return BuildResult(Path(out_dir), manifest, table)
+    _write(out, splits, manifest, opts.formats)
+    return BuildResult(out, manifest, table)
 
 
-def _write(out: Path, splits: dict[str, _Glyphs], manifest: dict, formats: tuple[str, ...]) -> None:
+def _write(out: Path, splits: dict[str, Samples], manifest: dict, formats: tuple[str, ...]) -> None:
     """Arrays first, manifest last: a folder with a manifest is a complete build."""
     (out / MANIFEST).unlink(missing_ok=True)
     arrays = {}
@@ -491,7 +275,7 @@ def _write(out: Path, splits: dict[str, _Glyphs], manifest: dict, formats: tuple
 
 
 def default_dataset_dir(
-    data_dir: str | os.PathLike | None = None, seed: int = DEFAULT_SEED, build: bool = True
+    data_dir: str | os.PathLike | None = None, seed: int = BuildOptions.seed, build: bool = True
 ) -> Path:
     """The cached default build (``<cache>/nist36-open-v<version>-seed<seed>``).
 
@@ -500,5 +284,5 @@ def default_dataset_dir(
     folder = cache_dir() / f"nist36-open-v{BUILDER_VERSION}-seed{seed}"
     if build and not (folder / MANIFEST).is_file():
         print(f"nnrecog: building the open NIST36 dataset into {folder} (once, about a minute)", file=sys.stderr)
-        build_dataset(folder, data_dir, seed=seed)
+        build_dataset(folder, data_dir=data_dir, seed=seed)
     return folder

@@ -16,7 +16,9 @@ from numpy.typing import ArrayLike
 from PIL import Image
 from scipy import ndimage as ndi
 
-SIZE = 32
+from nnrecog.connectivity import EIGHT_CONNECTED
+from nnrecog.data.nist36 import SIDE
+
 #: Median long side (px) of the ink box of nist26_valid glyphs; the default target size.
 NIST_LONG_SIDE = 25.0
 #: Mean and spread of that long side, for builders that match the whole distribution.
@@ -32,7 +34,6 @@ _OVERSAMPLE = 4
 _MIN_CONTRAST = 0.06
 #: Ink components smaller than this fraction of the largest are noise specks.
 _SPECK_FRACTION = 0.04
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
 def ink_bounds(mask: np.ndarray) -> tuple[slice, slice] | None:
@@ -115,7 +116,7 @@ def otsu_threshold(values: np.ndarray, bins: int = 64, pad: float = 1e-6) -> flo
 
 def _without_specks(ink: np.ndarray) -> np.ndarray:
     """Zero the ink components (8-connected, ink > 0.5) much smaller than the largest one."""
-    labels, n = ndi.label(ink > 0.5, structure=_EIGHT_CONNECTED)
+    labels, n = ndi.label(ink > 0.5, structure=EIGHT_CONNECTED)
     if n <= 1:
         return ink
     areas = np.bincount(labels.ravel())[1:]
@@ -184,11 +185,11 @@ def normalize_glyph(
     ink = _without_specks(ink)
     bounds = ink_bounds(ink > 0.5)
     if bounds is None:
-        return np.ones((SIZE, SIZE), np.float32)
+        return np.ones((SIDE, SIDE), np.float32)
     box = ink[bounds]
     h, w = box.shape
-    big = SIZE * _OVERSAMPLE
-    scale = min(long_side, SIZE) * _OVERSAMPLE / max(h, w)
+    big = SIDE * _OVERSAMPLE
+    scale = min(long_side, SIDE) * _OVERSAMPLE / max(h, w)
     new_h = max(1, min(big, round(h * scale)))
     new_w = max(1, min(big, round(w * scale)))
     resized = np.asarray(Image.fromarray(box, mode="F").resize((new_w, new_h), Image.BILINEAR))
@@ -200,7 +201,7 @@ def normalize_glyph(
         # a second pass corrects for stroke ends and junctions, which grow less than 2d
         for _ in range(2):
             mask = _set_stroke_width(mask, stroke * _OVERSAMPLE)
-    coverage = mask.reshape(SIZE, _OVERSAMPLE, SIZE, _OVERSAMPLE).mean(axis=(1, 3))
+    coverage = mask.reshape(SIDE, _OVERSAMPLE, SIDE, _OVERSAMPLE).mean(axis=(1, 3))
     return (1.0 - coverage).astype(np.float32)
 
 

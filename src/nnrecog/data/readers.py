@@ -1,33 +1,29 @@
 """Readers for NIST36-format data: the course's ``.mat`` files and folders written by the builder.
 
 In memory every image is float32 (32, 32) in [0, 1], upright, ink dark (~0) on white (~1), and
-every label an int64 index into :data:`CLASSES`.
+every label an int64 index into :data:`CLASSES`. Neither kind of file is trusted: the sizes they
+declare are checked before anything is allocated (``.mat`` files are parsed by
+:mod:`nnrecog.data.matfile`, not by ``scipy.io.loadmat``, which a crafted file can crash).
 """
 
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 
+from nnrecog.data.matfile import read_numeric_mat
+from nnrecog.data.nist36 import BUILT_ARRAYS, CLASSES, NIST26_VALID, SIDE, SPLITS
 from nnrecog.errors import InputError
+from nnrecog.fileio import ArraySpec, BadFileError, atomic_path, open_npz
 from nnrecog.paths import data_dir as _data_dir
-
-#: The 36 classes in the course's order: A..Z are 0..25, '0'..'9' are 26..35.
-CLASSES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-SPLITS = ("train", "valid", "test")
-#: Name of the arrays file inside a folder written by the builder.
-BUILT_ARRAYS = "nist36_open.npz"
-MANIFEST = "manifest.json"
-NIST26_VALID = Path("nist26") / "nist26_valid.mat"
 
 Split = tuple[np.ndarray, np.ndarray]
 # Course files hold resampling overshoot (nist26_valid spans -0.14..1.12); anything outside
 # this band is not a NIST-style image.
 _COURSE_RANGE = (-0.5, 1.5)
+_BUILT = "a readable dataset file written by `nnrecog data build`"
 
 
 def read_course_mat(path: str | os.PathLike, split: str) -> Split:
@@ -45,16 +41,14 @@ def read_course_mat(path: str | os.PathLike, split: str) -> Split:
     Raises
     ------
     InputError
-        Unreadable file, missing key, wrong shape, label width, non one-hot labels, or values
-        outside [-0.5, 1.5]; the message names the file and what was expected.
+        Unreadable or crafted file (:func:`~nnrecog.data.matfile.read_numeric_mat`), missing
+        key, wrong shape, label width, non one-hot labels, or values outside [-0.5, 1.5]; the
+        message names the file and what was expected.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected a course-format .mat file)")
-    try:
-        contents = scipy.io.loadmat(path)
-    except (ValueError, TypeError, OSError, NotImplementedError, scipy.io.matlab.MatReadError) as exc:
-        raise InputError(f"{path}: not a readable MATLAB .mat file ({exc})") from None
+    contents = read_numeric_mat(path)
     data_key, labels_key = f"{split}_data", f"{split}_labels"
     missing = [k for k in (data_key, labels_key) if k not in contents]
     if missing:
@@ -62,8 +56,9 @@ def read_course_mat(path: str | os.PathLike, split: str) -> Split:
         raise InputError(f"{path}: expected keys {data_key!r} and {labels_key!r}, found {found}")
     data = np.asarray(contents[data_key])
     labels = np.asarray(contents[labels_key])
-    if data.ndim != 2 or data.shape[1] != 1024 or not np.issubdtype(data.dtype, np.number):
-        raise InputError(f"{path}: {data_key} must be a numeric (n, 1024) array, got {data.shape} {data.dtype}")
+    pixels = SIDE * SIDE
+    if data.ndim != 2 or data.shape[1] != pixels or not np.issubdtype(data.dtype, np.number):
+        raise InputError(f"{path}: {data_key} must be a numeric (n, {pixels}) array, got {data.shape} {data.dtype}")
     if labels.ndim != 2 or labels.shape[1] not in (26, 36) or labels.shape[0] != data.shape[0]:
         raise InputError(
             f"{path}: {labels_key} must be one-hot ({data.shape[0]}, 36) or ({data.shape[0]}, 26), got {labels.shape}"
@@ -76,7 +71,7 @@ def read_course_mat(path: str | os.PathLike, split: str) -> Split:
             f"{path}: {data_key} values must lie in [{lo}, {hi}] (ink ~0 on white ~1), "
             f"got [{np.nanmin(data):.3g}, {np.nanmax(data):.3g}]"
         )
-    X = np.clip(data.reshape(-1, 32, 32).transpose(0, 2, 1), 0.0, 1.0).astype(np.float32)
+    X = np.clip(data.reshape(-1, SIDE, SIDE).transpose(0, 2, 1), 0.0, 1.0).astype(np.float32)
     return np.ascontiguousarray(X), labels.argmax(axis=1).astype(np.int64)
 
 
@@ -85,9 +80,9 @@ def write_course_mat(path: str | os.PathLike, split: str, X: np.ndarray, y: np.n
 
     Rows are column-major (``X[i].T.reshape(1024)``), labels one-hot over the 36 classes.
     """
-    from nnrecog.fileio import atomic_path
+    import scipy.io
 
-    data = np.asarray(X, np.float64).transpose(0, 2, 1).reshape(len(X), 1024)
+    data = np.asarray(X, np.float64).transpose(0, 2, 1).reshape(len(X), SIDE * SIDE)
     labels = np.zeros((len(y), len(CLASSES)), np.uint8)
     labels[np.arange(len(y)), y] = 1
     with atomic_path(path) as tmp:
@@ -107,32 +102,43 @@ def load_nist26(data_dir: str | os.PathLike | None = None) -> Split:
     return read_course_mat(_data_dir(data_dir) / NIST26_VALID, "valid")
 
 
-def _read_built(folder: Path) -> dict[str, Split]:
-    """Read a folder written by the builder (uint8 arrays + manifest)."""
-    path = folder / BUILT_ARRAYS
-    if not zipfile.is_zipfile(path):  # np.load would also take a .npy array or a pickle
-        raise InputError(f"{path}: not a readable dataset file written by `nnrecog data build` (not an .npz archive)")
-    try:
-        with np.load(path, allow_pickle=False) as arrays:
-            out = {}
-            for split in SPLITS:
-                X, y = arrays[f"{split}_x"], arrays[f"{split}_y"]
-                if X.dtype != np.uint8 or X.ndim != 3 or X.shape[1:] != (32, 32) or y.shape != (len(X),):
-                    raise InputError(
-                        f"{path}: {split}_x must be uint8 (n, 32, 32) with {split}_y (n,), "
-                        f"got {X.dtype} {X.shape} and {y.shape}"
-                    )
-                if y.size and (y.min() < 0 or y.max() >= len(CLASSES)):
-                    raise InputError(f"{path}: {split}_y must hold class indices 0..35")
-                out[split] = (X.astype(np.float32) / 255.0, y.astype(np.int64))
-            return out
-    except KeyError as exc:
-        raise InputError(f"{path}: missing array {exc} (expected train_x, train_y, valid_x, ...)") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path}: not a readable dataset file written by `nnrecog data build` ({exc})") from None
+def read_built(folder: str | os.PathLike) -> dict[str, Split]:
+    """Read a folder written by the builder: ``nist36_open.npz`` (uint8 ``{split}_x`` (n, 32,
+    32), integer ``{split}_y`` (n,) and ``{split}_source`` (n,)).
+
+    Returns
+    -------
+    ``{split: (X, y)}`` as :func:`nnrecog.data.load` gives them.
+
+    Raises
+    ------
+    InputError
+        The arrays file is missing, not one the builder writes, damaged, or declares arrays of
+        other names, shapes or dtypes (checked before any is read); labels outside 0..35.
+    """
+    path = Path(folder) / BUILT_ARRAYS
+    specs = {}
+    for split in SPLITS:
+        specs[f"{split}_x"] = ArraySpec((None, SIDE, SIDE), dtype="uint8")
+        specs[f"{split}_y"] = ArraySpec((None,), kinds="iu")
+        specs[f"{split}_source"] = ArraySpec((None,), kinds="iu", required=False)
+    out = {}
+    with open_npz(path, _BUILT) as archive:
+        archive.expect(specs)
+        for split in SPLITS:
+            n, labels = archive.headers[f"{split}_x"].shape[0], archive.headers[f"{split}_y"]
+            if labels.shape != (n,):
+                raise BadFileError(f"{path}: {split}_y must have one label per image ({n},), got {labels.shape}")
+            X, y = archive.read(f"{split}_x"), archive.read(f"{split}_y")
+            if y.size and (y.min() < 0 or y.max() >= len(CLASSES)):
+                raise BadFileError(f"{path}: {split}_y must hold class indices 0..{len(CLASSES) - 1}")
+            out[split] = (X.astype(np.float32) / 255.0, y.astype(np.int64))
+    return out
 
 
-def _read_course_folder(folder: Path) -> dict[str, Split]:
+def read_course_folder(folder: str | os.PathLike) -> dict[str, Split]:
+    """Read the course's ``nist36_{train,valid,test}.mat`` (or ``nist26_*``) in ``folder``."""
+    folder = Path(folder)
     for prefix in ("nist36", "nist26"):
         if any((folder / f"{prefix}_{s}.mat").exists() for s in SPLITS):
             missing = [f"{prefix}_{s}.mat" for s in SPLITS if not (folder / f"{prefix}_{s}.mat").exists()]
@@ -143,33 +149,3 @@ def _read_course_folder(folder: Path) -> dict[str, Split]:
         f"{folder}: expected a folder from `nnrecog data build` ({BUILT_ARRAYS}) "
         "or the course's nist36_{train,valid,test}.mat"
     )
-
-
-def load(source: str | os.PathLike = "default", data_dir: str | os.PathLike | None = None) -> dict[str, Split]:
-    """Load a NIST36-format dataset.
-
-    Parameters
-    ----------
-    source : ``"default"`` (the open set built from the shared data, cached under
-        :func:`nnrecog.paths.cache_dir` and built on demand, with progress, the first time), a
-        folder written by ``nnrecog data build``, or a folder holding the course's
-        ``nist36_{train,valid,test}.mat`` (or ``nist26_*.mat``).
-    data_dir : shared data directory for ``"default"`` (see :func:`nnrecog.paths.data_dir`).
-
-    Returns
-    -------
-    ``{"train": (X, y), "valid": (X, y), "test": (X, y)}`` with X (n, 32, 32) float32 in [0, 1],
-    upright, ink dark (~0) on white (~1), and y (n,) int64 indices into :data:`CLASSES`.
-    """
-    if str(source) == "default":
-        from nnrecog.data.builder import default_dataset_dir
-
-        return _read_built(default_dataset_dir(data_dir))
-    folder = Path(source)
-    if folder.is_file():
-        raise InputError(f"{folder}: is a file; expected 'default' or the folder holding the dataset files")
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder (expected 'default', a built dataset or a folder of nist36_*.mat)")
-    if (folder / BUILT_ARRAYS).exists():
-        return _read_built(folder)
-    return _read_course_folder(folder)

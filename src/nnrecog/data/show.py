@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from nnrecog.data.augment import augment_batch
-from nnrecog.data.readers import CLASSES, SPLITS, load, load_nist26
+from nnrecog.data.datasets import load
+from nnrecog.data.nist36 import CLASSES
+from nnrecog.data.options import ShowOptions
+from nnrecog.data.readers import load_nist26
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path
 
@@ -54,41 +58,28 @@ def sample_grid(
     return image.resize((image.width * _ZOOM, image.height * _ZOOM), Image.NEAREST)
 
 
-def save_sample_grid(
-    source: str,
-    out: str | os.PathLike,
-    data_dir: str | os.PathLike | None = None,
-    split: str = "train",
-    per_class: int = 16,
-    seed: int = 0,
-    classes: str = CLASSES,
-    augmented: bool = False,
-) -> Path:
+def save_sample_grid(source: str, out: str | os.PathLike, **options: Any) -> Path:
     """Write a grid of random samples per class of ``source`` (as :func:`load` takes, or
     ``"nist26"`` for the held-out real NIST letters) to the PNG ``out``.
 
-    With ``augmented`` each sample is followed by two :func:`augment_batch` versions of it.
-    ``classes`` is case-insensitive.
+    ``options`` are the other fields of :class:`~nnrecog.data.options.ShowOptions`: ``split``,
+    ``per_class``, ``classes`` (case-insensitive), ``augmented`` (each sample followed by two
+    :func:`augment_batch` versions of it), ``seed``, ``data_dir``.
 
     Raises
     ------
     InputError
         For ``per_class < 1``, characters outside :data:`CLASSES`, or no sample to show.
     """
-    classes = classes.upper()
-    if per_class < 1:
-        raise InputError(f"--per-class must be positive, got {per_class}")
-    if not classes or not set(classes) <= set(CLASSES):
-        raise InputError(f"--classes must be characters of {CLASSES}, got {classes!r}")
+    opts = ShowOptions(source=source, out=out, **options)
+    classes, per_class, split, augmented = opts.classes.upper(), opts.per_class, opts.split, opts.augmented
     if source == "nist26":
-        X, y = load_nist26(data_dir)
+        X, y = load_nist26(opts.data_dir)
     else:
-        if split not in SPLITS:
-            raise InputError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
-        X, y = load(source, data_dir)[split]
+        X, y = load(source, opts.data_dir)[split]
     if len(y) == 0:
         raise InputError(f"{source}: the {split} split is empty")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(opts.seed)
     wanted = [CLASSES.index(ch) for ch in classes if ch in CLASSES]
     copies = 3 if augmented else 1
     originals = max(1, per_class // copies)  # at least one sample with its augmented versions

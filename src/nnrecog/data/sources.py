@@ -3,6 +3,7 @@
 Every loader returns the grey image as the scan or rendering has it (ink dark on light, any
 size); :func:`nnrecog.data.normalize.normalize_glyph` turns it into a NIST36-like sample. The
 formats, orientations and quirks handled here are those documented in shared/data/SOURCES.md.
+:data:`SOURCES` lists them in the order the builder takes them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import scipy.io
 from PIL import Image, ImageDraw
 
-from nnrecog.data.readers import CLASSES
+from nnrecog.data.nist36 import CLASSES
 from nnrecog.errors import InputError
 
 
@@ -245,3 +246,23 @@ def list_mnist(root: Path) -> list[Item]:
     images = _read_idx(root / "mnist" / "t10k-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)
     labels = _read_idx(root / "mnist" / "t10k-labels-idx1-ubyte.gz", 8)
     return [Item(26 + int(d), str(i), lambda im=image: 255 - im) for i, (image, d) in enumerate(zip(images, labels))]
+
+
+# --- the sources the builder takes, in order ---------------------------------------------------
+
+SD19_CAP = 40
+MNIST_CAP = 80
+SOURCES: tuple[Source, ...] = (
+    Source("photos", list_photos, None, "handwritten_photos: pen on paper, photographed"),
+    Source("chars74k", list_chars74k, None, "Chars74K EnglishHnd tablet trajectories, rendered"),
+    Source("comnist", list_comnist, None, "CoMNIST touch-screen letters (no digits)"),
+    Source("emnist", list_emnist, None, f"EMNIST-Balanced test subset (classes {EMNIST_DROPPED} dropped)"),
+    Source("sd19", list_sd19, SD19_CAP, "NIST SD19 upper-case vowels only, capped hard"),
+    Source("mnist", list_mnist, MNIST_CAP, "MNIST test digits, capped"),
+    # last: its stretched glyphs get the aspect ratio measured on the sources above
+    Source("alphadigs", list_alphadigs, None, "Binary Alphadigits 20x16, aspect ratio restored"),
+)
+#: The train-only re-renderings of Chars74K (:mod:`nnrecog.data.rerender`), a source of its own.
+SYNTHETIC_SOURCE = "chars74k_rerender"
+#: Decodes the source index stored with every built sample.
+SOURCE_NAMES = tuple(s.name for s in SOURCES) + (SYNTHETIC_SOURCE,)

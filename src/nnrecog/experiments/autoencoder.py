@@ -36,23 +36,14 @@ from nnrecog.data import CLASSES, load_nist26
 from nnrecog.errors import InputError
 from nnrecog.experiments.classifier import RESULTS_FILE, load_splits
 from nnrecog.experiments.inputs import ink_bright_rows, input_meta
+from nnrecog.experiments.options import AUTOENCODER_INITS, AUTOENCODER_LR, AutoencoderOptions, ReconstructOptions
 from nnrecog.experiments.training import MODEL_FILE, RECONSTRUCTION, TrainSettings, evaluate, fit
 from nnrecog.fileio import write_json
 
 CODE_SIZE = 32
-DEFAULT_EPOCHS = 100
-DEFAULT_BATCH_SIZE = 16
-#: Learning rate per initialisation: a PCA start is undone by larger steps, a random one
-#: needs them (see the module docstring).
-DEFAULT_LR = {"pca": 3e-6, "he": 3e-5}
-DEFAULT_MOMENTUM = 0.9
-DEFAULT_DECAY_EVERY = 10
-DECAY_FACTOR = 0.9
 #: Classes whose validation images are shown next to their reconstructions.
 SHOWN_CLASSES = "AGM28"
 PAIRS_PER_CLASS = 2
-#: Initialisations: ``pca`` (the default, :func:`pca_init`) or ``he`` (random, He-normal).
-INITS = ("pca", "he")
 #: :func:`pca_init` shifts the standardised codes this many standard deviations above zero.
 PCA_CODE_OFFSET = 6.0
 #: :func:`pca_init` fits the decoder to ``logit(clip(x, c, 1 - c))`` with this ``c``.
@@ -161,27 +152,14 @@ def _saved_init(out_dir: Path) -> str | None:
         return None
 
 
-def run_autoencoder(
-    out_dir: str | os.PathLike,
-    *,
-    source: str = "default",
-    data_dir: str | os.PathLike | None = None,
-    epochs: int = DEFAULT_EPOCHS,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    lr: float | None = None,
-    momentum: float = DEFAULT_MOMENTUM,
-    decay_every: int = DEFAULT_DECAY_EVERY,
-    init: str | None = None,
-    seed: int = 0,
-    resume: bool = False,
-    limit: int | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
+def run_autoencoder(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
     """``nnrecog train autoencoder``: train, measure PSNR, write the model and the figures.
 
+    ``options`` are the other fields of :class:`~nnrecog.experiments.options.AutoencoderOptions`.
     ``init`` is ``"pca"`` (:func:`pca_init` on the training images; the default) or ``"he"``
     (random He-normal start from ``seed``); resuming, it defaults to the saved run's and must
-    match it. ``lr`` defaults to :data:`DEFAULT_LR` of the ``init``.
+    match it. ``lr`` defaults to :data:`~nnrecog.experiments.options.AUTOENCODER_LR` of the
+    ``init``.
 
     Writes ``model.npz`` (lowest validation loss), ``train_state.npz``, ``results.json``,
     ``loss.png`` (average training and validation loss per epoch) and ``reconstructions.png``
@@ -198,33 +176,34 @@ def run_autoencoder(
     """
     from nnrecog.viz import plots
 
+    opts = AutoencoderOptions(out_dir=out_dir, **options)
     out_dir = Path(out_dir)
-    saved_init = _saved_init(out_dir) if resume else None
-    init = init or saved_init or "pca"
-    if init not in INITS:
-        raise InputError(f"--init must be one of {', '.join(INITS)}, got {init!r}")
+    saved_init = _saved_init(out_dir) if opts.resume else None
+    if saved_init is not None and saved_init not in AUTOENCODER_INITS:
+        raise InputError(f"{out_dir}: the run to resume has an unknown --init {saved_init!r}")
+    init = opts.init or saved_init or AUTOENCODER_INITS[0]
     if saved_init is not None and init != saved_init:
         raise InputError(f"{out_dir}: the run to resume started with --init {saved_init}, not {init}")
-    lr = DEFAULT_LR[init] if lr is None else lr
-    splits = load_splits(source, data_dir, limit, seed)
+    lr = AUTOENCODER_LR[init] if opts.lr is None else opts.lr
+    splits = load_splits(opts.source, opts.data_dir, opts.limit, opts.seed)
     settings = TrainSettings(
-        epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, momentum=momentum,
-        lr_decay_every=decay_every, lr_decay_factor=DECAY_FACTOR,
+        epochs=opts.epochs, batch_size=opts.batch_size, lr=lr, seed=opts.seed, momentum=opts.momentum,
+        lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor,
     )
-    net = build_autoencoder(np.random.default_rng(seed))
-    if init == "pca" and not resume:
+    net = build_autoencoder(np.random.default_rng(opts.seed))
+    if init == "pca" and not opts.resume:
         pca_init(net, ink_bright_rows(splits["train"][0]))
     meta = {"model": "autoencoder 1024-32-32-32-1024", "init": init, **input_meta(ink_bright_rows)}
     fitted = fit(
         net, splits["train"], splits["valid"], RECONSTRUCTION, settings, out_dir,
-        to_input=ink_bright_rows, meta=meta, resume=resume, progress=progress, desc="train autoencoder",
+        to_input=ink_bright_rows, meta=meta, resume=opts.resume, progress=opts.progress, desc="train autoencoder",
     )
     if not fitted.best_epoch:
         raise KeyboardInterrupt
     best, history = fitted.net, fitted.history
     images = {split: splits[split][0] for split in ("valid", "test")}
     try:
-        images["nist26"] = load_nist26(data_dir)[0]
+        images["nist26"] = load_nist26(opts.data_dir)[0]
     except InputError:
         images["nist26"] = None
     quality = {
@@ -232,7 +211,7 @@ def run_autoencoder(
         for name, X in images.items()
     }
 
-    title = f"autoencoder, {init} init, lr {lr:g}, batch {batch_size}, momentum {momentum:g}"
+    title = f"autoencoder, {init} init, lr {lr:g}, batch {opts.batch_size}, momentum {opts.momentum:g}"
     plots.plot_loss(history, out_dir / "loss.png", title=title)
     shown, labels = _shown_examples(*splits["valid"], SHOWN_CLASSES)
     plots.plot_image_pairs(
@@ -249,7 +228,7 @@ def run_autoencoder(
         "seconds_per_epoch": float(np.mean(fitted.seconds)),
         "epoch_seconds": fitted.seconds,
         "interrupted": fitted.interrupted,
-        "data": str(source),
+        "data": str(opts.source),
         "n_samples": {name: len(split[1]) for name, split in splits.items()},
         "settings": {**dataclasses.asdict(settings), "init": init},
         "history": history,
@@ -283,12 +262,12 @@ def read_glyph(path: str | os.PathLike) -> np.ndarray:
     return normalize_glyph(grey)
 
 
-def reconstruct_files(
-    paths: Sequence[str | os.PathLike], model: str | os.PathLike, out_dir: str | os.PathLike
-) -> list[tuple[str, float]]:
+def reconstruct_files(images: Sequence[str | os.PathLike], **options: Any) -> list[tuple[str, float]]:
     """``nnrecog reconstruct``: normalise each image, run the autoencoder, picture the pairs.
 
-    Writes ``out_dir/reconstructions.png`` (each normalised input next to its reconstruction).
+    ``options`` are the other fields of :class:`~nnrecog.experiments.options.ReconstructOptions`
+    (``model``, ``out_dir``). Writes ``out_dir/reconstructions.png`` (each normalised input next
+    to its reconstruction).
 
     Returns
     -------
@@ -296,15 +275,16 @@ def reconstruct_files(
     """
     from nnrecog.viz import plots
 
-    net = nn.load(model)
+    opts = ReconstructOptions(images=images, **options)
+    net = nn.load(opts.model)
     first = net.layers[0]
     if getattr(first, "in_features", None) != 1024 or net.layers[-1].params["W"].shape[1] != 1024:
-        raise InputError(f"{model}: not an autoencoder (expected 1024 inputs and 1024 outputs)")
-    glyphs = np.stack([read_glyph(path) for path in paths])
+        raise InputError(f"{opts.model}: not an autoencoder (expected 1024 inputs and 1024 outputs)")
+    glyphs = np.stack([read_glyph(path) for path in images])
     outputs = reconstruct_images(net, glyphs)
     scores = [metrics.psnr(g[None], o[None]) for g, o in zip(glyphs, outputs)]
     plots.plot_image_pairs(
-        glyphs, outputs, Path(out_dir) / "reconstructions.png",
-        labels=[Path(p).stem[:8] for p in paths],
+        glyphs, outputs, Path(opts.out_dir) / "reconstructions.png",
+        labels=[Path(p).stem[:8] for p in images],
     )
-    return [(str(p), s) for p, s in zip(paths, scores)]
+    return [(str(p), s) for p, s in zip(images, scores)]

@@ -22,24 +22,15 @@ import numpy as np
 from nnrecog import nn
 from nnrecog.experiments.classifier import ClassifierSpec, load_splits, train_classifier
 from nnrecog.experiments.inputs import ink_bright_planes
+from nnrecog.experiments.options import CnnOptions
 from nnrecog.experiments.training import TrainSettings
-
-DEFAULT_CHANNELS = (16, 32)
-DEFAULT_HIDDEN = 128
-DEFAULT_DROPOUT = 0.3
-DEFAULT_EPOCHS = 30
-DEFAULT_BATCH_SIZE = 64
-DEFAULT_LR = 0.001
-DEFAULT_MOMENTUM = 0.9
-DEFAULT_DECAY_EVERY = 10
-DEFAULT_DECAY_FACTOR = 0.5
 
 
 def build_cnn(
     rng: np.random.Generator,
-    channels: tuple[int, ...] = DEFAULT_CHANNELS,
-    hidden: int = DEFAULT_HIDDEN,
-    dropout: float = DEFAULT_DROPOUT,
+    channels: tuple[int, ...] = CnnOptions.channels,
+    hidden: int = CnnOptions.hidden,
+    dropout: float = CnnOptions.dropout,
 ) -> nn.Sequential:
     """The network above, freshly initialised (Xavier-uniform weights, zero biases)."""
     layers: list[nn.Layer] = []
@@ -77,36 +68,26 @@ def cnn_spec(channels: tuple[int, ...], hidden: int, dropout: float) -> Classifi
     )
 
 
-def run_cnn(
-    out_dir: str | os.PathLike,
-    *,
-    source: str = "default",
-    data_dir: str | os.PathLike | None = None,
-    channels: tuple[int, ...] = DEFAULT_CHANNELS,
-    hidden: int = DEFAULT_HIDDEN,
-    dropout: float = DEFAULT_DROPOUT,
-    epochs: int = DEFAULT_EPOCHS,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    lr: float = DEFAULT_LR,
-    momentum: float = DEFAULT_MOMENTUM,
-    decay_every: int = DEFAULT_DECAY_EVERY,
-    decay_factor: float = DEFAULT_DECAY_FACTOR,
-    seed: int = 0,
-    augment: bool = False,
-    resume: bool = False,
-    limit: int | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
+def run_cnn(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
     """``nnrecog train cnn``: train the CNN; same outputs as ``run_mlp`` (``train_classifier``),
-    with the first convolution's filters as the weight pictures."""
+    with the first convolution's filters as the weight pictures.
+
+    ``options`` are the other fields of :class:`~nnrecog.experiments.options.CnnOptions`.
+
+    Raises
+    ------
+    InputError
+        For an option value out of range, before any data is loaded or any file written.
+    """
     from nnrecog.data.augment import augment_batch
 
+    opts = CnnOptions(out_dir=out_dir, **options)
     settings = TrainSettings(
-        epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, momentum=momentum,
-        lr_decay_every=decay_every, lr_decay_factor=decay_factor, augment=augment,
+        epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=opts.seed, momentum=opts.momentum,
+        lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor, augment=opts.augment,
     )
     return train_classifier(
-        cnn_spec(tuple(channels), hidden, dropout), settings, out_dir,
-        splits=load_splits(source, data_dir, limit, seed), augment=augment_batch,
-        data_dir=data_dir, resume=resume, progress=progress, extra={"data": str(source)},
+        cnn_spec(tuple(opts.channels), opts.hidden, opts.dropout), settings, out_dir,
+        splits=load_splits(opts.source, opts.data_dir, opts.limit, opts.seed), augment=augment_batch,
+        data_dir=opts.data_dir, resume=opts.resume, progress=opts.progress, extra={"data": str(opts.source)},
     )

@@ -2,61 +2,26 @@
 
 from __future__ import annotations
 
-import math
 import os
-from pathlib import Path
 from typing import Any
 
-from nnrecog.errors import InputError
 
-#: Options that must be at least 1, and those that may also be 0 (0 = the feature is off).
-_POSITIVE = ("epochs", "batch_size", "hidden", "channels")
-_NON_NEGATIVE = ("decay_every",)
+def run_training(model: str, out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
+    """Run ``nnrecog train MODEL``: ``model`` is ``mlp``, ``cnn`` or ``autoencoder``.
 
-
-def check_options(out_dir: str | os.PathLike, options: dict[str, Any]) -> None:
-    """Refuse nonsense values before any data is loaded or any file written.
-
-    The command line already refuses them while parsing; this guards Python callers of
-    :func:`run_training`, with the same option names in its messages.
+    ``options`` go to ``run_mlp``, ``run_cnn`` or ``run_autoencoder``, which check them against
+    their options dataclass (:mod:`nnrecog.experiments.options`) before any data is loaded or any
+    file written; returns their results.
 
     Raises
     ------
     InputError
         Naming the command-line option and the value, e.g. ``--epochs must be positive, got 0``.
     """
-    def fail(name: str, expected: str) -> None:
-        raise InputError(f"--{name.replace('_', '-')} must be {expected}, got {options[name]}")
-
-    for name in _POSITIVE + _NON_NEGATIVE:
-        values = options.get(name, 1)
-        lowest = 1 if name in _POSITIVE else 0
-        if any(v < lowest for v in (values if isinstance(values, tuple) else (values,))):
-            fail(name, "positive" if lowest else "0 or more")
-    if "lr" in options and not 0 < options["lr"] < math.inf:
-        fail("lr", "positive")
-    if not 0 <= options.get("momentum", 0) < 1:
-        fail("momentum", "in [0, 1)")
-    if not 0 <= options.get("dropout", 0) < 1:
-        fail("dropout", "in [0, 1)")
-    # Each conv block halves the 32-pixel side; after 5 blocks nothing would be left.
-    if len(options.get("channels", ())) > 5:
-        fail("channels", "at most 5 conv blocks (each halves the 32-pixel side)")
-    if Path(out_dir).exists() and not Path(out_dir).is_dir():
-        raise InputError(f"{out_dir}: is a file, expected an output folder (--out)")
-
-
-def run_training(model: str, out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
-    """Run ``nnrecog train MODEL``: ``model`` is ``mlp``, ``cnn`` or ``autoencoder``.
-
-    ``options`` go to ``run_mlp``, ``run_cnn`` or ``run_autoencoder`` (after ``check_options``);
-    returns their results.
-    """
     from nnrecog.experiments.autoencoder import run_autoencoder
     from nnrecog.experiments.cnn import run_cnn
     from nnrecog.experiments.mlp import run_mlp
 
-    check_options(out_dir, options)
     runners = {"mlp": run_mlp, "cnn": run_cnn, "autoencoder": run_autoencoder}
     return runners[model](out_dir, **options)
 

@@ -16,17 +16,12 @@ import numpy as np
 from nnrecog import nn
 from nnrecog.experiments.classifier import ClassifierSpec, load_splits, lr_sweep, train_classifier
 from nnrecog.experiments.inputs import ink_bright_rows, ink_dark_rows
+from nnrecog.experiments.options import MlpOptions
 from nnrecog.experiments.training import STATE_FILE, TrainSettings
-
-#: Defaults chosen on the default data set (see README): batch 32, lr 0.01 over a summed loss.
-DEFAULT_HIDDEN = (64,)
-DEFAULT_EPOCHS = 50
-DEFAULT_BATCH_SIZE = 32
-DEFAULT_LR = 0.01
 
 
 def build_mlp(
-    rng: np.random.Generator, hidden: Sequence[int] = DEFAULT_HIDDEN, activation: str = "sigmoid"
+    rng: np.random.Generator, hidden: Sequence[int] = MlpOptions.hidden, activation: str = MlpOptions.activation
 ) -> nn.Sequential:
     """``1024 -> hidden[0] -> ... -> hidden[-1] -> 36`` with ``activation`` on hidden layers.
 
@@ -55,50 +50,40 @@ def mlp_spec(hidden: Sequence[int], activation: str, ink_bright: bool) -> Classi
     )
 
 
-def run_mlp(
-    out_dir: str | os.PathLike,
-    *,
-    source: str = "default",
-    data_dir: str | os.PathLike | None = None,
-    hidden: Sequence[int] = DEFAULT_HIDDEN,
-    activation: str = "sigmoid",
-    ink_bright: bool = False,
-    epochs: int = DEFAULT_EPOCHS,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    lr: float = DEFAULT_LR,
-    momentum: float = 0.0,
-    decay_every: int = 0,
-    seed: int = 0,
-    augment: bool = False,
-    sweep: bool = False,
-    resume: bool = False,
-    limit: int | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
+def run_mlp(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
     """``nnrecog train mlp``: train (or sweep the learning rate of) an MLP; see ``train_classifier``.
+
+    ``options`` are the other fields of :class:`~nnrecog.experiments.options.MlpOptions` (their
+    defaults and checks are there).
 
     Returns
     -------
     dict
         The ``results.json`` of the run; with ``sweep`` the summary of ``lr_sweep``.
+
+    Raises
+    ------
+    InputError
+        For an option value out of range, before any data is loaded or any file written.
     """
     from nnrecog.data.augment import augment_batch
 
-    splits = load_splits(source, data_dir, limit, seed)
-    spec = mlp_spec(tuple(hidden), activation, ink_bright)
+    opts = MlpOptions(out_dir=out_dir, **options)
+    splits = load_splits(opts.source, opts.data_dir, opts.limit, opts.seed)
+    spec = mlp_spec(tuple(opts.hidden), opts.activation, opts.ink_bright)
 
     def run(rate: float, folder: Path) -> dict[str, Any]:
         settings = TrainSettings(
-            epochs=epochs, batch_size=batch_size, lr=rate, seed=seed, momentum=momentum,
-            lr_decay_every=decay_every, lr_decay_factor=0.5, augment=augment,
+            epochs=opts.epochs, batch_size=opts.batch_size, lr=rate, seed=opts.seed, momentum=opts.momentum,
+            lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor, augment=opts.augment,
         )
         # In a sweep, --resume continues the runs that had started and starts the others.
-        resume_run = resume and (not sweep or (folder / STATE_FILE).is_file())
+        resume_run = opts.resume and (not opts.sweep or (folder / STATE_FILE).is_file())
         return train_classifier(
-            spec, settings, folder, splits=splits, augment=augment_batch, data_dir=data_dir,
-            resume=resume_run, progress=progress, extra={"data": str(source)},
+            spec, settings, folder, splits=splits, augment=augment_batch, data_dir=opts.data_dir,
+            resume=resume_run, progress=opts.progress, extra={"data": str(opts.source)},
         )
 
-    if not sweep:
-        return run(lr, Path(out_dir))
-    return lr_sweep(run, lr, Path(out_dir))
+    if not opts.sweep:
+        return run(opts.lr, Path(out_dir))
+    return lr_sweep(run, opts.lr, Path(out_dir))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +28,12 @@ from tqdm.auto import tqdm
 
 from nnrecog import nn
 from nnrecog.errors import InputError
-from nnrecog.fileio import atomic_path
+from nnrecog.fileio import ArraySpec, atomic_open, open_npz
 
 MODEL_FILE = "model.npz"
 STATE_FILE = "train_state.npz"
+#: What the JSON in a training state holds (besides the arrays).
+_STATE_KEYS = ("settings", "generators", "history", "seconds", "best_epoch", "best_score")
 
 #: Maps a batch of images (n, 32, 32) to the network's input (e.g. (n, 1024) or (n, 1, 32, 32)).
 InputFn = Callable[[np.ndarray], np.ndarray]
@@ -157,7 +158,7 @@ def _save_state(
     arrays.update({f"velocity.{name}": v for name, v in getattr(opt, "state", {}).items()})
     state = {**state, "generators": [g.bit_generator.state for g in generators]}
     arrays["state_json"] = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8)
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+    with atomic_open(path, "wb") as handle:
         np.savez(handle, **arrays)
 
 
@@ -166,29 +167,36 @@ def _load_state(
 ) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"{path}: no training state to resume (run without --resume first)")
-    if not zipfile.is_zipfile(path):  # np.load would also take a .npy array or a pickle
-        raise InputError(f"{path}: not a training state (expected the .npz archive `nnrecog train` writes)")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            state = json.loads(archive["state_json"].tobytes().decode())
-            for name, param, _ in net.parameters():
-                param[...] = archive[f"param.{name}"]
-            if hasattr(opt, "state"):
-                opt.state = {
-                    key[len("velocity.") :]: archive[key].copy()
-                    for key in archive.files
-                    if key.startswith("velocity.")
-                }
-        saved = {k: v for k, v in state["settings"].items() if k != "epochs"}
-    except (KeyError, ValueError, OSError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path}: not a training state of this network ({exc})") from exc
+    specs = {"state_json": ArraySpec((None,), dtype="uint8")}
+    for name, param, _ in net.parameters():
+        specs[f"param.{name}"] = ArraySpec(param.shape, kinds="f")
+        specs[f"velocity.{name}"] = ArraySpec(param.shape, kinds="f", required=False)
+    with open_npz(path, "a training state") as archive:
+        archive.expect(specs)
+        try:
+            state = json.loads(archive.read("state_json").tobytes().decode())
+            missing = [key for key in _STATE_KEYS if key not in state]
+            if missing:
+                raise KeyError(", ".join(missing))
+            saved = {k: v for k, v in state["settings"].items() if k != "epochs"}
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise InputError(f"{path}: not a training state of this network ({exc})") from None
+        for name, param, _ in net.parameters():
+            param[...] = archive.read(f"param.{name}")
+        if hasattr(opt, "state"):
+            opt.state = {
+                key[len("velocity.") :]: archive.read(key) for key in archive.headers if key.startswith("velocity.")
+            }
     current = {k: v for k, v in dataclasses.asdict(settings).items() if k != "epochs"}
     if saved != current:
         raise InputError(
             f"{path}: was trained with {saved}, cannot resume with different settings {current}"
         )
-    for generator, saved_state in zip(generators, state["generators"]):
-        generator.bit_generator.state = saved_state
+    try:
+        for generator, saved_state in zip(generators, state["generators"]):
+            generator.bit_generator.state = saved_state
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError(f"{path}: not a training state of this network ({exc})") from None
     return state
 
 
@@ -272,7 +280,7 @@ def fit(
                 inputs = to_input(images)
                 outputs = net.forward(inputs)
                 loss, d_outputs = objective.loss(outputs, labels if objective.classifier else inputs)
-                net.backward(d_outputs)
+                net.backward(d_outputs, input_grad=False)
                 opt.step()
                 loss_sum += loss
                 if objective.classifier:

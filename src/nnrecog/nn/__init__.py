@@ -1,6 +1,8 @@
 """``nnrecog.nn``: a from-scratch NumPy neural-network library with explicit backward passes.
 
-Imports nothing else from nnrecog, so it can be lifted out and used on its own.
+Imports nothing else of nnrecog but :mod:`nnrecog.fileio` (atomic writing, the safe ``.npz``
+reader; it imports only :mod:`nnrecog.errors`), so it can be lifted out with those two and used
+on its own.
 """
 
 from nnrecog.nn.batches import random_batches

@@ -47,9 +47,23 @@ class Layer:
         it keeps what ``backward`` needs."""
         raise NotImplementedError
 
-    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        """Fill ``grads`` from ``dY = dL/dY`` and return ``dL/dX`` (None if not needed)."""
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Fill ``grads`` from ``dY = dL/dY`` and return ``dL/dX``; with ``input_grad`` false,
+        skip computing it and return None."""
         raise NotImplementedError
+
+    @classmethod
+    def param_shapes(cls, **config: Any) -> dict[str, tuple[int, ...]]:
+        """The shapes of the ``params`` a layer built from ``config`` (as :meth:`config` gives
+        it) has, worked out without building it, so a model file's architecture can be checked
+        before anything is allocated.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``config`` lacks a size or a size is not an integer.
+        """
+        return {}
 
     def config(self) -> dict[str, Any]:
         """JSON-serialisable description: ``{"type": ..., **constructor arguments}``."""
@@ -103,8 +117,13 @@ class Dense(Layer):
         self.activation = F.check_activation(activation)
         self.dtype = np.dtype(dtype)
         rng = rng if rng is not None else np.random.default_rng()
-        self.params["W"] = xavier_uniform(self.in_features, self.out_features, rng, dtype=self.dtype)
-        self.params["b"] = zeros(self.out_features, dtype=self.dtype)
+        shapes = self.param_shapes(in_features=self.in_features, out_features=self.out_features)
+        self.params["W"] = xavier_uniform(*shapes["W"], rng, dtype=self.dtype)
+        self.params["b"] = zeros(*shapes["b"], dtype=self.dtype)
+
+    @classmethod
+    def param_shapes(cls, *, in_features: int, out_features: int, **_: Any) -> dict[str, tuple[int, ...]]:
+        return {"W": (_size(in_features), _size(out_features)), "b": (_size(out_features),)}
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=self.dtype)
@@ -114,15 +133,24 @@ class Dense(Layer):
         self._X, self._Y = X, Y
         return Y
 
-    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         dpre = F.activation_backward(self.activation, self._Y, dY)
         self.grads["W"] = self._X.T @ dpre
         self.grads["b"] = dpre.sum(axis=0)
-        return dpre @ self.params["W"].T if need_input_grad else None
+        return dpre @ self.params["W"].T if input_grad else None
+
+
+def _size(value: Any) -> int:
+    """A size from a model file's architecture: an integer (JSON gives no other kind of int)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"sizes must be integers, got {value!r}")
+    return value
 
 
 def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
     if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"expected one size or two (height, width), got {value!r}")
         return int(value[0]), int(value[1])
     return int(value), int(value)
 
@@ -214,14 +242,20 @@ class Conv2D(Layer):
         self.dtype = np.dtype(dtype)
         rng = rng if rng is not None else np.random.default_rng()
         kh, kw = self.kernel_size
-        self.params["W"] = xavier_uniform(
-            self.in_channels * kh * kw,
-            self.out_channels * kh * kw,
-            rng,
-            shape=(self.out_channels, self.in_channels, kh, kw),
-            dtype=self.dtype,
+        shapes = self.param_shapes(
+            in_channels=self.in_channels, out_channels=self.out_channels, kernel_size=self.kernel_size
         )
-        self.params["b"] = zeros(self.out_channels, dtype=self.dtype)
+        self.params["W"] = xavier_uniform(
+            self.in_channels * kh * kw, self.out_channels * kh * kw, rng, shape=shapes["W"], dtype=self.dtype
+        )
+        self.params["b"] = zeros(*shapes["b"], dtype=self.dtype)
+
+    @classmethod
+    def param_shapes(
+        cls, *, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int], **_: Any
+    ) -> dict[str, tuple[int, ...]]:
+        kh, kw = _pair(kernel_size)
+        return {"W": (_size(out_channels), _size(in_channels), _size(kh), _size(kw)), "b": (_size(out_channels),)}
 
     def config(self) -> dict[str, Any]:
         cfg = super().config()
@@ -248,13 +282,13 @@ class Conv2D(Layer):
         self._cols, self._padded_shape, self._Y = cols, Xp.shape, Y
         return Y
 
-    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         dpre = F.activation_backward(self.activation, self._Y, dY)
         n, o, oh, ow = dpre.shape
         dpre_mat = dpre.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
         self.grads["W"] = (dpre_mat.T @ self._cols).reshape(self.params["W"].shape)
         self.grads["b"] = dpre_mat.sum(axis=0)
-        if not need_input_grad:
+        if not input_grad:
             return None
         c = self.in_channels
         kh, kw = self.kernel_size
@@ -298,8 +332,8 @@ class MaxPool2D(Layer):
         self._argmax, self._input_shape = argmax, X.shape
         return Y
 
-    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        if not need_input_grad:
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        if not input_grad:
             return None
         k, s = self.kernel_size, self.stride
         _, _, oh, ow = dY.shape
@@ -318,8 +352,8 @@ class Flatten(Layer):
         self._input_shape = X.shape
         return X.reshape(X.shape[0], math.prod(X.shape[1:]))  # not -1: that fails for 0 samples
 
-    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        return dY.reshape(self._input_shape) if need_input_grad else None
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        return dY.reshape(self._input_shape) if input_grad else None
 
 
 class Dropout(Layer):
@@ -349,8 +383,8 @@ class Dropout(Layer):
         self._mask = (self.rng.random(X.shape) >= self.p).astype(X.dtype) / (1.0 - self.p)
         return X * self._mask
 
-    def backward(self, dY: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        if not need_input_grad:
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        if not input_grad:
             return None
         return dY if self._mask is None else dY * self._mask
 

@@ -4,7 +4,9 @@ A model file is one NumPy ``.npz`` archive holding
 - ``__arch__``: a JSON string ``{"format": "nnrecog.nn.Sequential", "version": 1,
   "dtype": "float32", "layers": [{"type": "Dense", "in_features": ..., ...}, ...], "meta": {...}}``
 - ``layers.{i}.{name}``: each layer's parameters.
-It loads with ``allow_pickle=False``, so a model file can never run code.
+It is read with :func:`nnrecog.fileio.open_npz`: every array's shape and dtype are read from its
+header and checked against the architecture (and a size cap) before anything is allocated, and
+nothing is unpickled, so a model file can neither run code nor exhaust memory.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ import copy
 import inspect
 import json
 import os
-import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nnrecog.fileio import ArraySpec, BadFileError, NpzArchive, atomic_open, open_npz
 from nnrecog.nn.functional import softmax
 from nnrecog.nn.layers import LAYER_TYPES, Layer
 
@@ -29,8 +30,18 @@ VERSION = 1
 ARCH_KEY = "__arch__"
 
 
-class ModelFileError(ValueError):
-    """A model file is missing, truncated, foreign, or does not match its architecture."""
+#: What a model file is, in messages.
+_WHAT = "an nnrecog model file"
+#: ``__arch__`` is one JSON string (a 0-d str array).
+_ARCH_SPEC = ArraySpec((), kinds="U")
+
+
+class ModelFileError(BadFileError):
+    """A model file is missing, truncated, foreign, or does not match its architecture.
+
+    A ``ValueError`` and an :class:`nnrecog.errors.InputError` (through
+    :class:`~nnrecog.fileio.BadFileError`): the command line prints it as one error line.
+    """
 
 
 class Sequential:
@@ -65,14 +76,15 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, dout: np.ndarray, input_grad: bool = False) -> np.ndarray | None:
-        """Back-propagate ``dout = dL/d(output)`` and fill every layer's ``grads``.
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Back-propagate ``dout = dL/d(output)``, fill every layer's ``grads`` and return the
+        gradient with respect to the network's input.
 
-        The gradient with respect to the network's input is only computed (and returned) when
-        ``input_grad`` is true: skipping it saves the first layer's largest matrix product.
+        With ``input_grad`` false that last gradient is skipped (None is returned), which saves
+        the first layer's largest matrix product: training loops pass ``input_grad=False``.
         """
         for i in range(len(self.layers) - 1, -1, -1):
-            dout = self.layers[i].backward(dout, need_input_grad=input_grad or i > 0)
+            dout = self.layers[i].backward(dout, input_grad=input_grad or i > 0)
         return dout
 
     def parameters(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
@@ -147,53 +159,21 @@ class Sequential:
             self.meta.update(meta)
         arrays = {ARCH_KEY: np.array(json.dumps(self.architecture()))}
         arrays.update(self.state_dict())
-        final = Path(path)
-        try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".npz", dir=final.parent)
-        except OSError as exc:  # name the requested file, not the hidden temporary one
-            raise OSError(exc.errno, exc.strerror, str(final)) from None
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **arrays)
-            # mkstemp makes the file private (0600); give it the mode a plain open() would.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(path, "wb") as handle:
+            np.savez(handle, **arrays)
 
     def __repr__(self) -> str:
         inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential(\n{inner}\n)"
 
 
-def _read_archive(path: Path) -> dict[str, np.ndarray]:
-    if path.exists() and not path.is_file():
-        kind = "a directory" if path.is_dir() else "not a regular file"
-        raise ModelFileError(f"{path}: is {kind}, expected a model file (.npz)")
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
-    # np.load also reads .npy arrays and pickles; only a zip (.npz) archive can be a model.
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path}: not an nnrecog model file (expected a .npz archive)")
+def _parse_architecture(archive: NpzArchive) -> dict[str, Any]:
+    """The ``__arch__`` JSON, checked to be an nnrecog architecture of this version."""
+    path = archive.path
+    archive.expect({ARCH_KEY: _ARCH_SPEC}, exact=False)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
-        raise ModelFileError(
-            f"{path}: not a readable nnrecog model file (expected a .npz archive): {exc}"
-        ) from None
-
-
-def _parse_architecture(path: Path, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    if ARCH_KEY not in arrays:
-        raise ModelFileError(f"{path}: not an nnrecog model file (no {ARCH_KEY} entry)")
-    try:
-        arch = json.loads(str(arrays[ARCH_KEY]))
-    except json.JSONDecodeError as exc:
+        arch = json.loads(str(archive.read(ARCH_KEY)))
+    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise ModelFileError(f"{path}: corrupt architecture JSON: {exc}") from None
     if not isinstance(arch, dict) or arch.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not an nnrecog model file (format is not {FORMAT})")
@@ -204,11 +184,28 @@ def _parse_architecture(path: Path, arrays: dict[str, np.ndarray]) -> dict[str, 
     return arch
 
 
-def _build_layer(path: Path, index: int, spec: Any, dtype: np.dtype) -> Layer:
-    if not isinstance(spec, dict) or spec.get("type") not in LAYER_TYPES:
+def _layer_class(path: Path, index: int, spec: Any) -> type[Layer]:
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str) or spec["type"] not in LAYER_TYPES:
         raise ModelFileError(
             f"{path}: layer {index} has unknown type {spec!r}; expected one of {sorted(LAYER_TYPES)}"
         )
+    return LAYER_TYPES[spec["type"]]
+
+
+def _param_specs(path: Path, layer_specs: list[Any]) -> dict[str, ArraySpec]:
+    """What every parameter array must be, from the architecture alone (nothing is built)."""
+    specs = {ARCH_KEY: _ARCH_SPEC}
+    for i, spec in enumerate(layer_specs):
+        cls = _layer_class(path, i, spec)
+        try:
+            shapes = cls.param_shapes(**{k: v for k, v in spec.items() if k != "type"})
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: layer {i} ({spec['type']}) is malformed: {exc}") from None
+        specs.update({f"layers.{i}.{key}": ArraySpec(shape, kinds="f") for key, shape in shapes.items()})
+    return specs
+
+
+def _build_layer(path: Path, index: int, spec: dict[str, Any], dtype: np.dtype) -> Layer:
     cls = LAYER_TYPES[spec["type"]]
     kwargs = {k: v for k, v in spec.items() if k != "type"}
     if "dtype" in inspect.signature(cls).parameters:
@@ -226,29 +223,23 @@ def load(path: str | os.PathLike) -> Sequential:
     ------
     ModelFileError
         If the file is missing, not an ``.npz`` archive, truncated, written by something else,
-        or its weights do not match its architecture (missing, extra, wrong shape or dtype,
-        non-finite values). The message names the file.
+        declares arrays other than its architecture's (missing, extra, wrong shape or dtype:
+        refused before any is read), holds non-finite weights, or would unpack to more than
+        :data:`nnrecog.fileio.MAX_ARCHIVE_BYTES`. The message names the file.
     """
     path = Path(path)
-    arrays = _read_archive(path)
-    arch = _parse_architecture(path, arrays)
-    dtype = np.dtype(arch.get("dtype") if arch.get("dtype") in ("float32", "float64") else "float32")
-    # Layers are built empty and then filled, so init randomness is irrelevant here.
-    layers = [_build_layer(path, i, spec, dtype) for i, spec in enumerate(arch["layers"])]
-    expected = {f"layers.{i}.{k}": p for i, layer in enumerate(layers) for k, p in layer.params.items()}
-    stored = {k: v for k, v in arrays.items() if k != ARCH_KEY}
-    if set(stored) != set(expected):
-        missing = sorted(set(expected) - set(stored))
-        extra = sorted(set(stored) - set(expected))
-        raise ModelFileError(f"{path}: weights do not match the architecture (missing {missing}, extra {extra})")
-    for name, param in expected.items():
-        value = stored[name]
-        if value.shape != param.shape or value.dtype.kind != "f":
-            raise ModelFileError(
-                f"{path}: {name} is {value.dtype}{list(value.shape)}, expected float{list(param.shape)}"
-            )
-        if not np.isfinite(value).all():
-            raise ModelFileError(f"{path}: {name} holds NaN or infinite values")
-        param[...] = value
+    with open_npz(path, _WHAT, error=ModelFileError) as archive:
+        arch = _parse_architecture(archive)
+        archive.expect(_param_specs(path, arch["layers"]))
+        dtype = np.dtype(arch.get("dtype") if arch.get("dtype") in ("float32", "float64") else "float32")
+        # Layers are built empty and then filled, so init randomness is irrelevant here; their
+        # sizes are those of the arrays just checked, so building them allocates nothing absurd.
+        layers = [_build_layer(path, i, spec, dtype) for i, spec in enumerate(arch["layers"])]
+        for i, layer in enumerate(layers):
+            for key, param in layer.params.items():
+                value = archive.read(f"layers.{i}.{key}")
+                if not np.isfinite(value).all():
+                    raise ModelFileError(f"{path}: layers.{i}.{key} holds NaN or infinite values")
+                param[...] = value
     meta = arch.get("meta") or {}
     return Sequential(*layers, meta=meta if isinstance(meta, dict) else {})

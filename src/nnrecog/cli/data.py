@@ -1,0 +1,34 @@
+"""``nnrecog data build`` and ``nnrecog data show``."""
+
+from __future__ import annotations
+
+import argparse
+
+from nnrecog.cli.options import add_options, option_values
+from nnrecog.data.options import BuildOptions, ShowOptions
+
+
+def _build(args: argparse.Namespace) -> int:
+    from nnrecog.data.builder import build_dataset
+
+    print(build_dataset(**option_values(args, BuildOptions)).report())
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from nnrecog.data.show import save_sample_grid
+
+    print(f"wrote {save_sample_grid(**option_values(args, ShowOptions))}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``data build`` and ``data show``."""
+    p = subparsers.add_parser("data", help="build or look at the NIST36-format dataset")
+    actions = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    build = actions.add_parser("build", help="build the open NIST36-format set from the shared handwriting data")
+    add_options(build, BuildOptions)
+    build.set_defaults(handler=_build)
+    show = actions.add_parser("show", help="write a grid of samples per class as a PNG")
+    add_options(show, ShowOptions)
+    show.set_defaults(handler=_show)

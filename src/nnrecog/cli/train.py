@@ -1,0 +1,46 @@
+"""``nnrecog train mlp|cnn|autoencoder`` and ``nnrecog reconstruct``."""
+
+from __future__ import annotations
+
+import argparse
+
+from nnrecog.cli.options import add_options, option_values
+from nnrecog.experiments.options import AutoencoderOptions, CnnOptions, MlpOptions, ReconstructOptions
+
+#: Each trainable model: its options and its one-line help.
+_MODELS = {
+    "mlp": (MlpOptions, "the course MLP (question 3): curves, weights, confusion"),
+    "cnn": (CnnOptions, "a small CNN with nnrecog.nn (the default OCR model)"),
+    "autoencoder": (AutoencoderOptions, "the course autoencoder (question 5): PSNR, images"),
+}
+
+
+def _train(args: argparse.Namespace) -> int:
+    from nnrecog.experiments.commands import format_results, run_training
+
+    options_class, _ = _MODELS[args.model]
+    results = run_training(args.model, **option_values(args, options_class))
+    print(format_results(results))
+    return 130 if results.get("interrupted") else 0
+
+
+def _reconstruct(args: argparse.Namespace) -> int:
+    from nnrecog.experiments.autoencoder import reconstruct_files
+
+    for path, psnr in reconstruct_files(**option_values(args, ReconstructOptions)):
+        print(f"{path}: PSNR {psnr:.2f} dB")
+    print(f"wrote {args.out_dir}/reconstructions.png")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``train`` (one subcommand per model) and ``reconstruct``."""
+    train = subparsers.add_parser("train", help="train the course's networks (mlp, cnn, autoencoder)")
+    models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
+    for name, (options_class, help_text) in _MODELS.items():
+        p = models.add_parser(name, help=help_text)
+        add_options(p, options_class)
+        p.set_defaults(handler=_train)
+    p = subparsers.add_parser("reconstruct", help="run a trained autoencoder on glyph images")
+    add_options(p, ReconstructOptions)
+    p.set_defaults(handler=_reconstruct)

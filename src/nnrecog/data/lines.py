@@ -1,0 +1,279 @@
+"""Synthetic lines of handwriting, for training a line recogniser: whole lines, letters touching.
+
+A line recogniser reads a line image at once and needs no character boxes, so it can learn
+what a character classifier cannot: letters that touch, overlap and join. Lines are made of
+real handwriting, the open data set's **training** glyphs only (nist26 and the valid and test
+splits never enter):
+
+- each character is either one of the built set's training images of its class (real pens on
+  real paper, photographed or scanned), cropped to its ink, or one of the Chars74K
+  *training* letterforms drawn as pen trajectories straight onto the line, so that
+  neighbouring letters overlap as a pen's strokes do and, now and then, a connecting stroke
+  joins one letter to the next;
+- gaps between letters vary per line and per letter, negative ones included (overlap), word
+  gaps are wider; letters vary in size, sit on a drifting baseline, and the whole line is
+  slanted, slightly rotated, blurred and thickened or thinned;
+- the text is drawn from an English word list, random letter strings, digit strings and mixed
+  strings, so the recogniser does not learn English alone.
+
+Every line is finally put through :func:`normalize_line`, the normalisation the reader applies
+to a line it cut from a photo, so both look alike: ink binarised, the cap height scaled to
+:attr:`LineFormat.cap_height`, strokes set to one width, anti-aliased, :attr:`LineFormat.height`
+rows tall, ink dark on white.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage as ndi
+
+from nnrecog.data.normalize import NIST_STROKE_WIDTH, ink_bounds, set_stroke_width
+from nnrecog.data.nist36 import CLASSES
+
+#: Characters a line may hold: the 36 classes (word gaps are spaces in the text).
+LINE_CHARACTERS = CLASSES
+
+
+@dataclass(frozen=True)
+class LineFormat:
+    """The normalised line image a line recogniser reads (same for training and reading)."""
+
+    #: Rows of the image.
+    height: int = 32
+    #: Height of a capital letter, in rows (room is left for slant, drift and tails).
+    cap_height: float = 22.0
+    #: Stroke width, in pixels (NIST's glyphs: 2.5).
+    stroke: float = NIST_STROKE_WIDTH
+    #: Blank columns kept at each end, in cap heights.
+    margin: float = 0.25
+    #: Work is done at this many times the output resolution, then box-filtered down.
+    oversample: int = 2
+
+
+def normalize_line(ink: np.ndarray, cap_height: float, centre_row: float, fmt: LineFormat = LineFormat()) -> np.ndarray:
+    """The normalised image of a line: height and stroke width fixed, ink dark on white.
+
+    Parameters
+    ----------
+    ink : (h, w) float in [0, 1], ink *bright* (1 = ink) on 0, the line's own ink only.
+    cap_height : the height of its capitals in ``ink``'s pixels (a line's median glyph height).
+    centre_row : the row of ``ink`` the line's middle runs along (the line must be level).
+
+    Returns
+    -------
+    (fmt.height, W) float32 in [0, 1], ink dark (~0) on white (1); ``W`` follows the line's
+    length (the aspect kept), at least one column.
+    """
+    over = fmt.oversample
+    scale = fmt.cap_height * over / max(cap_height, 1.0)
+    columns = np.flatnonzero(ink.max(axis=0) > 0.5)
+    pad = fmt.margin * cap_height
+    left = max(0, int(columns[0] - pad)) if columns.size else 0
+    right = min(ink.shape[1], int(columns[-1] + 1 + pad)) if columns.size else 1
+    rows_wanted = fmt.height * over / scale
+    top = int(round(centre_row - rows_wanted / 2))
+    band = np.zeros((int(np.ceil(rows_wanted)), right - left), np.float32)
+    lo, hi = max(0, top), min(ink.shape[0], top + band.shape[0])
+    if hi > lo:
+        band[lo - top : hi - top] = ink[lo:hi, left:right]
+    width = max(over, int(round(band.shape[1] * scale / over)) * over)
+    big = np.asarray(Image.fromarray(band, mode="F").resize((width, fmt.height * over), Image.BILINEAR)) > 0.5
+    big = set_stroke_width(big, fmt.stroke * over)
+    coverage = big.reshape(fmt.height, over, width // over, over).mean(axis=(1, 3))
+    return (1.0 - coverage).astype(np.float32)
+
+
+@dataclass
+class LineSources:
+    """Handwriting to make lines of: training glyph images and pen trajectories per class.
+
+    Attributes
+    ----------
+    images : class label -> list of (h, w) float32 ink-bright crops (the ink box of a
+        training image of the built set).
+    strokes : class label -> list of letterforms, each a list of (k, 2) float arrays of
+        ``[x, y]`` points (Chars74K training letterforms).
+    words : upper-case words to draw text from.
+    """
+
+    images: dict[str, list[np.ndarray]]
+    strokes: dict[str, list[list[np.ndarray]]]
+    words: list[str] = field(default_factory=list)
+
+
+def line_sources(source: str | os.PathLike = "default", data_dir: str | os.PathLike | None = None) -> LineSources:
+    """The training split of a built data set, its Chars74K training letterforms, and the
+    English word list (``english-words``; without it, random strings only).
+
+    Raises
+    ------
+    InputError : the data set or the shared data cannot be read.
+    """
+    import json
+    from pathlib import Path
+
+    from nnrecog.data.builder import default_dataset_dir
+    from nnrecog.data.readers import load
+    from nnrecog.data.sources import read_chars74k
+    from nnrecog.paths import data_dir as shared_data_dir
+
+    X, y = load(source, data_dir)["train"]
+    images: dict[str, list[np.ndarray]] = {c: [] for c in CLASSES}
+    for image, label in zip(X, y):
+        bounds = ink_bounds(image < 0.5)
+        if bounds is not None:
+            images[CLASSES[int(label)]].append(1.0 - image[bounds])
+    folder = default_dataset_dir(data_dir, build=False) if str(source) == "default" else Path(source)
+    manifest = json.loads((folder / "manifest.json").read_text()) if (folder / "manifest.json").is_file() else {}
+    train_forms = {o.split(":", 1)[1] for o in manifest.get("provenance", {}).get("train", []) if o.startswith("chars74k:")}
+    forms = read_chars74k(shared_data_dir(data_dir)) if train_forms else {}
+    strokes = {
+        char: [[s.astype(np.float64) for s in form] for i, form in enumerate(letterforms) if f"{char}/{i}" in train_forms]
+        for char, letterforms in forms.items()
+    }
+    try:
+        from english_words import get_english_words_set
+
+        words = sorted(w.upper() for w in get_english_words_set(["gcide"], alpha=True, lower=True) if 1 <= len(w) <= 12)
+    except ImportError:
+        words = []
+    return LineSources(images, strokes, words)
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    """The ranges every synthetic line's looks are drawn from (uniformly, unless said)."""
+
+    #: Rendering resolution: the cap height in pixels before normalisation.
+    cap_height_px: float = 48.0
+    #: Letter size relative to the line's, per letter.
+    size_jitter: tuple[float, float] = (0.85, 1.12)
+    #: Width relative to the glyph's own aspect, per letter.
+    width_jitter: tuple[float, float] = (0.85, 1.2)
+    #: The line's letter gap, in cap heights (negative: letters overlap)...
+    letter_gap: tuple[float, float] = (-0.2, 0.45)
+    #: ...varied per letter by up to this much...
+    gap_jitter: float = 0.12
+    #: ...and its word gap.
+    word_gap: tuple[float, float] = (0.55, 1.6)
+    #: Baseline drift (a random walk), in cap heights per letter.
+    drift: float = 0.05
+    #: Slant (shear, dx per dy) and rotation (degrees) of the whole line.
+    slant: tuple[float, float] = (-0.3, 0.3)
+    rotation: tuple[float, float] = (-2.0, 2.0)
+    #: Pen width of trajectory letters, in cap heights.
+    pen: tuple[float, float] = (0.07, 0.16)
+    #: Chance that a letter is a pen trajectory (when its class has any) rather than an image.
+    trajectory_chance: float = 0.5
+    #: Chance that a trajectory letter is joined to the next by a connecting stroke.
+    join_chance: float = 0.15
+    #: Gaussian blur of the rendering, sigma in cap heights.
+    blur: tuple[float, float] = (0.0, 0.03)
+    #: How the text is drawn: English words, random letters, digits, letters and digits mixed.
+    text_kinds: tuple[float, float, float, float] = (0.5, 0.2, 0.15, 0.15)
+    #: Words per line, and characters per random string.
+    words_per_line: tuple[int, int] = (1, 4)
+    string_length: tuple[int, int] = (1, 9)
+
+
+def random_text(sources: LineSources, rng: np.random.Generator, style: LineStyle = LineStyle()) -> str:
+    """A line's text: words separated by single spaces (see :attr:`LineStyle.text_kinds`)."""
+    kinds = np.asarray(style.text_kinds) / np.sum(style.text_kinds)
+    words = []
+    for _ in range(int(rng.integers(style.words_per_line[0], style.words_per_line[1] + 1))):
+        kind = int(rng.choice(4, p=kinds))
+        if kind == 0 and sources.words:
+            words.append(sources.words[int(rng.integers(len(sources.words)))])
+            continue
+        alphabet = (string.ascii_uppercase, string.ascii_uppercase, string.digits, LINE_CHARACTERS)[kind]
+        length = int(rng.integers(style.string_length[0], style.string_length[1] + 1))
+        words.append("".join(alphabet[int(i)] for i in rng.integers(0, len(alphabet), length)))
+    return " ".join(words)
+
+
+@dataclass
+class SyntheticLine:
+    """A normalised line image and its text (words separated by single spaces)."""
+
+    image: np.ndarray
+    text: str
+
+
+def _letter_image(char: str, sources: LineSources, rng: np.random.Generator, height: float, style: LineStyle) -> np.ndarray:
+    """One letter from a training image, ink bright, ``height`` rows tall (width from its
+    own aspect, jittered)."""
+    crops = sources.images[char]
+    crop = crops[int(rng.integers(len(crops)))]
+    aspect = crop.shape[1] / crop.shape[0] * rng.uniform(*style.width_jitter)
+    size = (max(1, round(height * aspect)), max(1, round(height)))
+    return np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
+
+
+def synthetic_line(
+    text: str, sources: LineSources, rng: np.random.Generator, style: LineStyle = LineStyle(), fmt: LineFormat = LineFormat()
+) -> SyntheticLine:
+    """Draw ``text`` in handwriting and normalise it (see the module docstring).
+
+    Raises
+    ------
+    ValueError : a character of ``text`` has no image in ``sources``.
+    """
+    cap = style.cap_height_px
+    gap = rng.uniform(*style.letter_gap)
+    pen = max(1.0, rng.uniform(*style.pen) * cap)
+    canvas = Image.new("F", (int(cap * (1.5 * len(text) + 4)), int(3 * cap)), 0.0)
+    draw = ImageDraw.Draw(canvas)
+    baseline, x = 2.0 * cap, cap
+    previous_end: tuple[float, float] | None = None
+    for char in text:
+        if char == " ":
+            x += rng.uniform(*style.word_gap) * cap - gap * cap
+            previous_end = None
+            continue
+        if not sources.images.get(char):
+            raise ValueError(f"no image of {char!r} to draw a line with")
+        height = cap * rng.uniform(*style.size_jitter)
+        baseline += rng.normal(0, style.drift * cap)
+        baseline = float(np.clip(baseline, 1.7 * cap, 2.3 * cap))
+        forms = sources.strokes.get(char)
+        if forms and rng.random() < style.trajectory_chance:
+            strokes = forms[int(rng.integers(len(forms)))]
+            points = np.concatenate(strokes)
+            lo, hi = points.min(axis=0), points.max(axis=0)
+            extent = np.maximum(hi - lo, 1.0)
+            sx = height / extent[1] * rng.uniform(*style.width_jitter) if extent[1] > 0.2 * extent[0] else height / extent[0]
+            sy = height / extent[1] if extent[1] > 0.2 * extent[0] else sx
+            placed = [np.column_stack([x + (s[:, 0] - lo[0]) * sx, baseline - height + (s[:, 1] - lo[1]) * sy]) for s in strokes]
+            if previous_end is not None and rng.random() < style.join_chance:
+                draw.line([previous_end, tuple(placed[0][0])], fill=1.0, width=round(pen))
+            for s in placed:
+                xy = [tuple(p) for p in s]
+                if len(xy) > 1:
+                    draw.line(xy, fill=1.0, width=round(pen), joint="curve")
+                for px, py in (xy[0], xy[-1]):
+                    draw.ellipse((px - pen / 2, py - pen / 2, px + pen / 2, py + pen / 2), fill=1.0)
+            width = extent[0] * sx
+            previous_end = tuple(placed[-1][-1])
+        else:
+            letter = _letter_image(char, sources, rng, height, style)
+            top, left = int(round(baseline - letter.shape[0])), int(round(x))
+            region = np.asarray(canvas, np.float32)[top : top + letter.shape[0], left : left + letter.shape[1]]
+            letter = letter[: region.shape[0], : region.shape[1]]
+            canvas.paste(Image.fromarray(np.maximum(region, letter), mode="F"), (left, top))
+            draw = ImageDraw.Draw(canvas)
+            width = letter.shape[1]
+            previous_end = None
+        x += width + (gap + rng.uniform(-style.gap_jitter, style.gap_jitter)) * cap
+    ink = np.asarray(canvas, np.float32)
+    shear = rng.uniform(*style.slant)
+    ink = ndi.affine_transform(ink, np.array([[1.0, 0.0], [shear, 1.0]]), offset=(0.0, -shear * 2.0 * cap), order=1)
+    ink = ndi.rotate(ink, rng.uniform(*style.rotation), reshape=False, order=1)
+    ink = ndi.gaussian_filter(ink, rng.uniform(*style.blur) * cap)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.5)
+    centre = (rows[0] + rows[-1]) / 2 if rows.size else ink.shape[0] / 2
+    return SyntheticLine(normalize_line(ink, cap, centre, fmt), " ".join(text.split()))
