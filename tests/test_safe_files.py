@@ -247,8 +247,6 @@ def _tiff_with_rational_strip_offset(path: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="ocr.pipeline.load_photo lets PIL's TypeError through (the OCR rebuild "
-                                       "catches it); remove this mark then")
 def test_crafted_photo_is_one_error_line(tmp_path: Path, capsys):
     from nnrecog.ocr.photo import load_photo
 

@@ -5,11 +5,23 @@ The stages a photo passes through, in order, one module each: :mod:`~nnrecog.ocr
 :mod:`~nnrecog.ocr.components`, :mod:`~nnrecog.ocr.layout`, :mod:`~nnrecog.ocr.resegment`,
 :mod:`~nnrecog.ocr.recognize`, :mod:`~nnrecog.ocr.decode` (with :mod:`~nnrecog.ocr.lexicon`);
 :mod:`~nnrecog.ocr.pipeline` chains them, :mod:`~nnrecog.ocr.config` holds every setting.
+
+Importing the package loads none of them (``nnrecog read`` starts fast, and the command line
+can build its options from :mod:`nnrecog.ocr.options` alone); the names below load their
+module on first use.
 """
 
-from nnrecog.ocr.config import ReaderConfig
-from nnrecog.ocr.elements import Char, Line, Page, Word
-from nnrecog.ocr.pipeline import read, read_file
-from nnrecog.ocr.recognize import load_classifier
+from importlib import import_module
+from typing import Any
 
-__all__ = ["Char", "Line", "Page", "ReaderConfig", "Word", "load_classifier", "read", "read_file"]
+_NAMES = {
+    "Char": "elements", "Line": "elements", "Page": "elements", "Word": "elements",
+    "ReaderConfig": "config", "load_classifier": "recognize", "read": "pipeline", "read_file": "pipeline",
+}
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"nnrecog.ocr.{_NAMES[name]}"), name)

@@ -1,33 +1,108 @@
-"""Reading many photos: one model load, a result or one error line per photo, overlays."""
+"""Reading many photos, as ``nnrecog read`` does: files, folders and stdin, in parallel processes,
+one result or one error line per photo, overlays, and the output documents.
+
+The model and word list are loaded once per process; photos are read in parallel worker
+processes (``jobs``), results come back in input order, and a photo that cannot be read
+yields its one-line error while the others are read.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 
 from nnrecog.errors import InputError
+from nnrecog.fileio import atomic_path, ensure_dir
 from nnrecog.ocr.config import ReaderConfig
 from nnrecog.ocr.elements import Page
-from nnrecog.ocr.overlay import open_for_overlay, save_overlay
+from nnrecog.ocr.formats import Reading, output_paths, render
+from nnrecog.ocr.options import ReadOptions
+from nnrecog.ocr.photo import PhotoSource, is_image_name
 from nnrecog.ocr.pipeline import DEFAULT_CONFIG, ModelArg, read_file, resolve_lexicon
-from nnrecog.ocr.recognize import load_classifier
+from nnrecog.ocr.recognize import Classifier, load_classifier
+
+#: The most bytes ``nnrecog read -`` takes from stdin (a photo, not a video).
+MAX_STDIN_BYTES = 256 * 2**20
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo to read: the name it goes by (its path, or ``stdin``) and where its bytes are."""
+
+    name: str
+    source: PhotoSource
 
 
 @dataclass
 class PhotoReading:
     """The outcome of reading one photo of a batch: a page, or the one-line error."""
 
-    path: Path
+    photo: Photo
     page: Page | None = None
     error: str | None = None
     overlay: Path | None = None
 
+    @property
+    def path(self) -> Path:
+        return Path(self.photo.name)
 
-def overlay_paths(overlay: str | os.PathLike, photos: list[Path]) -> list[Path]:
+
+def photo_inputs(paths: Sequence[str | os.PathLike], stdin: BinaryIO | None = None) -> tuple[list[Photo], list[str]]:
+    """The photos named on a command line: files as given, every image in a folder (sorted by
+    name, not recursive), and ``-`` for the image on stdin.
+
+    Returns
+    -------
+    photos, and notes: one line per folder that held files that are not images (skipped).
+
+    Raises
+    ------
+    InputError : ``-`` is given twice, stdin holds nothing or too much, or no photo is left.
+    """
+    photos, notes = [], []
+    for given in paths:
+        if str(given) == STDIN:
+            if any(p.name == "stdin" for p in photos):
+                raise InputError("- (stdin) can be read only once")
+            photos.append(Photo("stdin", _stdin_bytes(stdin or sys.stdin.buffer)))
+            continue
+        path = Path(given)
+        if not path.is_dir():
+            photos.append(Photo(str(path), path))
+            continue
+        entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        images = [p for p in entries if is_image_name(p)]
+        others = [p.name for p in entries if not is_image_name(p)]
+        photos += [Photo(str(p), p) for p in images]
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            notes.append(f"{path}: skipped {len(others)} file(s) that are not images ({shown})")
+        if not images:
+            notes.append(f"{path}: no image in this folder")
+    if not photos:
+        raise InputError("no photo to read")
+    return photos, notes
+
+
+def _stdin_bytes(stream: BinaryIO) -> bytes:
+    data = stream.read(MAX_STDIN_BYTES + 1)
+    if not data:
+        raise InputError("stdin: empty (expected the bytes of one image, as in 'nnrecog read - < photo.jpg')")
+    if len(data) > MAX_STDIN_BYTES:
+        raise InputError(f"stdin: more than {MAX_STDIN_BYTES // 2**20} MiB, too large for a photo")
+    return data
+
+
+def overlay_paths(overlay: str | os.PathLike, names: list[str]) -> list[Path]:
     """Where each photo's overlay goes.
 
     One photo: ``overlay`` itself. Several: ``OUT-<photo stem><suffix>`` beside ``OUT``
@@ -41,46 +116,142 @@ def overlay_paths(overlay: str | os.PathLike, photos: list[Path]) -> list[Path]:
     out = Path(overlay)
     if out.suffix.lower() not in Image.registered_extensions():
         raise InputError(f"{out}: overlay needs an image suffix PIL can write (.png, .jpg, ...)")
-    if len(photos) == 1:
+    if len(names) == 1:
         return [out]
-    stems = [p.stem for p in photos]
+    stems = [Path(name).stem for name in names]
     return [
         out.with_name(f"{out.stem}-{stem if stems.count(stem) == 1 else f'{i}-{stem}'}{out.suffix}")
         for i, stem in enumerate(stems, start=1)
     ]
 
 
+@dataclass
+class _Reader:
+    """What one process reads with: the model, the word list and the settings."""
+
+    classifier: Classifier
+    lexicon: object
+    config: ReaderConfig
+
+    def read(self, photo: Photo, overlay: Path | None) -> PhotoReading:
+        from nnrecog.ocr.overlay import open_for_overlay, save_overlay
+        from nnrecog.ocr.photo import opened
+
+        try:
+            page = read_file(photo.source, self.classifier, self.lexicon, self.config, name=photo.name)
+        except InputError as exc:
+            return PhotoReading(photo, error=str(exc))
+        if overlay is not None:
+            try:
+                save_overlay(open_for_overlay(opened(photo.source)), page, overlay)
+            except OSError as exc:
+                return PhotoReading(photo, page, error=f"{overlay}: cannot write the overlay ({exc.strerror or exc})")
+        return PhotoReading(photo, page, overlay=overlay)
+
+
+_WORKER: _Reader | None = None
+
+
+def _start_worker(reader: _Reader) -> None:
+    global _WORKER
+    _WORKER = reader
+
+
+def _read_in_worker(job: tuple[Photo, Path | None]) -> PhotoReading:
+    assert _WORKER is not None
+    return _WORKER.read(*job)
+
+
 def read_photos(
-    paths: list[str | os.PathLike],
+    photos: Sequence[Photo | str | os.PathLike],
     model: ModelArg = None,
     lexicon: bool = True,
     overlay: str | os.PathLike | None = None,
     config: ReaderConfig = DEFAULT_CONFIG,
+    jobs: int = 1,
 ) -> Iterator[PhotoReading]:
-    """Read several photos with one model load, yielding each result as it is ready.
+    """Read several photos, yielding each result in input order as it is ready.
 
     A photo that cannot be read yields a :class:`PhotoReading` with ``error`` set (one line
     naming the file) and the others are still read. With ``overlay``, each read photo's
-    overlay is written to :func:`overlay_paths`.
+    overlay is written to :func:`overlay_paths`. With ``jobs > 1``, photos are read in that
+    many worker processes (never more than there are photos), each with its own copy of the
+    model, loaded once.
 
     Raises
     ------
     InputError, nnrecog.nn.ModelFileError : before any photo is read, when the model (or
         lexicon, or overlay name) is unusable.
     """
-    photos = [Path(p) for p in paths]
-    targets = overlay_paths(overlay, photos) if overlay is not None else [None] * len(photos)
-    classifier, word_list = load_classifier(model), resolve_lexicon(lexicon)
-    for photo, target in zip(photos, targets):
-        try:
-            page = read_file(photo, classifier, word_list, config)
-        except InputError as exc:
-            yield PhotoReading(photo, error=str(exc))
-            continue
-        if target is not None:
-            try:
-                save_overlay(open_for_overlay(photo), page, target)
-            except OSError as exc:
-                yield PhotoReading(photo, page, error=f"{target}: cannot write the overlay ({exc.strerror or exc})")
-                continue
-        yield PhotoReading(photo, page, overlay=target)
+    photos = [p if isinstance(p, Photo) else Photo(str(p), Path(p)) for p in photos]
+    targets = overlay_paths(overlay, [p.name for p in photos]) if overlay is not None else [None] * len(photos)
+    reader = _Reader(load_classifier(model), resolve_lexicon(lexicon), config)
+    jobs = min(jobs, len(photos))
+    if jobs <= 1:
+        for photo, target in zip(photos, targets):
+            yield reader.read(photo, target)
+        return
+    # fork: the workers start with the loaded model and word list, nothing to pickle or load
+    with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_start_worker,
+                             initargs=(reader,)) as pool:
+        yield from pool.map(_read_in_worker, zip(photos, targets))
+
+
+@dataclass
+class ReadOutcome:
+    """What ``nnrecog read`` prints: the output for stdout (None when written to files), the
+    error lines and notes, and the exit status."""
+
+    stdout: bytes | None
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        return 2 if self.errors else 0
+
+
+def _is_folder_target(out: str | os.PathLike) -> bool:
+    """``--out`` names a folder when it is one, or ends with a slash (a folder to create)."""
+    return Path(out).is_dir() or str(out).endswith(("/", os.sep))
+
+
+def run_read(options: ReadOptions, stdin: BinaryIO | None = None) -> ReadOutcome:
+    """Everything ``nnrecog read`` does (see :class:`~nnrecog.ocr.options.ReadOptions`).
+
+    Raises
+    ------
+    InputError : a usage mistake found before any photo is read (no photo, a PDF without
+        ``--out``, an unusable model or overlay name).
+    """
+    fmt = options.output_format
+    out = Path(options.out) if options.out is not None else None
+    if fmt == "pdf" and out is None:
+        raise InputError("--format pdf writes a file: give --out FILE.pdf (or a folder)")
+    photos, notes = photo_inputs(options.photos, stdin)
+    outcome = ReadOutcome(None, notes=notes)
+    readings = []
+    for reading in read_photos(photos, options.model, options.lexicon, options.overlay,
+                               options.reader_config(), options.jobs):
+        if reading.error:
+            outcome.errors.append(reading.error)
+        if reading.page is not None:
+            readings.append(Reading(reading.photo.name, reading.page, reading.photo.source))
+    several = len(photos) > 1
+    if out is None:
+        outcome.stdout = render(readings, fmt, several) if readings or several else b""
+    elif _is_folder_target(options.out):
+        ensure_dir(out)
+        for reading, path in zip(readings, output_paths([r.name for r in readings], out, fmt)):
+            _write(path, render([reading], fmt, several=False))
+            outcome.written.append(path)
+    elif readings or several:
+        _write(out, render(readings, fmt, several))
+        outcome.written.append(out)
+    return outcome
+
+
+def _write(path: Path, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)

@@ -31,10 +31,11 @@ import numpy as np
 
 from nnrecog.errors import InputError
 from nnrecog.paths import data_dir as data_dir_of
-from nnrecog.ocr.pipeline import ModelArg, read, read_file, resolve_lexicon
+from nnrecog.ocr.photo import is_image_name
+from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.pipeline import DEFAULT_CONFIG, ModelArg, read, read_file, resolve_lexicon
 from nnrecog.ocr.recognize import load_classifier
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp")
 GT_SUFFIX = ".gt.txt"
 
 
@@ -153,7 +154,7 @@ def labelled_photos(folder: str | os.PathLike) -> list[tuple[Path, Path]]:
     pairs = []
     for image in sorted(root.iterdir()):
         truth = image.with_name(image.name.rsplit(".", 1)[0] + GT_SUFFIX)
-        if image.suffix.lower() in IMAGE_SUFFIXES and truth.is_file():
+        if is_image_name(image) and truth.is_file():
             pairs.append((image, truth))
     if not pairs:
         raise InputError(f"{root}: no image with a NAME{GT_SUFFIX} ground-truth file beside it")
@@ -172,6 +173,7 @@ def evaluate_folder(
     model: ModelArg = None,
     lexicon: bool = True,
     data_dir: str | os.PathLike | None = None,
+    config: ReaderConfig = DEFAULT_CONFIG,
 ) -> dict:
     """Read every labelled photo of ``folder`` and score it.
 
@@ -179,7 +181,7 @@ def evaluate_folder(
     ----------
     folder : photos with ``NAME.gt.txt`` files; default ``ocr_samples`` in the shared data
         directory (:func:`nnrecog.paths.data_dir` of ``data_dir``).
-    model, lexicon : as for :func:`nnrecog.ocr.read`.
+    model, lexicon, config : as for :func:`nnrecog.ocr.read`.
 
     Returns
     -------
@@ -205,7 +207,7 @@ def evaluate_folder(
             continue
         start = time.perf_counter()
         try:
-            text, error = read_file(image, classifier, word_list).text, None
+            text, error = read_file(image, classifier, word_list, config).text, None
         except InputError as exc:
             text, error = "", str(exc)
             failed.append(error)

@@ -49,11 +49,14 @@ class Reading:
 
     name: str
     page: Page
-    photo: str | os.PathLike | None = None
+    photo: str | os.PathLike | bytes | None = None
 
 
-def render(readings: Sequence[Reading], fmt: str) -> bytes:
+def render(readings: Sequence[Reading], fmt: str, several: bool | None = None) -> bytes:
     """One document in ``fmt`` holding every reading, as bytes (UTF-8 for the text formats).
+
+    ``several`` (default: more than one reading) gives text its per-photo headers and JSON its
+    list: a script that asked for several photos gets a list even when only one could be read.
 
     Raises
     ------
@@ -63,8 +66,10 @@ def render(readings: Sequence[Reading], fmt: str) -> bytes:
         raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "pdf":
         return _pdf(readings)
-    writer = {"text": _text, "json": _json, "hocr": _hocr, "alto": _alto, "tsv": _tsv}[fmt]
-    return writer(readings).encode("utf-8")
+    several = len(readings) > 1 if several is None else several
+    if fmt in ("text", "json"):
+        return (_text if fmt == "text" else _json)(readings, several).encode("utf-8")
+    return {"hocr": _hocr, "alto": _alto, "tsv": _tsv}[fmt](readings).encode("utf-8")
 
 
 def document(reading: Reading) -> dict:
@@ -72,15 +77,17 @@ def document(reading: Reading) -> dict:
     return {"file": reading.name, "size": list(reading.page.size), **reading.page.export()}
 
 
-def _text(readings: Sequence[Reading]) -> str:
-    if len(readings) == 1:
-        return readings[0].page.text + "\n"
+def _text(readings: Sequence[Reading], several: bool) -> str:
+    if not several:
+        return "".join(r.page.text + "\n" for r in readings)
     return "".join(f"==> {r.name} <==\n{r.page.text}\n\n" for r in readings)
 
 
-def _json(readings: Sequence[Reading]) -> str:
+def _json(readings: Sequence[Reading], several: bool) -> str:
     documents = [document(r) for r in readings]
-    return json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n"
+    if not several:
+        return "".join(json.dumps(d, indent=2) + "\n" for d in documents)
+    return json.dumps(documents, indent=2) + "\n"
 
 
 def _xywh(box: Box) -> tuple[int, int, int, int]:
@@ -236,6 +243,7 @@ def _pdf(readings: Sequence[Reading]) -> bytes:
     import io
 
     from nnrecog.ocr.overlay import open_for_overlay
+    from nnrecog.ocr.photo import opened
 
     pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)
@@ -247,7 +255,7 @@ def _pdf(readings: Sequence[Reading]) -> bytes:
             raise InputError(f"{reading.name}: a searchable PDF needs the photo itself")
         height, width = reading.page.size
         pdf.add_page(format=(width * points, height * points))
-        with open_for_overlay(reading.photo) as photo:
+        with open_for_overlay(opened(reading.photo)) as photo:
             image = photo.convert("RGB")
             image.thumbnail((PDF_IMAGE_SIDE, PDF_IMAGE_SIDE))
             encoded = io.BytesIO()

@@ -8,9 +8,12 @@ the page is worked on at the resolution where its characters are about
 
 from __future__ import annotations
 
+import io
 import math
 import os
+import struct
 import warnings
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -21,10 +24,24 @@ from nnrecog.ocr.config import PhotoConfig
 
 #: Image modes without transparency whose grey conversion PIL does directly in 8 bits.
 _EIGHT_BIT_OPAQUE = ("1", "L", "P", "RGB", "CMYK", "YCbCr")
+#: File suffixes taken for images when a folder is read.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm", ".ppm", ".pbm")
+#: A photo is a file, or the bytes of one (an image piped to ``nnrecog read -``).
+PhotoSource = str | os.PathLike | bytes
 
 
-def open_photo(path: str | os.PathLike, max_pixels: int = PhotoConfig.max_pixels) -> tuple[np.ndarray, tuple[int, int]]:
-    """Read an image file as a grey array of at most ``max_pixels`` pixels.
+def opened(source: PhotoSource) -> str | os.PathLike | io.BytesIO:
+    """What ``PIL.Image.open`` takes for a photo source."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source
+
+
+def is_image_name(path: str | os.PathLike) -> bool:
+    """Whether a file's suffix is one of :data:`IMAGE_SUFFIXES`."""
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def open_photo(path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels) -> tuple[np.ndarray, tuple[int, int]]:
+    """Read an image file (or its bytes) as a grey array of at most ``max_pixels`` pixels.
 
     Returns
     -------
@@ -36,7 +53,7 @@ def open_photo(path: str | os.PathLike, max_pixels: int = PhotoConfig.max_pixels
     OSError, PIL.UnidentifiedImageError, ValueError : the file is missing, not an image, or
         truncated (:func:`load_photo` turns these into one clear error line).
     """
-    with Image.open(path) as image:
+    with Image.open(opened(path)) as image:
         width, height = image.size
         if _exif_orientation(image) in (5, 6, 7, 8):
             width, height = height, width
@@ -58,24 +75,29 @@ def open_photo(path: str | os.PathLike, max_pixels: int = PhotoConfig.max_pixels
     return resize_to(grey, size[1], size[0]), (height, width)
 
 
-def load_photo(path: str | os.PathLike, max_pixels: int = PhotoConfig.max_pixels) -> tuple[np.ndarray, tuple[int, int]]:
+def load_photo(
+    path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels, name: str | None = None
+) -> tuple[np.ndarray, tuple[int, int]]:
     """:func:`open_photo` with every failure turned into an :class:`~nnrecog.errors.InputError`
-    naming the file."""
+    naming the file (``name``, default the path; ``"stdin"`` for bytes)."""
+    name = name or ("stdin" if isinstance(path, bytes) else str(path))
     try:
         with warnings.catch_warnings():
             # the photo is read at a bounded working resolution, so large is not a danger here
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return open_photo(path, max_pixels)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{name}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected an image file") from None
+        raise InputError(f"{name}: is a directory, expected an image file") from None
     except Image.DecompressionBombError as exc:
-        raise InputError(f"{path}: image too large to read safely ({exc})") from None
+        raise InputError(f"{name}: image too large to read safely ({exc})") from None
     except UnidentifiedImageError:
-        raise InputError(f"{path}: not an image file PIL can read (expected JPEG, PNG, ...)") from None
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise InputError(f"{path}: truncated or damaged image ({exc})") from None
+        raise InputError(f"{name}: not an image file PIL can read (expected JPEG, PNG, ...)") from None
+    except (OSError, ValueError, SyntaxError, TypeError, struct.error, ZeroDivisionError) as exc:
+        # a damaged or crafted file can make PIL's decoders fail in many ways (a TIFF tag of
+        # the wrong type raises TypeError): each is the same "cannot be read" to the user
+        raise InputError(f"{name}: truncated or damaged image ({type(exc).__name__}: {exc})") from None
 
 
 def upright_grey(image: Image.Image | np.ndarray) -> np.ndarray:

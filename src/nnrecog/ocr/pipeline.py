@@ -25,6 +25,7 @@ from nnrecog.ocr.config import ReaderConfig
 from nnrecog.ocr.decode import read_line
 from nnrecog.ocr.elements import Page
 from nnrecog.ocr.lexicon import Lexicon, default_lexicon
+from nnrecog.ocr.photo import PhotoSource
 from nnrecog.ocr.recognize import Classifier, GlyphReader, load_classifier
 
 ModelArg = Classifier | str | os.PathLike | None
@@ -72,11 +73,16 @@ def read(
 
 
 def read_file(
-    path: str | os.PathLike, model: ModelArg = None, lexicon: LexiconArg = True, config: ReaderConfig = DEFAULT_CONFIG
+    path: PhotoSource,
+    model: ModelArg = None,
+    lexicon: LexiconArg = True,
+    config: ReaderConfig = DEFAULT_CONFIG,
+    name: str | None = None,
 ) -> Page:
-    """Read a photo file (any format PIL reads; EXIF rotation applied).
+    """Read a photo file, or the bytes of one (any format PIL reads; EXIF rotation applied).
 
-    Boxes refer to the photo as displayed (after EXIF rotation), at full resolution.
+    Boxes refer to the photo as displayed (after EXIF rotation), at full resolution; ``name``
+    is what error messages call the photo (default: its path).
 
     Raises
     ------
@@ -84,7 +90,7 @@ def read_file(
         than PIL's decompression-bomb limit. The message names the file.
     """
     classifier, word_list = load_classifier(model), resolve_lexicon(lexicon)
-    grey, photo_size = photo.load_photo(path, config.photo.max_pixels)
+    grey, photo_size = photo.load_photo(path, config.photo.max_pixels, name)
     return read_segmentation(segment(grey, photo_size, config), classifier, word_list, config)
 
 

@@ -1,0 +1,75 @@
+"""The options of ``nnrecog read`` and ``nnrecog eval-ocr``, declared once (:mod:`nnrecog.options`).
+
+Imports nothing heavy, so the command line can build its parser without loading the reader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nnrecog.ocr.config import ReaderConfig, WritingConfig
+from nnrecog.ocr.formats import FORMATS
+from nnrecog.options import DATA_DIR, Number, OneOf, Option, check_fields
+
+#: The number of photos ``--jobs`` reads at once by default: one per core.
+DEFAULT_JOBS = os.cpu_count() or 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReaderOptions:
+    """What both commands take: the model, the decoder and the reader's thresholds."""
+
+    model: str | os.PathLike | None = Option(
+        "classifier model file (default: the model shipped in the package)", metavar="PATH")(None)
+    lexicon: bool = Option("read glyph by glyph, without the English word-list decoder")(True)
+    min_confidence: float = Option(
+        "drop a line whose characters' mean probability is below this (0 keeps every line)",
+        check=Number(float, 0, 1, low_included=True, noun="a number in [0, 1)"), metavar="P",
+    )(WritingConfig.min_confidence)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+    def reader_config(self) -> ReaderConfig:
+        """The :class:`~nnrecog.ocr.config.ReaderConfig` these options ask for."""
+        config = ReaderConfig()
+        return dataclasses.replace(
+            config, writing=dataclasses.replace(config.writing, min_confidence=self.min_confidence)
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadOptions(ReaderOptions):
+    """``nnrecog read``."""
+
+    photos: Sequence[str | os.PathLike] = Option(
+        "photos to read: image files, folders (every image in them), or - for one image on stdin",
+        positional=True, nargs="+", metavar="PHOTO")()
+    format: str = Option("output format", check=OneOf(FORMATS), flags=("--format", "-f"))("text")
+    json: bool = Option("the same as --format json")(False)
+    out: str | os.PathLike | None = Option(
+        "write the output to FILE instead of stdout, or into the folder DIR one file per photo "
+        "(<photo name>.<format's suffix>); needed for pdf", metavar="FILE|DIR")(None)
+    overlay: str | os.PathLike | None = Option(
+        "write the photo with every box and label drawn; with several photos "
+        "OUT-<photo name>.png each (OUT-<n>-<name>.png when names repeat)", metavar="OUT.png")(None)
+    jobs: int = Option("photos read at once, in separate processes", check=Number(int, 0),
+                       flags=("--jobs", "-j"), metavar="N")(DEFAULT_JOBS)
+
+    @property
+    def output_format(self) -> str:
+        return "json" if self.json else self.format
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvalOcrOptions(ReaderOptions):
+    """``nnrecog eval-ocr``."""
+
+    folder: str | os.PathLike | None = Option(
+        "folder of photos and NAME.gt.txt files (default: ocr_samples in --data-dir)",
+        positional=True, nargs="?", metavar="DIR")(None)
+    json: bool = Option("print JSON instead of text")(False)
+    data_dir: str | os.PathLike | None = DATA_DIR(None)
