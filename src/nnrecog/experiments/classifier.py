@@ -1,7 +1,10 @@
 """Train a 36-class glyph classifier end to end: data, training, evaluation, figures, results.
 
 Shared by ``nnrecog train mlp`` and ``nnrecog train cnn``; the two differ only in the network,
-how images become its input, and which weights they draw.
+how images become its input, and which weights they draw. A classifier may have a 37th class,
+*not a character* (:mod:`nnrecog.experiments.negatives`): its accuracies are then reported on
+the characters alone (the best character class, as the reader reads a glyph it keeps), beside
+how often a character is taken for none and a none for a character.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from nnrecog.fileio import atomic_open, write_json
 
 Splits = dict[str, tuple[np.ndarray, np.ndarray]]
 RESULTS_FILE = "results.json"
+#: How figures and results name the not-a-character class.
+NOT_A_CHARACTER = "~"
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,19 @@ class ClassifierSpec:
     build : ``build(rng) -> nnrecog.nn.Sequential``, freshly initialised
     to_input : images (n, 32, 32) -> network input, one of ``nnrecog.experiments.inputs``
     draw_weights : ``draw_weights(net, path, title)`` pictures the first layer's weights
+    not_a_character : the network has a 37th output, label 36, for crops that are no character
     """
 
     name: str
     build: Callable[[np.random.Generator], Any]
     to_input: InputFn
     draw_weights: Callable[[Any, Path, str], None]
+    not_a_character: bool = False
+
+    @property
+    def labels(self) -> str:
+        """The name of each output (the not-a-character class is :data:`NOT_A_CHARACTER`)."""
+        return CLASSES + NOT_A_CHARACTER if self.not_a_character else CLASSES
 
 
 def load_splits(
@@ -69,12 +81,33 @@ def load_splits(
 
 
 def _nist26_results(net: Any, to_input: InputFn, data_dir: str | os.PathLike | None) -> dict[str, Any]:
-    """Accuracy on the held-out real NIST letters, overall, per letter and vowels vs the rest."""
+    """Accuracy on the held-out real NIST letters, overall, per letter and vowels vs the rest
+    (and, with a not-a-character class, how many it takes for none)."""
     try:
         X, y = load_nist26(data_dir)
     except InputError as exc:
         return {"nist26_accuracy": None, "nist26_error": str(exc)}
-    return metrics.nist26_scores(net.predict_proba(to_input(X)), y)
+    probs = net.predict_proba(to_input(X))
+    scores = metrics.nist26_scores(probs[:, : len(CLASSES)], y)
+    if probs.shape[1] > len(CLASSES):
+        scores["nist26_taken_for_none"] = float((probs[:, len(CLASSES)] > 0.5).mean())
+    return scores
+
+
+def not_a_character_rates(probs: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """How a 37-class classifier tells characters from none, on one split.
+
+    Returns
+    -------
+    ``character_accuracy`` (the best character class, on the characters), ``characters_taken_for_none``
+    (characters whose none probability is above 0.5) and ``nones_taken_for_characters``.
+    """
+    characters, none = y < len(CLASSES), probs[:, len(CLASSES)] > 0.5
+    return {
+        "character_accuracy": float((probs[characters, : len(CLASSES)].argmax(axis=1) == y[characters]).mean()),
+        "characters_taken_for_none": float(none[characters].mean()),
+        "nones_taken_for_characters": float((~none[~characters]).mean()) if (~characters).any() else 0.0,
+    }
 
 
 def train_classifier(
@@ -113,6 +146,8 @@ def train_classifier(
         spec.draw_weights(net, out_dir / "weights_init.png", f"{spec.name}: first layer at init")
     meta = {"classes": CLASSES, **input_meta(spec.to_input), "model": spec.name,
             "settings": dataclasses.asdict(settings)}
+    if spec.not_a_character:
+        meta["not_a_character"] = True
     fitted = fit(
         net, splits["train"], splits["valid"], CLASSIFICATION, settings, out_dir,
         to_input=spec.to_input, meta=meta, augment=augment, resume=resume, progress=progress,
@@ -126,13 +161,14 @@ def train_classifier(
     X_test, y_test = splits["test"]
     _, test_accuracy, logits = evaluate(best, spec.to_input(X_test), y_test, CLASSIFICATION)
     accuracies = {"valid": history["valid_acc"][fitted.best_epoch - 1], "test": test_accuracy}
-    test_cm = metrics.confusion_matrix(y_test, logits.argmax(axis=1), len(CLASSES))
+    labels = spec.labels
+    test_cm = metrics.confusion_matrix(y_test, logits.argmax(axis=1), len(labels))
 
     title = f"{spec.name}, lr {settings.lr:g}, batch {settings.batch_size}"
     plots.plot_accuracy(history, out_dir / "accuracy.png", title=title)
     plots.plot_loss(history, out_dir / "loss.png", title=title)
     plots.plot_confusion(
-        test_cm, CLASSES, out_dir / "confusion_test.png",
+        test_cm, labels, out_dir / "confusion_test.png",
         title=f"{spec.name}: test confusion (accuracy {accuracies['test']:.1%})",
     )
     spec.draw_weights(best, out_dir / "weights_trained.png", f"{spec.name}: first layer trained")
@@ -142,8 +178,8 @@ def train_classifier(
         "valid_accuracy": accuracies["valid"],
         "test_accuracy": accuracies["test"],
         **_nist26_results(best, spec.to_input, data_dir),
-        "test_per_class": metrics.per_class_report(test_cm, CLASSES),
-        "top_confused": metrics.top_confused_pairs(test_cm, CLASSES, k=5),
+        "test_per_class": metrics.per_class_report(test_cm, labels),
+        "top_confused": metrics.top_confused_pairs(test_cm, labels, k=5),
         "seconds_per_epoch": float(np.mean(fitted.seconds)),
         "epoch_seconds": fitted.seconds,
         "epochs": len(history["train_loss"]),
@@ -155,6 +191,12 @@ def train_classifier(
         **(extra or {}),
         "history": history,
     }
+    if spec.not_a_character:
+        X_valid, y_valid = splits["valid"]
+        results["not_a_character"] = {
+            "valid": not_a_character_rates(best.predict_proba(spec.to_input(X_valid)), y_valid),
+            "test": not_a_character_rates(best.predict_proba(spec.to_input(X_test)), y_test),
+        }
     write_json(out_dir / RESULTS_FILE, results)
     return results
 

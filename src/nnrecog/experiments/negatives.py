@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from nnrecog.errors import InputError
-from nnrecog.fileio import atomic_path
+from nnrecog.fileio import ArraySpec, atomic_path, open_npz
 from nnrecog.paths import cache_dir
 from nnrecog.paths import data_dir as shared_data_dir
 
@@ -41,9 +41,14 @@ DEV_EVERY = 10
 MAX_PER_PHOTO = 24
 #: Fractions of the photos whose crops go to the valid and test splits.
 VALID_FRACTION = TEST_FRACTION = 0.1
+#: A training set gets at most this many not-a-character crops per character sample, so the
+#: characters stay the majority (more of them made a first try take characters for none).
+TRAIN_SHARE = 0.7
 #: The synthetic photos of blank sheets on a desk are this large (pixels, height x width).
 DESK_SHAPE = (1200, 1600)
 SPLITS = ("train", "valid", "test")
+#: The label of the not-a-character class: after the 36 characters.
+NOT_A_CHARACTER_LABEL = 36
 
 
 def scene_list(data_dir: str | os.PathLike | None, split: str) -> list[Path]:
@@ -156,6 +161,28 @@ def build_negatives(data_dir: str | os.PathLike | None = None, seed: int = 0, ou
     return out
 
 
+def with_negatives(
+    splits: dict[str, tuple[np.ndarray, np.ndarray]], negatives: dict[str, np.ndarray], seed: int,
+    limit: int | None = None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The splits with the not-a-character crops added as :data:`NOT_A_CHARACTER_LABEL`:
+    all of them (at most ``limit``, for quick runs) to valid and test, a random ``TRAIN_SHARE``
+    of the training set's size to train."""
+    rng = np.random.default_rng([seed, 37])
+    out = {}
+    for split, (X, y) in splits.items():
+        crops = negatives[split]
+        most = int(TRAIN_SHARE * len(X)) if split == "train" else len(crops)
+        most = min(most, limit) if limit is not None else most
+        if len(crops) > most:
+            crops = crops[np.sort(rng.choice(len(crops), most, replace=False))]
+        out[split] = (
+            np.concatenate([X, crops.astype(X.dtype)]),
+            np.concatenate([y, np.full(len(crops), NOT_A_CHARACTER_LABEL, dtype=y.dtype)]),
+        )
+    return out
+
+
 def load_negatives(data_dir: str | os.PathLike | None = None, seed: int = 0) -> dict[str, np.ndarray]:
     """The not-a-character crops per split, built on first use: ``{split: (n, 32, 32) float32}``
     in [0, 1], ink dark on white (the built data set's convention)."""
@@ -163,5 +190,7 @@ def load_negatives(data_dir: str | os.PathLike | None = None, seed: int = 0) -> 
     if not path.is_file():
         print(f"nnrecog: cutting the not-a-character crops into {path} (once, a few minutes)", file=sys.stderr)
         build_negatives(data_dir, seed, path)
-    with np.load(path, allow_pickle=False) as archive:
-        return {split: archive[f"{split}_x"].astype(np.float32) / 255.0 for split in SPLITS}
+    specs = {f"{split}_x": ArraySpec(shape=(None, 32, 32), dtype="uint8") for split in SPLITS}
+    with open_npz(path, "a not-a-character crop file") as archive:
+        archive.expect(specs, exact=False)
+        return {split: archive.read(f"{split}_x").astype(np.float32) / 255.0 for split in SPLITS}

@@ -109,6 +109,9 @@ class CnnOptions(TrainOptions):
     hidden: int = Option("dense units", POSITIVE_INT)(128)
     dropout: float = Option("dropout before the last layer", FRACTION)(0.3)
     augment: bool = AUGMENT(False)
+    not_a_character: bool = Option(
+        "a 37th class, 'not a character', taught by crops of photos without writing (SUN train "
+        "scenes, blank sheets on them; built once, a few minutes)")(False)
 
     def __post_init__(self) -> None:
         super().__post_init__()

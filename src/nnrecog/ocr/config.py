@@ -256,6 +256,10 @@ class WritingConfig:
     #: within ``own_reach_px`` of it aside (a stroke's faint rim).
     clutter_pad_heights: float = 0.5
     own_reach_px: int = 2
+    #: A page that would read as fewer characters than this reads as empty: writing comes in
+    #: words and lines, and a lone character-like mark on a photo is more often a thing (a
+    #: handle, a windmill against the sky) than a note.
+    min_page_characters: int = 2
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ of a bedspread, a whole scene. A line is kept only when it looks like writing on
   of each character read (for a classifier with a not-a-character output, that includes the
   probability of being a character at all), is at least ``min_confidence``.
 
+A page that would read as fewer than ``min_page_characters`` characters in all reads as empty:
+writing comes in words and lines, and a lone character-like mark is more often a thing (a
+handle, a windmill against the sky) than a note.
+
 Rejected lines are kept aside as :class:`~nnrecog.ocr.elements.Rejected` regions with their
 reason, so a user can see what was looked at and why it was not read.
 """
@@ -28,6 +32,7 @@ from nnrecog.ocr.layout import median_height
 
 NOT_ON_PAPER = "not on clean paper"
 NOT_CHARACTERS = "does not read as characters"
+LONE_MARK = "a lone mark, not a line of writing"
 
 
 def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = WritingConfig()) -> float:
@@ -73,4 +78,7 @@ def judge(
             rejected.append(Rejected(line.box, NOT_ON_PAPER, line.confidence))
         else:
             kept.append(line)
+    if 0 < sum(len(line.chars) for line in kept) < config.min_page_characters:
+        rejected += [Rejected(line.box, LONE_MARK, line.confidence) for line in kept]
+        kept = []
     return kept, rejected
