@@ -94,6 +94,9 @@ def test_dense_against_torch(activation: str, shape: tuple[int, int, int], rng: 
         (1, 3, 2, (10, 10), (5, 3), 1, 2, "tanh"),
         (2, 4, 5, (11, 12), 2, 3, 1, "sigmoid"),
         (4, 1, 8, (32, 32), 5, 1, 2, "relu"),
+        # a line network's layers: rows and columns padded, strided and spanned differently
+        (2, 3, 4, (4, 19), (4, 3), 1, (0, 1), "relu"),
+        (2, 2, 3, (12, 15), (3, 5), (2, 1), (1, 2), "linear"),
     ],
 )
 def test_conv2d_against_torch(n, c_in, c_out, hw, k, stride, padding, activation, rng) -> None:
@@ -112,7 +115,8 @@ def test_conv2d_against_torch(n, c_in, c_out, hw, k, stride, padding, activation
     assert_close(layer.grads["b"], bt.grad)
 
 
-@pytest.mark.parametrize("k, stride, hw", [(2, None, (8, 8)), (3, 2, (9, 11)), (2, 1, (5, 6)), (3, None, (10, 9))])
+@pytest.mark.parametrize("k, stride, hw", [(2, None, (8, 8)), (3, 2, (9, 11)), (2, 1, (5, 6)), (3, None, (10, 9)),
+                                           ((2, 1), None, (8, 7)), ((3, 2), (2, 1), (9, 8))])
 def test_maxpool_against_torch(k, stride, hw, rng) -> None:
     layer = nn.MaxPool2D(k, stride)
     X = rng.normal(size=(3, 2, *hw))

@@ -118,7 +118,7 @@ def line_sources(source: str | os.PathLike = "default", data_dir: str | os.PathL
     from pathlib import Path
 
     from nnrecog.data.builder import default_dataset_dir
-    from nnrecog.data.readers import load
+    from nnrecog.data.datasets import load
     from nnrecog.data.sources import read_chars74k
     from nnrecog.paths import data_dir as shared_data_dir
 

@@ -137,7 +137,7 @@ def stroke_width(ink_mask: np.ndarray) -> float:
     return 2.0 * np.count_nonzero(m) / perimeter if perimeter else 0.0
 
 
-def _set_stroke_width(mask: np.ndarray, target: float) -> np.ndarray:
+def set_stroke_width(mask: np.ndarray, target: float) -> np.ndarray:
     """Thicken or thin a binary mask (oversampled) towards a mean stroke width ``target``.
 
     Uses distance transforms: thickening by ``d`` keeps background pixels within ``d`` of ink,
@@ -200,7 +200,7 @@ def normalize_glyph(
     if stroke is not None:
         # a second pass corrects for stroke ends and junctions, which grow less than 2d
         for _ in range(2):
-            mask = _set_stroke_width(mask, stroke * _OVERSAMPLE)
+            mask = set_stroke_width(mask, stroke * _OVERSAMPLE)
     coverage = mask.reshape(SIDE, _OVERSAMPLE, SIDE, _OVERSAMPLE).mean(axis=(1, 3))
     return (1.0 - coverage).astype(np.float32)
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
+from nnrecog.connectivity import EIGHT_CONNECTED, connected_groups
 from nnrecog.ocr.config import ComponentsConfig
 from nnrecog.ocr.elements import Box
-from nnrecog.ocr.ink import EIGHT_CONNECTED
 
 
 @dataclass
@@ -172,24 +172,7 @@ def stacked_groups(boxes: np.ndarray, char_height: float, config: ComponentsConf
             & (union_h <= config.stack_max_heights * char_height)
         )
         pairs = np.argwhere(np.triu(joins, k=1))
-    return _groups(n, pairs)
-
-
-def _groups(n: int, pairs: np.ndarray) -> list[list[int]]:
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in pairs:
-        parent[root(int(i))] = root(int(j))
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+    return connected_groups(n, pairs)
 
 
 def glyphs_of(ink: PageInk, config: ComponentsConfig = ComponentsConfig()) -> list[Glyph]:

@@ -19,12 +19,10 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage as ndi
 
+from nnrecog.connectivity import EIGHT_CONNECTED
 from nnrecog.data.normalize import otsu_threshold
 from nnrecog.ocr.config import DitherConfig, InkConfig
 from nnrecog.ocr.photo import resize_to
-
-EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
-
 
 def undithered(grey: np.ndarray, config: DitherConfig = DitherConfig()) -> np.ndarray:
     """The page, with dot patterns (dithering, halftone) smoothed back into grey tones.

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from nnrecog.errors import InputError
-from nnrecog.fileio import atomic_path
+from nnrecog.fileio import ArraySpec, atomic_path, open_npz
 from nnrecog.ocr.config import DecodeConfig
 from nnrecog.paths import cache_dir
 
@@ -134,9 +134,11 @@ def default_lexicon() -> Lexicon:
     path = cache_dir() / _CACHE_NAME
     if path.is_file():
         try:
-            with np.load(path, allow_pickle=False) as archive:
-                return Lexicon({int(key[4:]): archive[key] for key in archive.files})
-        except (OSError, ValueError, KeyError):
+            with open_npz(path, "a lexicon cache") as archive:
+                specs = {key: ArraySpec(shape=(None, int(key[4:])), dtype="uint8") for key in archive.headers}
+                archive.expect(specs)
+                return Lexicon({int(key[4:]): archive.read(key) for key in archive.headers})
+        except (InputError, OSError, ValueError):
             path.unlink(missing_ok=True)  # a damaged cache is rebuilt below
     try:
         from english_words import get_english_words_set

@@ -22,7 +22,7 @@ from scipy import ndimage as ndi
 
 from nnrecog.ocr.components import component_boxes, typical_height
 from nnrecog.ocr.config import RulesConfig
-from nnrecog.ocr.ink import EIGHT_CONNECTED
+from nnrecog.connectivity import EIGHT_CONNECTED
 
 
 def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.ndarray:

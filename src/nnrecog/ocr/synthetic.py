@@ -16,7 +16,7 @@ from scipy import ndimage as ndi
 
 from nnrecog.data.normalize import ink_bounds
 from nnrecog.ocr.elements import Box
-from nnrecog.ocr.ink import EIGHT_CONNECTED
+from nnrecog.connectivity import EIGHT_CONNECTED
 
 
 @dataclass

@@ -27,7 +27,7 @@ from scipy import ndimage as ndi
 from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import WritingConfig
 from nnrecog.ocr.elements import Line, Rejected
-from nnrecog.ocr.ink import EIGHT_CONNECTED
+from nnrecog.connectivity import EIGHT_CONNECTED
 from nnrecog.ocr.layout import median_height
 
 NOT_ON_PAPER = "not on clean paper"

@@ -44,13 +44,12 @@ def _fold_batch_norm(W: np.ndarray, b: np.ndarray, bn: nn.modules.batchnorm._Bat
 def _check_supported(module: nn.Module) -> None:
     problems = {
         nn.Conv2d: lambda m: m.groups != 1 or m.dilation != (1, 1) or m.padding_mode != "zeros"
-        or isinstance(m.padding, str) or m.padding[0] != m.padding[1] or m.stride[0] != m.stride[1],
-        nn.MaxPool2d: lambda m: m.padding not in (0, (0, 0)) or m.dilation not in (1, (1, 1)) or m.ceil_mode
-        or isinstance(m.kernel_size, tuple) or isinstance(m.stride, tuple),
+        or isinstance(m.padding, str),
+        nn.MaxPool2d: lambda m: m.padding not in (0, (0, 0)) or m.dilation not in (1, (1, 1)) or m.ceil_mode,
     }
     check = problems.get(type(module))
     if check is not None and check(module):
-        raise InputError(f"cannot export {module}: nnrecog.nn supports only square, ungrouped, undilated layers")
+        raise InputError(f"cannot export {module}: nnrecog.nn supports only ungrouped, undilated layers with zero padding")
 
 
 @dataclass
@@ -77,7 +76,7 @@ def _open_layer(module: nn.Conv2d | nn.Linear) -> _OpenLayer:
         return _OpenLayer(
             lambda act: npnn.Conv2D(
                 module.in_channels, module.out_channels, module.kernel_size,
-                stride=module.stride[0], padding=module.padding[0], activation=act,
+                stride=module.stride, padding=module.padding, activation=act,
             ),
             W, b, transpose=False,
         )
