@@ -6,6 +6,7 @@ import argparse
 
 from nnrecog.cli.options import add_options, option_values
 from nnrecog.experiments.options import AutoencoderOptions, CnnOptions, MlpOptions, ReconstructOptions
+from nnrecog.pytorch.options import LinesOptions
 
 #: Each trainable model: its options and its one-line help.
 _MODELS = {
@@ -22,6 +23,19 @@ def _train(args: argparse.Namespace) -> int:
     results = run_training(args.model, **option_values(args, options_class))
     print(format_results(results))
     return 130 if results.get("interrupted") else 0
+
+
+def _train_lines(args: argparse.Namespace) -> int:
+    from nnrecog.pytorch import require_torch
+
+    require_torch()
+    from nnrecog.pytorch.lines import train_lines
+
+    results = train_lines(**option_values(args, LinesOptions))
+    print(f"line recogniser: {results['epochs']} epochs (best {results['best_epoch']}), "
+          f"{results['seconds_per_epoch']:.0f} s/epoch; validation CER {results['best_valid_cer']:.2%}")
+    print(f"wrote {args.out_dir}/model.npz (read with: nnrecog read --engine lines --line-model {args.out_dir}/model.npz)")
+    return 130 if results["interrupted"] else 0
 
 
 def _reconstruct(args: argparse.Namespace) -> int:
@@ -41,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p = models.add_parser(name, help=help_text)
         add_options(p, options_class)
         p.set_defaults(handler=_train)
+    p = models.add_parser("lines", help="the line recogniser (CTC on synthetic lines; needs nnrecog[torch])")
+    add_options(p, LinesOptions)
+    p.set_defaults(handler=_train_lines)
     p = subparsers.add_parser("reconstruct", help="run a trained autoencoder on glyph images")
     add_options(p, ReconstructOptions)
     p.set_defaults(handler=_reconstruct)

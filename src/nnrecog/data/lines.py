@@ -46,7 +46,7 @@ class LineFormat:
     #: Rows of the image.
     height: int = 32
     #: Height of a capital letter, in rows (room is left for slant, drift and tails).
-    cap_height: float = 22.0
+    cap_height: float = 20.0
     #: Stroke width, in pixels (NIST's glyphs: 2.5).
     stroke: float = NIST_STROKE_WIDTH
     #: Blank columns kept at each end, in cap heights.
@@ -55,7 +55,23 @@ class LineFormat:
     oversample: int = 2
 
 
-def normalize_line(ink: np.ndarray, cap_height: float, centre_row: float, fmt: LineFormat = LineFormat()) -> np.ndarray:
+@dataclass
+class NormalizedLine:
+    """A normalised line image and where its columns came from.
+
+    Attributes
+    ----------
+    image : (height, W) float32 in [0, 1], ink dark (~0) on white (1).
+    left : the input column of the image's first column.
+    column_width : input columns per image column (input column = ``left + column_width * c``).
+    """
+
+    image: np.ndarray
+    left: float
+    column_width: float
+
+
+def normalize_line(ink: np.ndarray, cap_height: float, centre_row: float, fmt: LineFormat = LineFormat()) -> NormalizedLine:
     """The normalised image of a line: height and stroke width fixed, ink dark on white.
 
     Parameters
@@ -66,8 +82,8 @@ def normalize_line(ink: np.ndarray, cap_height: float, centre_row: float, fmt: L
 
     Returns
     -------
-    (fmt.height, W) float32 in [0, 1], ink dark (~0) on white (1); ``W`` follows the line's
-    length (the aspect kept), at least one column.
+    The image (its width follows the line's length, the aspect kept, at least one column)
+    and the map from its columns back to ``ink``'s.
     """
     over = fmt.oversample
     scale = fmt.cap_height * over / max(cap_height, 1.0)
@@ -85,7 +101,7 @@ def normalize_line(ink: np.ndarray, cap_height: float, centre_row: float, fmt: L
     big = np.asarray(Image.fromarray(band, mode="F").resize((width, fmt.height * over), Image.BILINEAR)) > 0.5
     big = set_stroke_width(big, fmt.stroke * over)
     coverage = big.reshape(fmt.height, over, width // over, over).mean(axis=(1, 3))
-    return (1.0 - coverage).astype(np.float32)
+    return NormalizedLine((1.0 - coverage).astype(np.float32), float(left), band.shape[1] / (width // over))
 
 
 @dataclass
@@ -106,9 +122,12 @@ class LineSources:
     words: list[str] = field(default_factory=list)
 
 
-def line_sources(source: str | os.PathLike = "default", data_dir: str | os.PathLike | None = None) -> LineSources:
-    """The training split of a built data set, its Chars74K training letterforms, and the
-    English word list (``english-words``; without it, random strings only).
+def line_sources(
+    source: str | os.PathLike = "default", data_dir: str | os.PathLike | None = None, split: str = "train"
+) -> LineSources:
+    """One split of a built data set (``train`` to learn from, ``valid`` to choose the epoch),
+    that split's Chars74K letterforms, and the English word list (``english-words``; without
+    it, random strings only).
 
     Raises
     ------
@@ -122,7 +141,7 @@ def line_sources(source: str | os.PathLike = "default", data_dir: str | os.PathL
     from nnrecog.data.sources import read_chars74k
     from nnrecog.paths import data_dir as shared_data_dir
 
-    X, y = load(source, data_dir)["train"]
+    X, y = load(source, data_dir)[split]
     images: dict[str, list[np.ndarray]] = {c: [] for c in CLASSES}
     for image, label in zip(X, y):
         bounds = ink_bounds(image < 0.5)
@@ -130,10 +149,10 @@ def line_sources(source: str | os.PathLike = "default", data_dir: str | os.PathL
             images[CLASSES[int(label)]].append(1.0 - image[bounds])
     folder = default_dataset_dir(data_dir, build=False) if str(source) == "default" else Path(source)
     manifest = json.loads((folder / "manifest.json").read_text()) if (folder / "manifest.json").is_file() else {}
-    train_forms = {o.split(":", 1)[1] for o in manifest.get("provenance", {}).get("train", []) if o.startswith("chars74k:")}
-    forms = read_chars74k(shared_data_dir(data_dir)) if train_forms else {}
+    split_forms = {o.split(":", 1)[1] for o in manifest.get("provenance", {}).get(split, []) if o.startswith("chars74k:")}
+    forms = read_chars74k(shared_data_dir(data_dir)) if split_forms else {}
     strokes = {
-        char: [[s.astype(np.float64) for s in form] for i, form in enumerate(letterforms) if f"{char}/{i}" in train_forms]
+        char: [[s.astype(np.float64) for s in form] for i, form in enumerate(letterforms) if f"{char}/{i}" in split_forms]
         for char, letterforms in forms.items()
     }
     try:
@@ -156,7 +175,7 @@ class LineStyle:
     #: Width relative to the glyph's own aspect, per letter.
     width_jitter: tuple[float, float] = (0.85, 1.2)
     #: The line's letter gap, in cap heights (negative: letters overlap)...
-    letter_gap: tuple[float, float] = (-0.2, 0.45)
+    letter_gap: tuple[float, float] = (-0.12, 0.45)
     #: ...varied per letter by up to this much...
     gap_jitter: float = 0.12
     #: ...and its word gap.
@@ -177,7 +196,7 @@ class LineStyle:
     #: How the text is drawn: English words, random letters, digits, letters and digits mixed.
     text_kinds: tuple[float, float, float, float] = (0.5, 0.2, 0.15, 0.15)
     #: Words per line, and characters per random string.
-    words_per_line: tuple[int, int] = (1, 4)
+    words_per_line: tuple[int, int] = (1, 3)
     string_length: tuple[int, int] = (1, 9)
 
 
@@ -214,6 +233,26 @@ def _letter_image(char: str, sources: LineSources, rng: np.random.Generator, hei
     return np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize(size, Image.BILINEAR))
 
 
+def _slanted(ink: np.ndarray, shear: float, degrees: float, cap: float) -> np.ndarray:
+    """The line's ink (cropped to its columns, with room) sheared by ``shear`` (dx per dy,
+    about its middle row) and rotated by ``degrees``: one affine warp."""
+    columns = np.flatnonzero(ink.max(axis=0) > 0)
+    if columns.size == 0:
+        return ink
+    left, right = max(0, int(columns[0] - cap)), min(ink.shape[1], int(columns[-1] + cap))
+    ink = ink[:, left:right]
+    h, w = ink.shape
+    angle = np.radians(degrees)
+    cos, sin = np.cos(angle), np.sin(angle)
+    # output (x, y) about the centre -> input: rotate back, then undo the shear
+    cx, cy = w / 2, h / 2
+    a, b = cos, sin
+    d, e = -sin, cos
+    a, b = a + shear * d, b + shear * e
+    matrix = (a, b, cx - a * cx - b * cy, d, e, cy - d * cx - e * cy)
+    return np.asarray(Image.fromarray(ink, mode="F").transform((w, h), Image.AFFINE, matrix, Image.BILINEAR))
+
+
 def synthetic_line(
     text: str, sources: LineSources, rng: np.random.Generator, style: LineStyle = LineStyle(), fmt: LineFormat = LineFormat()
 ) -> SyntheticLine:
@@ -239,7 +278,7 @@ def synthetic_line(
             raise ValueError(f"no image of {char!r} to draw a line with")
         height = cap * rng.uniform(*style.size_jitter)
         baseline += rng.normal(0, style.drift * cap)
-        baseline = float(np.clip(baseline, 1.7 * cap, 2.3 * cap))
+        baseline = float(np.clip(baseline, 1.8 * cap, 2.2 * cap))
         forms = sources.strokes.get(char)
         if forms and rng.random() < style.trajectory_chance:
             strokes = forms[int(rng.integers(len(forms)))]
@@ -269,11 +308,84 @@ def synthetic_line(
             width = letter.shape[1]
             previous_end = None
         x += width + (gap + rng.uniform(-style.gap_jitter, style.gap_jitter)) * cap
-    ink = np.asarray(canvas, np.float32)
-    shear = rng.uniform(*style.slant)
-    ink = ndi.affine_transform(ink, np.array([[1.0, 0.0], [shear, 1.0]]), offset=(0.0, -shear * 2.0 * cap), order=1)
-    ink = ndi.rotate(ink, rng.uniform(*style.rotation), reshape=False, order=1)
+    ink = _slanted(np.asarray(canvas, np.float32), rng.uniform(*style.slant), rng.uniform(*style.rotation), cap)
     ink = ndi.gaussian_filter(ink, rng.uniform(*style.blur) * cap)
     rows = np.flatnonzero(ink.max(axis=1) > 0.5)
     centre = (rows[0] + rows[-1]) / 2 if rows.size else ink.shape[0] / 2
-    return SyntheticLine(normalize_line(ink, cap, centre, fmt), " ".join(text.split()))
+    return SyntheticLine(normalize_line(ink, cap, centre, fmt).image, " ".join(text.split()))
+
+
+@dataclass
+class LineCorpus:
+    """Normalised line images and their texts.
+
+    Attributes
+    ----------
+    pixels : (height, total width) uint8, every line side by side, ink dark (0) on white (255).
+    offsets : (n + 1,) int64, line ``i`` is ``pixels[:, offsets[i]:offsets[i + 1]]``.
+    texts : n strings, words separated by single spaces.
+    """
+
+    pixels: np.ndarray
+    offsets: np.ndarray
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def image(self, i: int) -> np.ndarray:
+        """Line ``i``, (height, w) float32 in [0, 1], ink dark."""
+        return self.pixels[:, self.offsets[i] : self.offsets[i + 1]].astype(np.float32) / 255.0
+
+    @property
+    def widths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def make_corpus(
+    count: int, sources: LineSources, seed: int, style: LineStyle = LineStyle(), fmt: LineFormat = LineFormat(),
+    progress: bool = True,
+) -> LineCorpus:
+    """``count`` synthetic lines of :func:`random_text` (with progress)."""
+    from tqdm.auto import tqdm
+
+    rng = np.random.default_rng(seed)
+    images, texts = [], []
+    for _ in tqdm(range(count), desc="synthetic lines", unit="line", disable=not progress):
+        line = synthetic_line(random_text(sources, rng, style), sources, rng, style, fmt)
+        images.append((line.image * 255).round().astype(np.uint8))
+        texts.append(line.text)
+    offsets = np.concatenate([[0], np.cumsum([im.shape[1] for im in images])]).astype(np.int64)
+    return LineCorpus(np.concatenate(images, axis=1), offsets, texts)
+
+
+def save_corpus(corpus: LineCorpus, path: str | os.PathLike) -> None:
+    """Write a corpus as one ``.npz`` (atomically)."""
+    from nnrecog.fileio import atomic_path
+
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, pixels=corpus.pixels, offsets=corpus.offsets, texts=np.array(corpus.texts, dtype=str))
+
+
+def load_corpus(path: str | os.PathLike, fmt: LineFormat = LineFormat()) -> LineCorpus:
+    """Read a corpus written by :func:`save_corpus`, every array checked before it is read.
+
+    Raises
+    ------
+    InputError : not such a file, or its arrays disagree (the message names the file).
+    """
+    from nnrecog.errors import InputError
+    from nnrecog.fileio import ArraySpec, open_npz
+
+    with open_npz(path, "a synthetic line corpus") as archive:
+        archive.expect({
+            "pixels": ArraySpec(shape=(fmt.height, None), dtype="uint8"),
+            "offsets": ArraySpec(shape=(None,), kinds="i"),
+            "texts": ArraySpec(shape=(None,), kinds="U"),
+        })
+        pixels, offsets, texts = archive.read("pixels"), archive.read("offsets"), archive.read("texts")
+    if len(offsets) != len(texts) + 1 or offsets[0] != 0 or offsets[-1] != pixels.shape[1] or (np.diff(offsets) < 1).any():
+        raise InputError(f"{path}: the line offsets do not cut its pixels into its {len(texts)} lines")
+    if any(set(t) - set(LINE_CHARACTERS + " ") for t in texts):
+        raise InputError(f"{path}: a text holds characters other than A-Z, 0-9 and spaces")
+    return LineCorpus(pixels, offsets.astype(np.int64), [str(t) for t in texts])

@@ -26,7 +26,8 @@ from nnrecog.ocr.elements import Page
 from nnrecog.ocr.formats import Reading, output_paths, render
 from nnrecog.ocr.options import ReadOptions
 from nnrecog.ocr.photo import PhotoSource, is_image_name
-from nnrecog.ocr.pipeline import DEFAULT_CONFIG, ModelArg, read_file, resolve_lexicon
+from nnrecog.ocr.linereader import load_line_recognizer
+from nnrecog.ocr.pipeline import DEFAULT_CONFIG, LineModelArg, ModelArg, read_file, resolve_lexicon
 from nnrecog.ocr.recognize import Classifier, load_classifier
 
 #: The most bytes ``nnrecog read -`` takes from stdin (a photo, not a video).
@@ -132,13 +133,14 @@ class _Reader:
     classifier: Classifier
     lexicon: object
     config: ReaderConfig
+    line_model: object = None
 
     def read(self, photo: Photo, overlay: Path | None) -> PhotoReading:
         from nnrecog.ocr.overlay import open_for_overlay, save_overlay
         from nnrecog.ocr.photo import opened
 
         try:
-            page = read_file(photo.source, self.classifier, self.lexicon, self.config, name=photo.name)
+            page = read_file(photo.source, self.classifier, self.lexicon, self.config, photo.name, self.line_model)
         except InputError as exc:
             return PhotoReading(photo, error=str(exc))
         if overlay is not None:
@@ -169,6 +171,7 @@ def read_photos(
     overlay: str | os.PathLike | None = None,
     config: ReaderConfig = DEFAULT_CONFIG,
     jobs: int = 1,
+    line_model: LineModelArg = None,
 ) -> Iterator[PhotoReading]:
     """Read several photos, yielding each result in input order as it is ready.
 
@@ -185,7 +188,8 @@ def read_photos(
     """
     photos = [p if isinstance(p, Photo) else Photo(str(p), Path(p)) for p in photos]
     targets = overlay_paths(overlay, [p.name for p in photos]) if overlay is not None else [None] * len(photos)
-    reader = _Reader(load_classifier(model), resolve_lexicon(lexicon), config)
+    recognizer = load_line_recognizer(line_model) if config.engine == "lines" else None
+    reader = _Reader(load_classifier(model), resolve_lexicon(lexicon), config, recognizer)
     jobs = min(jobs, len(photos))
     if jobs <= 1:
         for photo, target in zip(photos, targets):
@@ -233,7 +237,7 @@ def run_read(options: ReadOptions, stdin: BinaryIO | None = None) -> ReadOutcome
     outcome = ReadOutcome(None, notes=notes)
     readings = []
     for reading in read_photos(photos, options.model, options.lexicon, options.overlay,
-                               options.reader_config(), options.jobs):
+                               options.reader_config(), options.jobs, options.line_model):
         if reading.error:
             outcome.errors.append(reading.error)
         if reading.page is not None:

@@ -237,6 +237,8 @@ class DecodeConfig:
     line_minority_prior: float = 0.1
     #: Log-odds (nats) of a dictionary word over the glyph-by-glyph reading: ln 50.
     lexicon_margin: float = math.log(50.0)
+    #: Readings kept per frame by the line engine's beam search.
+    beam: int = 8
 
 
 @dataclass(frozen=True)
@@ -262,10 +264,17 @@ class WritingConfig:
     min_page_characters: int = 2
 
 
+#: How lines are read: ``chars``, glyph by glyph with the character classifier (the course's
+#: method); ``lines``, whole line images with the line recogniser (CTC).
+ENGINES = ("chars", "lines")
+
+
 @dataclass(frozen=True)
 class ReaderConfig:
-    """All settings of :func:`nnrecog.ocr.read`, stage by stage, in the order a photo meets them."""
+    """All settings of :func:`nnrecog.ocr.read`, stage by stage, in the order a photo meets them;
+    ``engine`` (one of :data:`ENGINES`) chooses how lines are read."""
 
+    engine: str = "chars"
     photo: PhotoConfig = field(default_factory=PhotoConfig)
     ink: InkConfig = field(default_factory=InkConfig)
     sheet: SheetConfig = field(default_factory=SheetConfig)
@@ -275,3 +284,7 @@ class ReaderConfig:
     resegment: ResegmentConfig = field(default_factory=ResegmentConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     writing: WritingConfig = field(default_factory=WritingConfig)
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {self.engine!r}")

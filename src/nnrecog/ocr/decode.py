@@ -1,4 +1,5 @@
-"""Stage 9: the words of each line, read from their glyphs' probabilities, as the result tree.
+"""Stage 9: the words of each line, read from their glyphs' probabilities (the character
+engine) or from a line recogniser's frames (the line engine), as the result tree.
 
 Words break where a gap is large for its line (:func:`~nnrecog.ocr.layout.split_words`); with
 a lexicon, a gap just short of a break splits a word that reads as two dictionary words but not
@@ -12,9 +13,12 @@ import numpy as np
 
 from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import DecodeConfig, LayoutConfig
+from nnrecog.ocr.ctc import alignment, posteriors, prefix_beam_search, sequence_log_likelihood
 from nnrecog.ocr.elements import Char, Line, Word
 from nnrecog.ocr.layout import near_breaks, split_words
 from nnrecog.ocr.lexicon import Lexicon, decode_word, kind_evidence
+from nnrecog.ocr.lineimage import LineImage
+from nnrecog.ocr.linereader import LineRecognizer
 from nnrecog.ocr.recognize import top_alternatives
 
 
@@ -95,4 +99,110 @@ def read_line(
             for label, i in zip(text, group)
         ]
         words.append(Word(chars))
+    return Line(words)
+
+
+def _frame_words(groups: list[list[int]], line: list[Glyph], image: LineImage, frames: int, frame_columns: int) -> list[tuple[int, int]]:
+    """The frames ``[first, stop)`` of each word: a frame goes to the word whose ink is nearest
+    its centre (the gaps between words split at their middles)."""
+    ends = [(min(line[i].box[1] for i in g), max(line[i].box[3] for i in g)) for g in groups]
+    cuts = [(a_end + b_start) / 2 for (_, a_end), (b_start, _) in zip(ends[:-1], ends[1:])]
+    centres = np.array([image.page_column((f + 0.5) * frame_columns) for f in range(frames)])
+    word_of = np.searchsorted(np.array(cuts), centres)
+    return [(int(np.searchsorted(word_of, w, "left")), int(np.searchsorted(word_of, w, "right"))) for w in range(len(groups))]
+
+
+def decode_frames(
+    log_probs: np.ndarray,
+    recognizer: LineRecognizer,
+    lexicon: Lexicon | None,
+    config: DecodeConfig = DecodeConfig(),
+    line_evidence: float = 0.0,
+) -> tuple[list[int], np.ndarray]:
+    """Read one word from its frames.
+
+    The most probable readings come from a prefix beam search (each summed over its frame
+    paths); the best one is aligned to its frames and each character's posterior read off
+    (:func:`~nnrecog.ocr.ctc.posteriors`), which the word decoder corrects as it does a
+    character classifier's (:func:`~nnrecog.ocr.lexicon.decode_word`: the letters/digits prior,
+    the lexicon for a word of that length). Among that correction and the beam's other
+    readings, the most probable dictionary word wins when it is at most ``lexicon_margin``
+    nats less probable than the best reading (the same prior as for characters); a beam
+    reading of another length can win this way, which a character classifier's cannot.
+
+    Returns
+    -------
+    outputs : the recogniser's output index of each character read; posteriors : (L, k)
+        each character's class probabilities (columns: ``recognizer.classes``).
+    """
+    blank = recognizer.blank
+    beams = prefix_beam_search(log_probs, blank, config.beam)
+    if not beams or not beams[0][0]:
+        return [], np.zeros((0, len(recognizer.classes)))
+    best, best_score = list(beams[0][0]), beams[0][1]
+    chosen = best
+    probs = np.exp(log_probs)
+    post = posteriors(probs, alignment(log_probs, best, blank), blank)
+    text = decode_word(post, recognizer.classes, lexicon, config, line_evidence)
+    if lexicon is not None:
+        readings = {text} | {"".join(recognizer.label(k) for k in labels) for labels, _ in beams}
+        scored = []
+        for reading in readings:
+            if reading in lexicon:
+                outputs = [recognizer.output(c) for c in reading]
+                scored.append((sequence_log_likelihood(log_probs, outputs, blank), outputs))
+        if scored:
+            score, outputs = max(scored)
+            if score >= best_score - config.lexicon_margin:
+                chosen = outputs
+    if chosen == best and text != "".join(recognizer.label(k) for k in best):
+        chosen = [recognizer.output(c) for c in text]  # the prior's reading, same length
+    if chosen != best:
+        post = posteriors(probs, alignment(log_probs, chosen, blank), blank)
+    return chosen, post
+
+
+def read_line_frames(
+    seg: Segmentation,
+    line: list[Glyph],
+    image: LineImage,
+    log_probs: np.ndarray,
+    recognizer: LineRecognizer,
+    lexicon: Lexicon | None,
+    typical_gap: float | None,
+    layout: LayoutConfig = LayoutConfig(),
+    config: DecodeConfig = DecodeConfig(),
+) -> Line:
+    """One line of the result tree from a line recogniser's frames.
+
+    Words break where the glyphs' gaps say (:func:`~nnrecog.ocr.layout.split_words`), each
+    word is read from its own frames (:func:`decode_frames`), and each character gets the box
+    of the line's ink between the midpoints to its neighbours' frames.
+    """
+    groups = split_words([g.box for g in line], typical_gap, layout)
+    probs = np.exp(log_probs)
+    characters = probs[:, [k for k in range(probs.shape[1]) if k != recognizer.blank]]
+    evidence = kind_evidence(characters / np.maximum(characters.sum(axis=1, keepdims=True), 1e-12), recognizer.classes)
+    frame_columns = recognizer.frame_columns
+    words = []
+    for group, (first, stop) in zip(groups, _frame_words(groups, line, image, len(log_probs), frame_columns)):
+        rest = float(evidence.sum() - evidence[first:stop].sum())
+        outputs, post = decode_frames(log_probs[first:stop], recognizer, lexicon, config, rest)
+        if not outputs:
+            continue
+        spans = alignment(log_probs[first:stop], outputs, recognizer.blank)
+        centres = [first + (a + b + 1) / 2 for a, b in spans]
+        left = min(line[i].box[1] for i in group)
+        right = max(line[i].box[3] for i in group)
+        edges = [left] + [image.page_column((a + b) / 2 * frame_columns) for a, b in zip(centres[:-1], centres[1:])] + [right]
+        chars = []
+        for k, (output, row) in enumerate(zip(outputs, post)):
+            box = image.ink_box(edges[k], edges[k + 1])
+            if box is None:
+                continue
+            label = recognizer.label(output)
+            peak = float(characters[first + spans[k][0] : first + spans[k][1] + 1, recognizer.classes.index(label)].max())
+            chars.append(Char(label, seg.to_photo(box), peak, top_alternatives(row, recognizer.classes, config.top_k)))
+        if chars:
+            words.append(Word(chars))
     return Line(words)

@@ -33,7 +33,8 @@ from nnrecog.errors import InputError
 from nnrecog.paths import data_dir as data_dir_of
 from nnrecog.ocr.photo import is_image_name
 from nnrecog.ocr.config import ReaderConfig
-from nnrecog.ocr.pipeline import DEFAULT_CONFIG, ModelArg, read, read_file, resolve_lexicon
+from nnrecog.ocr.linereader import load_line_recognizer
+from nnrecog.ocr.pipeline import DEFAULT_CONFIG, LineModelArg, ModelArg, read, read_file, resolve_lexicon
 from nnrecog.ocr.recognize import load_classifier
 
 GT_SUFFIX = ".gt.txt"
@@ -174,6 +175,7 @@ def evaluate_folder(
     lexicon: bool = True,
     data_dir: str | os.PathLike | None = None,
     config: ReaderConfig = DEFAULT_CONFIG,
+    line_model: LineModelArg = None,
 ) -> dict:
     """Read every labelled photo of ``folder`` and score it.
 
@@ -181,7 +183,7 @@ def evaluate_folder(
     ----------
     folder : photos with ``NAME.gt.txt`` files; default ``ocr_samples`` in the shared data
         directory (:func:`nnrecog.paths.data_dir` of ``data_dir``).
-    model, lexicon, config : as for :func:`nnrecog.ocr.read`.
+    model, lexicon, config, line_model : as for :func:`nnrecog.ocr.read`.
 
     Returns
     -------
@@ -197,6 +199,7 @@ def evaluate_folder(
     start = time.perf_counter()
     classifier = load_classifier(model)
     word_list = resolve_lexicon(lexicon)
+    recognizer = load_line_recognizer(line_model) if config.engine == "lines" else None
     load_seconds = time.perf_counter() - start
     scores, failed = [], []
     for image, truth in pairs:
@@ -207,7 +210,7 @@ def evaluate_folder(
             continue
         start = time.perf_counter()
         try:
-            text, error = read_file(image, classifier, word_list, config).text, None
+            text, error = read_file(image, classifier, word_list, config, line_model=recognizer).text, None
         except InputError as exc:
             text, error = "", str(exc)
             failed.append(error)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nnrecog.ocr.config import ReaderConfig, WritingConfig
+from nnrecog.ocr.config import ENGINES, ReaderConfig, WritingConfig
 from nnrecog.ocr.formats import FORMATS
 from nnrecog.options import DATA_DIR, Number, OneOf, Option, check_fields
 
@@ -22,8 +22,14 @@ DEFAULT_JOBS = os.cpu_count() or 1
 class ReaderOptions:
     """What both commands take: the model, the decoder and the reader's thresholds."""
 
+    engine: str = Option(
+        "chars: glyph by glyph with the character classifier (the course's method); lines: whole "
+        "lines with the line recogniser, which reads touching letters", check=OneOf(ENGINES))(ReaderConfig.engine)
     model: str | os.PathLike | None = Option(
-        "classifier model file (default: the model shipped in the package)", metavar="PATH")(None)
+        "character classifier model file (default: the model shipped in the package)", metavar="PATH")(None)
+    line_model: str | os.PathLike | None = Option(
+        "line recogniser model file, for --engine lines (default: the one shipped in the package)",
+        metavar="PATH")(None)
     lexicon: bool = Option("read glyph by glyph, without the English word-list decoder")(True)
     min_confidence: float = Option(
         "drop a line whose characters' mean probability is below this (0 keeps every line)",
@@ -35,7 +41,7 @@ class ReaderOptions:
 
     def reader_config(self) -> ReaderConfig:
         """The :class:`~nnrecog.ocr.config.ReaderConfig` these options ask for."""
-        config = ReaderConfig()
+        config = ReaderConfig(engine=self.engine)
         return dataclasses.replace(
             config, writing=dataclasses.replace(config.writing, min_confidence=self.min_confidence)
         )

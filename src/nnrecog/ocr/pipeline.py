@@ -22,13 +22,16 @@ from PIL import Image
 from nnrecog.ocr import components, ink, layout, photo, resegment, rules, sheet, writing
 from nnrecog.ocr.components import Glyph, PageInk, Segmentation
 from nnrecog.ocr.config import ReaderConfig
-from nnrecog.ocr.decode import read_line
+from nnrecog.ocr.decode import read_line, read_line_frames
 from nnrecog.ocr.elements import Page
 from nnrecog.ocr.lexicon import Lexicon, default_lexicon
+from nnrecog.ocr.lineimage import line_image
+from nnrecog.ocr.linereader import LineRecognizer, load_line_recognizer
 from nnrecog.ocr.photo import PhotoSource
 from nnrecog.ocr.recognize import Classifier, GlyphReader, load_classifier
 
 ModelArg = Classifier | str | os.PathLike | None
+LineModelArg = LineRecognizer | str | os.PathLike | None
 LexiconArg = bool | Lexicon | None
 DEFAULT_CONFIG = ReaderConfig()
 
@@ -45,6 +48,7 @@ def read(
     model: ModelArg = None,
     lexicon: LexiconArg = True,
     config: ReaderConfig = DEFAULT_CONFIG,
+    line_model: LineModelArg = None,
 ) -> Page:
     """Read the handwritten text of a page.
 
@@ -59,7 +63,10 @@ def read(
     lexicon : decode words with the English word list (:mod:`nnrecog.ocr.lexicon`);
         ``False`` reads glyph by glyph (the letters/digits prior still applies); a
         :class:`~nnrecog.ocr.lexicon.Lexicon` uses that word list.
-    config : every setting of every stage (:class:`~nnrecog.ocr.config.ReaderConfig`).
+    config : every setting of every stage (:class:`~nnrecog.ocr.config.ReaderConfig`), the
+        engine among them.
+    line_model : the line recogniser of the ``lines`` engine, as ``model`` (``None``: the
+        shipped one); unused by the ``chars`` engine.
 
     Returns
     -------
@@ -67,9 +74,9 @@ def read(
         gives a page without lines (``text == ""``).
     """
     if isinstance(image, (str, os.PathLike)):
-        return read_file(image, model, lexicon, config)
+        return read_file(image, model, lexicon, config, line_model=line_model)
     seg = segment(photo.upright_grey(image), config=config)
-    return read_segmentation(seg, load_classifier(model), resolve_lexicon(lexicon), config)
+    return read_segmentation(seg, load_classifier(model), resolve_lexicon(lexicon), config, line_model)
 
 
 def read_file(
@@ -78,6 +85,7 @@ def read_file(
     lexicon: LexiconArg = True,
     config: ReaderConfig = DEFAULT_CONFIG,
     name: str | None = None,
+    line_model: LineModelArg = None,
 ) -> Page:
     """Read a photo file, or the bytes of one (any format PIL reads; EXIF rotation applied).
 
@@ -90,8 +98,9 @@ def read_file(
         than PIL's decompression-bomb limit. The message names the file.
     """
     classifier, word_list = load_classifier(model), resolve_lexicon(lexicon)
+    recognizer = load_line_recognizer(line_model) if config.engine == "lines" else None
     grey, photo_size = photo.load_photo(path, config.photo.max_pixels, name)
-    return read_segmentation(segment(grey, photo_size, config), classifier, word_list, config)
+    return read_segmentation(segment(grey, photo_size, config), classifier, word_list, config, recognizer)
 
 
 def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk:
@@ -145,32 +154,53 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     )
 
 
-def glyph_lines(seg: Segmentation, reader: GlyphReader, config: ReaderConfig = DEFAULT_CONFIG) -> list[list[Glyph]]:
+def glyph_lines(
+    seg: Segmentation, reader: GlyphReader, config: ReaderConfig = DEFAULT_CONFIG, resegmented: bool = True
+) -> list[list[Glyph]]:
     """Stages 6-7: the page's lines, top to bottom, each its glyphs left to right, cut and
-    joined where the classifier reads them better, punctuation marks left out."""
+    joined where the classifier reads them better (``resegmented``; the line engine reads
+    whole lines and needs no cuts), punctuation marks left out."""
     score = reader.top_log_probability
     lines = [[seg.glyphs[i] for i in line] for line in layout.group_lines([g.box for g in seg.glyphs], config.layout)]
-    lines = [
-        resegment.prefer_joins(resegment.prefer_cuts(seg, line, score, config.resegment), score, config.resegment)
-        for line in lines
-    ]
+    if resegmented:
+        lines = [
+            resegment.prefer_joins(resegment.prefer_cuts(seg, line, score, config.resegment), score, config.resegment)
+            for line in lines
+        ]
     return [kept for kept in (_without_marks(line, config) for line in lines) if kept]
 
 
 def read_segmentation(
-    seg: Segmentation, classifier: Classifier, lexicon: Lexicon | None, config: ReaderConfig = DEFAULT_CONFIG
+    seg: Segmentation,
+    classifier: Classifier,
+    lexicon: Lexicon | None,
+    config: ReaderConfig = DEFAULT_CONFIG,
+    line_model: LineModelArg = None,
 ) -> Page:
-    """Stages 6-10 on a segmented page: lines, cuts and joins, classes, words, writing."""
+    """Stages 6-10 on a segmented page: lines, cuts and joins (or line images), classes (or
+    frames), words, writing."""
     reader = GlyphReader(seg, classifier)
-    lines = glyph_lines(seg, reader, config)
+    by_lines = config.engine == "lines"
+    lines = glyph_lines(seg, reader, config, resegmented=not by_lines)
     typical_gap = layout.page_typical_gap([[g.box for g in line] for line in lines], config.layout)
     probs = reader.probabilities([g for line in lines for g in line])
-    page_lines, start = [], 0
+    recognizer = load_line_recognizer(line_model) if by_lines else None
+    page_lines, character_probability, start = [], [], 0
     for line in lines:
         line_probs = probs[start : start + len(line)]
-        page_lines.append(read_line(seg, line, line_probs, classifier.classes, lexicon, typical_gap, config.layout, config.decode))
         start += len(line)
-    kept, rejected = writing.judge(seg, lines, page_lines, config.writing)
+        character_probability.append(float(1.0 - line_probs[:, -1].mean()))
+        if recognizer is None:
+            page_lines.append(
+                read_line(seg, line, line_probs, classifier.classes, lexicon, typical_gap, config.layout, config.decode)
+            )
+            continue
+        image = line_image(seg, line, recognizer.line_format, config.layout)
+        page_lines.append(read_line_frames(
+            seg, line, image, recognizer.log_probs(image.image), recognizer, lexicon, typical_gap, config.layout,
+            config.decode,
+        ))
+    kept, rejected = writing.judge(seg, lines, page_lines, character_probability, config.writing)
     return Page(kept, seg.photo_size, rejected)
 
 

@@ -7,9 +7,10 @@ of a bedspread, a whole scene. A line is kept only when it looks like writing on
   (the line's box padded by ``clutter_pad_heights`` of its height on every side) is darker
   than clean paper (``faint_darkness`` after the lighting is divided out), its own ink
   aside. Handwriting sits on bare paper; marks read in a texture sit among more of the same.
-- *characters*: its glyphs read as characters. The line's confidence, the mean probability
-  of each character read (for a classifier with a not-a-character output, that includes the
-  probability of being a character at all), is at least ``min_confidence``.
+- *characters*: its glyphs are characters and read as such. The mean probability the
+  character classifier gives its glyphs of being a character at all (for a classifier with
+  a not-a-character output) and the line's confidence, the mean probability of each
+  character read, are both at least ``min_confidence``.
 
 A page that would read as fewer than ``min_page_characters`` characters in all reads as empty:
 writing comes in words and lines, and a lone character-like mark is more often a thing (a
@@ -26,13 +27,14 @@ from scipy import ndimage as ndi
 
 from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import WritingConfig
-from nnrecog.ocr.elements import Line, Rejected
+from nnrecog.ocr.elements import Line, Rejected, union_box
 from nnrecog.connectivity import EIGHT_CONNECTED
 from nnrecog.ocr.layout import median_height
 
 NOT_ON_PAPER = "not on clean paper"
 NOT_CHARACTERS = "does not read as characters"
 LONE_MARK = "a lone mark, not a line of writing"
+NOTHING_READ = "nothing read"
 
 
 def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = WritingConfig()) -> float:
@@ -58,24 +60,32 @@ def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = Writ
 
 
 def judge(
-    seg: Segmentation, glyph_lines: list[list[Glyph]], lines: list[Line], config: WritingConfig = WritingConfig()
+    seg: Segmentation,
+    glyph_lines: list[list[Glyph]],
+    lines: list[Line],
+    character_probability: list[float],
+    config: WritingConfig = WritingConfig(),
 ) -> tuple[list[Line], list[Rejected]]:
     """Keep the lines that look like writing (see the module docstring).
 
     Parameters
     ----------
     glyph_lines : each line's glyphs, left to right; lines : the same lines, read.
+    character_probability : for each line, the mean probability of its glyphs being characters.
 
     Returns
     -------
     The kept lines, in order, and a :class:`Rejected` region for each line dropped.
     """
     kept, rejected = [], []
-    for glyphs, line in zip(glyph_lines, lines):
-        if line.confidence < config.min_confidence:
-            rejected.append(Rejected(line.box, NOT_CHARACTERS, line.confidence))
+    for glyphs, line, is_character in zip(glyph_lines, lines, character_probability):
+        region = seg.to_photo(union_box([g.box for g in glyphs]))
+        if not line.words:
+            rejected.append(Rejected(region, NOTHING_READ, 0.0))
+        elif min(line.confidence, is_character) < config.min_confidence:
+            rejected.append(Rejected(region, NOT_CHARACTERS, line.confidence))
         elif clutter(seg, glyphs, config) > config.max_clutter:
-            rejected.append(Rejected(line.box, NOT_ON_PAPER, line.confidence))
+            rejected.append(Rejected(region, NOT_ON_PAPER, line.confidence))
         else:
             kept.append(line)
     if 0 < sum(len(line.chars) for line in kept) < config.min_page_characters:

@@ -108,3 +108,22 @@ class ClassifyOptions:
 
     paths: Sequence[str | os.PathLike] = Option("still images", positional=True, nargs="+", metavar="IMAGE")()
     top: int = Option("how many classes to print", POSITIVE_INT)(5)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinesOptions:
+    """``nnrecog train lines``: :func:`nnrecog.pytorch.lines.train_lines` (needs the torch extra)."""
+
+    out_dir: str | os.PathLike = OUT_DIR("runs/lines")
+    epochs: int = EPOCHS(12)
+    batch_size: int = BATCH_SIZE(32)
+    lr: float = Option("peak learning rate (AdamW, one cycle: warm up, then cosine down)", POSITIVE_FLOAT)(2e-3)
+    train_lines: int = Option("synthetic training lines (made once, cached)", POSITIVE_INT, metavar="N")(50000)
+    valid_lines: int = Option("synthetic validation lines, from the valid split's glyphs", POSITIVE_INT,
+                              metavar="N")(2000)
+    source: str = Option("the built data set whose glyphs make the lines ('default', or a built folder)",
+                         flags=("--data",))("default")
+    data_dir: str | os.PathLike | None = DATA_DIR(None)
+    seed: int = SEED(0)
+    resume: bool = Option("continue the run saved in --out (last.pt)")(False)
+    progress: bool = Option("no progress bars")(True)

@@ -1,0 +1,257 @@
+"""The line recogniser: a fully convolutional network over a line image, trained with CTC in
+PyTorch, exported to ``nnrecog.nn`` for NumPy reading.
+
+Network (input ``(n, 1, 32, W)``: a normalised line, :class:`nnrecog.data.lines.LineFormat`,
+ink bright on 0 so zero padding looks like paper; ``c = channels``)::
+
+    conv 3x3, 1 -> c1, BN, ReLU; max-pool 2x2              (c1, 16, W/2)
+    conv 3x3, c1 -> c2, BN, ReLU; max-pool 2x2             (c2, 8, W/4)
+    conv 3x3, c2 -> c3, BN, ReLU; conv 3x3, c3 -> c3, BN, ReLU; max-pool (2, 1)   (c3, 4, W/4)
+    conv 3x3, c3 -> c4, BN, ReLU; max-pool (2, 1)          (c4, 2, W/4)
+    conv (2, 3), c4 -> c5, no row padding, BN, ReLU         (c5, 1, W/4)
+    conv (1, 3), c5 -> c5, ReLU; dropout; conv 1x1, c5 -> 37  (37, 1, W/4): one frame per 4 columns
+
+No recurrence (as the Full Stack Deep Learning LineCNN and GFCN): every layer maps onto
+:mod:`nnrecog.nn` (batch norm folded into its convolution by :mod:`nnrecog.pytorch.export`),
+so reading needs NumPy only. Class 0 is the CTC blank; classes 1..36 are ``CLASSES``. A frame
+sees about 50 columns (2.3 capital heights), enough to tell where touching letters meet.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnrecog.data.lines import LineCorpus
+from nnrecog.data.nist36 import CLASSES
+
+#: Output classes: the CTC blank, then the 36 characters.
+BLANK = 0
+OUTPUTS = 1 + len(CLASSES)
+#: Columns of the line image per output frame (two 2x poolings of the columns).
+FRAME_COLUMNS = 4
+DEFAULT_CHANNELS = (16, 32, 64, 96, 128)
+#: Bump whenever the synthetic lines change; their cache is keyed by it.
+LINES_VERSION = 1
+
+
+def _block(c_in: int, c_out: int, kernel: tuple[int, int], padding: tuple[int, int]) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, kernel, padding=padding), nn.BatchNorm2d(c_out), nn.ReLU()]
+
+
+class LineNet(nn.Module):
+    """The network above; ``forward(x) -> (n, 37, 1, T)`` frame scores (unnormalised)."""
+
+    def __init__(self, channels: tuple[int, int, int, int, int] = DEFAULT_CHANNELS, dropout: float = 0.2) -> None:
+        super().__init__()
+        c1, c2, c3, c4, c5 = channels
+        self.layers = nn.Sequential(
+            *_block(1, c1, (3, 3), (1, 1)), nn.MaxPool2d(2),
+            *_block(c1, c2, (3, 3), (1, 1)), nn.MaxPool2d(2),
+            *_block(c2, c3, (3, 3), (1, 1)), *_block(c3, c3, (3, 3), (1, 1)), nn.MaxPool2d((2, 1)),
+            *_block(c3, c4, (3, 3), (1, 1)), nn.MaxPool2d((2, 1)),
+            *_block(c4, c5, (2, 3), (0, 1)),
+            nn.Conv2d(c5, c5, (1, 3), padding=(0, 1)), nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Conv2d(c5, OUTPUTS, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+def frame_log_probs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``(T, n, 37)`` log-probabilities per frame, the layout ``torch.nn.functional.ctc_loss`` takes."""
+    scores = model(x)  # (n, C, 1, T)
+    return torch.log_softmax(scores.squeeze(2).permute(2, 0, 1), dim=-1)
+
+
+def frames_of(width: int) -> int:
+    """Output frames for a line image ``width`` columns wide."""
+    return width // 2 // 2
+
+
+def _batches(widths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Index batches of lines of similar widths (little padding), in random order: shuffled,
+    sorted by width within pools of 50 batches, cut into batches, the batches shuffled."""
+    order = rng.permutation(len(widths))
+    pool = 50 * batch_size
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort(widths[chunk], kind="stable")]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _tensors(corpus: LineCorpus, indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A padded batch: ink-bright images (n, 1, H, W), frames per line, the targets
+    concatenated, and the target lengths."""
+    widths = corpus.widths[indices]
+    width = int(-(-widths.max() // FRAME_COLUMNS) * FRAME_COLUMNS)
+    images = np.zeros((len(indices), 1, corpus.pixels.shape[0], width), np.float32)
+    targets: list[int] = []
+    lengths = []
+    for row, i in enumerate(indices):
+        images[row, 0, :, : widths[row]] = 1.0 - corpus.image(int(i))
+        labels = [1 + CLASSES.index(c) for c in corpus.texts[int(i)] if c != " "]
+        targets += labels
+        lengths.append(len(labels))
+    frames = torch.tensor([frames_of(int(w)) for w in widths], dtype=torch.long)
+    return torch.from_numpy(images), frames, torch.tensor(targets, dtype=torch.long), torch.tensor(lengths, dtype=torch.long)
+
+
+def character_error_rate(model: nn.Module, corpus: LineCorpus, batch_size: int = 64) -> float:
+    """Greedy-decoded CER on a corpus (Levenshtein distance over all characters, spaces left out)."""
+    from nnrecog.ocr.ctc import best_path
+    from nnrecog.ocr.evaluate import alignment_counts
+
+    model.eval()
+    errors = total = 0
+    order = np.argsort(corpus.widths, kind="stable")
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            indices = order[start : start + batch_size]
+            images, frames, _, _ = _tensors(corpus, indices)
+            log_probs = frame_log_probs(model, images).permute(1, 0, 2).numpy()
+            for lp, n, i in zip(log_probs, frames.tolist(), indices):
+                read = "".join(CLASSES[k - 1] for k in best_path(lp[:n], BLANK)[0])
+                truth = corpus.texts[int(i)].replace(" ", "")
+                errors += alignment_counts(read, truth)[0]
+                total += len(truth)
+    return errors / max(total, 1)
+
+
+def corpus_path(split: str, count: int, seed: int) -> Path:
+    """Where the cached synthetic lines of a split live."""
+    from nnrecog.paths import cache_dir
+
+    return cache_dir() / f"lines-v{LINES_VERSION}-{split}-{count}-seed{seed}.npz"
+
+
+def line_corpus(split: str, count: int, seed: int, source: str, data_dir, progress: bool = True) -> LineCorpus:
+    """The synthetic lines of ``split`` (``train`` or ``valid`` glyphs), made once and cached."""
+    from nnrecog.data.lines import line_sources, load_corpus, make_corpus, save_corpus
+
+    path = corpus_path(split, count, seed)
+    if path.is_file():
+        return load_corpus(path)
+    corpus = make_corpus(count, line_sources(source, data_dir, split), seed + (split == "valid"), progress=progress)
+    save_corpus(corpus, path)
+    return corpus
+
+
+def line_model_meta() -> dict[str, object]:
+    """The meta of an exported line recogniser (read by :mod:`nnrecog.ocr.linereader`)."""
+    import dataclasses
+
+    from nnrecog.data.lines import LineFormat
+
+    return {"kind": "line_recognizer", "classes": CLASSES, "blank": BLANK, "frame_columns": FRAME_COLUMNS,
+            "input": "ink_bright", "line_format": dataclasses.asdict(LineFormat())}
+
+
+def train_lines(**options: object) -> dict[str, object]:
+    """``nnrecog train lines``: train the line recogniser with CTC on synthetic lines.
+
+    Every epoch the validation lines are read (greedy decoding) and the best epoch's network
+    is kept as ``model.pt`` and exported as ``model.npz`` (``nnrecog.nn``, what ``nnrecog
+    read --engine lines --line-model`` takes); ``last.pt`` holds everything ``--resume``
+    needs after an interruption (Ctrl-C loses no finished epoch); ``results.json`` and
+    ``loss.png`` / ``cer.png`` hold the history.
+
+    Returns
+    -------
+    The contents of ``results.json``.
+    """
+    import dataclasses
+    import math
+    import time
+
+    from tqdm.auto import tqdm
+
+    from nnrecog.fileio import atomic_path, ensure_dir, write_json
+    from nnrecog.pytorch.export import to_numpy_model
+    from nnrecog.pytorch.options import LinesOptions
+    from nnrecog.pytorch.train import MODEL_FILE, RESUME_FILE, save_state_dict, set_threads
+    from nnrecog.viz import plots
+
+    opts = LinesOptions(**options)
+    out = ensure_dir(opts.out_dir)
+    set_threads()
+    torch.manual_seed(opts.seed)
+    train = line_corpus("train", opts.train_lines, opts.seed, opts.source, opts.data_dir, opts.progress)
+    valid = line_corpus("valid", opts.valid_lines, opts.seed, opts.source, opts.data_dir, opts.progress)
+    model = LineNet()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=1e-4)
+    rng = np.random.default_rng(opts.seed)
+    steps_per_epoch = math.ceil(len(train) / opts.batch_size)
+    total_steps = opts.epochs * steps_per_epoch
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=opts.lr, total_steps=total_steps, pct_start=0.15)
+    history: dict[str, list[float]] = {"train_loss": [], "valid_cer": [], "seconds": []}
+    first_epoch, best_cer = 0, math.inf
+    if opts.resume and (out / RESUME_FILE).is_file():
+        state = torch.load(out / RESUME_FILE, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        history, first_epoch, best_cer = state["history"], state["epoch"] + 1, state["best_cer"]
+        rng.bit_generator.state = state["rng"]
+    interrupted = False
+    for epoch in range(first_epoch, opts.epochs):
+        started, loss_sum, seen = time.perf_counter(), 0.0, 0
+        model.train()
+        batches = _batches(train.widths, opts.batch_size, rng)
+        try:
+            for indices in tqdm(batches, desc=f"train lines {epoch + 1}/{opts.epochs}", unit="batch",
+                                leave=False, disable=not opts.progress):
+                images, frames, targets, lengths = _tensors(train, indices)
+                log_probs = frame_log_probs(model, images)
+                loss = torch.nn.functional.ctc_loss(log_probs, targets, frames, lengths, blank=BLANK,
+                                                    reduction="sum", zero_infinity=True) / len(indices)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+                optimizer.step()
+                schedule.step()
+                loss_sum += loss.item() * len(indices)
+                seen += len(indices)
+        except KeyboardInterrupt:
+            interrupted = True
+            break
+        cer = character_error_rate(model, valid)
+        history["train_loss"].append(loss_sum / max(seen, 1))
+        history["valid_cer"].append(cer)
+        history["seconds"].append(time.perf_counter() - started)
+        if cer < best_cer:
+            best_cer = cer
+            save_state_dict(model, out / MODEL_FILE)
+            to_numpy_model(model.layers, {**line_model_meta(), "valid_cer": cer, "epoch": epoch + 1,
+                                          "command": "nnrecog train lines", "seed": opts.seed}).save(out / "model.npz")
+        with atomic_path(out / RESUME_FILE) as tmp:
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                        "history": history, "epoch": epoch, "best_cer": best_cer, "rng": rng.bit_generator.state}, tmp)
+        tqdm.write(f"train lines epoch {epoch + 1}/{opts.epochs}: loss {history['train_loss'][-1]:.3f} | "
+                   f"valid CER {cer:.2%} | {history['seconds'][-1]:.0f} s")
+    results = {
+        "model": "line recogniser " + "-".join(map(str, DEFAULT_CHANNELS)),
+        "best_valid_cer": best_cer,
+        "best_epoch": int(np.argmin(history["valid_cer"])) + 1 if history["valid_cer"] else 0,
+        "epochs": len(history["valid_cer"]),
+        "n_params": sum(p.numel() for p in model.parameters()),
+        "train_lines": len(train),
+        "valid_lines": len(valid),
+        "seconds_per_epoch": float(np.mean(history["seconds"])) if history["seconds"] else 0.0,
+        "interrupted": interrupted,
+        "settings": {k: str(v) if isinstance(v, os.PathLike) else v for k, v in dataclasses.asdict(opts).items()},
+        "history": history,
+    }
+    write_json(out / "results.json", results)
+    if history["valid_cer"]:
+        plots.plot_curves({"train": history["train_loss"]}, out / "loss.png", "CTC loss per line", title="line recogniser")
+        plots.plot_curves({"valid": history["valid_cer"]}, out / "cer.png", "character error rate", title="line recogniser")
+    return results
