@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from nnrecog.cli.options import add_options, option_values
-from nnrecog.data.options import BuildOptions, ShowOptions
+from nnrecog.data.options import BuildOptions, LinesOptions, ShowOptions
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -22,8 +22,17 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lines(args: argparse.Namespace) -> int:
+    from nnrecog.data.lines import lines_command
+
+    print(f"lines: {lines_command(LinesOptions(**option_values(args, LinesOptions)))}")
+    if args.show is not None:
+        print(f"wrote {args.show}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``data build`` and ``data show``."""
+    """Add ``data build``, ``data show`` and ``data lines``."""
     p = subparsers.add_parser("data", help="build or look at the NIST36-format dataset")
     actions = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     build = actions.add_parser("build", help="build the open NIST36-format set from the shared handwriting data")
@@ -32,3 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="write a grid of samples per class as a PNG")
     add_options(show, ShowOptions)
     show.set_defaults(handler=_show)
+    lines = actions.add_parser("lines", help="make synthetic lines of handwriting (for train lines), --show to see them")
+    add_options(lines, LinesOptions)
+    lines.set_defaults(handler=_lines)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import string
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -34,9 +35,12 @@ from scipy import ndimage as ndi
 
 from nnrecog.data.normalize import NIST_STROKE_WIDTH, ink_bounds, set_stroke_width
 from nnrecog.data.nist36 import CLASSES
+from nnrecog.data.options import LinesOptions
 
 #: Characters a line may hold: the 36 classes (word gaps are spaces in the text).
 LINE_CHARACTERS = CLASSES
+#: Bump whenever the synthetic lines a seed gives change; their cache is keyed by it.
+LINES_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ def line_sources(
     images: dict[str, list[np.ndarray]] = {c: [] for c in CLASSES}
     for image, label in zip(X, y):
         bounds = ink_bounds(image < 0.5)
-        if bounds is not None:
+        if bounds is not None and not _filled(image[bounds] < 0.5):
             images[CLASSES[int(label)]].append(1.0 - image[bounds])
     folder = default_dataset_dir(data_dir, build=False) if str(source) == "default" else Path(source)
     manifest = json.loads((folder / "manifest.json").read_text()) if (folder / "manifest.json").is_file() else {}
@@ -162,6 +166,12 @@ def line_sources(
     except ImportError:
         words = []
     return LineSources(images, strokes, words)
+
+
+def _filled(ink: np.ndarray) -> bool:
+    """A blot, not a character: ink fills most of a box that is not a bar's ('I', '1')."""
+    height, width = ink.shape
+    return bool(ink.mean() > 0.75 and width > 0.5 * height)
 
 
 @dataclass(frozen=True)
@@ -389,3 +399,57 @@ def load_corpus(path: str | os.PathLike, fmt: LineFormat = LineFormat()) -> Line
     if any(set(t) - set(LINE_CHARACTERS + " ") for t in texts):
         raise InputError(f"{path}: a text holds characters other than A-Z, 0-9 and spaces")
     return LineCorpus(pixels, offsets.astype(np.int64), [str(t) for t in texts])
+
+
+def corpus_path(split: str, count: int, seed: int) -> Path:
+    """Where the cached synthetic lines of a split live."""
+    from nnrecog.paths import cache_dir
+
+    return cache_dir() / f"lines-v{LINES_VERSION}-{split}-{count}-seed{seed}.npz"
+
+
+def line_corpus(
+    split: str, count: int, seed: int, source: str | os.PathLike = "default",
+    data_dir: str | os.PathLike | None = None, progress: bool = True,
+) -> LineCorpus:
+    """``count`` synthetic lines made of the glyphs of ``split`` (``train`` to learn from,
+    ``valid`` to choose the epoch), made once and cached (:func:`corpus_path`)."""
+    path = corpus_path(split, count, seed)
+    if path.is_file():
+        return load_corpus(path)
+    corpus = make_corpus(count, line_sources(source, data_dir, split), seed + (split == "valid"), progress=progress)
+    save_corpus(corpus, path)
+    return corpus
+
+
+def show_corpus(corpus: LineCorpus, path: str | os.PathLike, count: int = 24) -> None:
+    """A PNG of the first ``count`` lines, each above its text."""
+    from PIL import ImageFont
+
+    from nnrecog.fileio import atomic_path
+
+    count = min(count, len(corpus))
+    height = corpus.pixels.shape[0]
+    width = max(int(corpus.widths[:count].max(initial=1)), 200)
+    sheet = Image.new("L", (width + 8, count * (height + 18) + 4), 255)
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=12)
+    for i in range(count):
+        top = 4 + i * (height + 18)
+        sheet.paste(Image.fromarray((corpus.image(i) * 255).astype(np.uint8)), (4, top))
+        draw.text((4, top + height + 2), corpus.texts[i], fill=96, font=font)
+    with atomic_path(path) as tmp:
+        sheet.save(tmp)
+
+
+def lines_command(options: LinesOptions) -> Path:
+    """``nnrecog data lines``: make (or find) a corpus, copy it to ``options.out``, picture it;
+    returns where it is."""
+    corpus = line_corpus(options.split, options.count, options.seed, options.source, options.data_dir)
+    path = corpus_path(options.split, options.count, options.seed)
+    if options.out is not None:
+        save_corpus(corpus, options.out)
+        path = Path(options.out)
+    if options.show is not None:
+        show_corpus(corpus, options.show)
+    return path

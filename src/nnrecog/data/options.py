@@ -62,3 +62,21 @@ class ShowOptions:
         check_fields(self)
         if not self.classes or not set(self.classes.upper()) <= set(CLASSES):
             raise InputError(f"--classes must be characters of {CLASSES}, got {self.classes!r}")
+
+
+@dataclass(frozen=True)
+class LinesOptions:
+    """What ``nnrecog data lines`` makes: synthetic lines of handwriting (:mod:`nnrecog.data.lines`)."""
+
+    split: str = Option("whose glyphs make the lines: train (to learn from) or valid", OneOf(("train", "valid")))(
+        "train")
+    count: int = Option("lines to make", POSITIVE_INT)(50000)
+    seed: int = SEED(0)
+    source: str = Option(f"the built data set ({_SOURCE})", flags=("--data",))("default")
+    data_dir: str | os.PathLike | None = DATA_DIR(None)
+    out: str | os.PathLike | None = Option(
+        "also write the lines to this .npz (default: only the cache, where train lines looks)", metavar="FILE")(None)
+    show: str | os.PathLike | None = Option("write a PNG of the first lines with their texts", metavar="PNG")(None)
+
+    def __post_init__(self) -> None:
+        check_fields(self)

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnrecog.data.lines import LineCorpus
+from nnrecog.data.lines import LineCorpus, line_corpus
 from nnrecog.data.nist36 import CLASSES
 
 #: Output classes: the CTC blank, then the 36 characters.
@@ -35,8 +35,7 @@ OUTPUTS = 1 + len(CLASSES)
 #: Columns of the line image per output frame (two 2x poolings of the columns).
 FRAME_COLUMNS = 4
 DEFAULT_CHANNELS = (16, 32, 64, 96, 128)
-#: Bump whenever the synthetic lines change; their cache is keyed by it.
-LINES_VERSION = 1
+
 
 
 def _block(c_in: int, c_out: int, kernel: tuple[int, int], padding: tuple[int, int]) -> list[nn.Module]:
@@ -124,25 +123,6 @@ def character_error_rate(model: nn.Module, corpus: LineCorpus, batch_size: int =
                 errors += alignment_counts(read, truth)[0]
                 total += len(truth)
     return errors / max(total, 1)
-
-
-def corpus_path(split: str, count: int, seed: int) -> Path:
-    """Where the cached synthetic lines of a split live."""
-    from nnrecog.paths import cache_dir
-
-    return cache_dir() / f"lines-v{LINES_VERSION}-{split}-{count}-seed{seed}.npz"
-
-
-def line_corpus(split: str, count: int, seed: int, source: str, data_dir, progress: bool = True) -> LineCorpus:
-    """The synthetic lines of ``split`` (``train`` or ``valid`` glyphs), made once and cached."""
-    from nnrecog.data.lines import line_sources, load_corpus, make_corpus, save_corpus
-
-    path = corpus_path(split, count, seed)
-    if path.is_file():
-        return load_corpus(path)
-    corpus = make_corpus(count, line_sources(source, data_dir, split), seed + (split == "valid"), progress=progress)
-    save_corpus(corpus, path)
-    return corpus
 
 
 def line_model_meta() -> dict[str, object]:
