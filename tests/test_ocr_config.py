@@ -69,7 +69,29 @@ def test_a_setting_changes_the_reading(page):
     assert all(len(w) == 1 for w in words)
 
 
+#: What reading a photo needs none of: the data set builder and its sources, augmentation,
+#: tqdm, scipy's signal, statistics and file modules, plotting, torch, the PDF library.
+READER_NEVER_IMPORTS = (
+    "nnrecog.data.builder", "nnrecog.data.sources", "nnrecog.data.augment", "tqdm", "scipy.signal",
+    "scipy.stats", "scipy.io", "matplotlib", "torch", "fpdf",
+)
+
+
+def _modules_after(code: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", f"import sys; {code}; print(' '.join(sys.modules))"],
+                          capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
 def test_importing_the_reader_leaves_the_dataset_builder_and_tqdm_out():
-    code = "import sys, nnrecog.ocr; print(sorted(m for m in sys.modules if m in {'nnrecog.data.builder', 'tqdm'}))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert not {"nnrecog.data.builder", "tqdm"} & _modules_after("import nnrecog.ocr")
+
+
+def test_reading_a_photo_imports_only_what_the_reader_needs(shared_data):
+    photo = shared_data / "ocr_samples" / "04_deep.jpg"
+    loaded = _modules_after(f"from nnrecog.ocr import read_file; read_file({str(photo)!r}, lexicon=False)")
+    assert "nnrecog.ocr.pipeline" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in READER_NEVER_IMPORTS or m in READER_NEVER_IMPORTS}
+    # the command line's parser is built without loading the reader at all
+    parser_only = _modules_after("from nnrecog.cli import build_parser; build_parser()")
+    assert "nnrecog.ocr.pipeline" not in parser_only and "scipy" not in parser_only

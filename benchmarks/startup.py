@@ -1,0 +1,61 @@
+"""How fast ``nnrecog read`` starts: import times and a whole read, beside ``import numpy``.
+
+Each command runs as a fresh ``python`` process (what a user's shell does), the commands taking
+turns for ``--runs`` rounds so that a busy machine slows them alike; the median wall time of
+each is printed, and its ratio to the baseline ``python -c "import numpy"`` measured in the
+same rounds (the machines here are shared and noisy: compare ratios, not seconds).
+
+    python benchmarks/startup.py
+    python benchmarks/startup.py --runs 15 --photo ../shared/data/ocr_samples/02_letters.jpg
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from nnrecog.paths import data_dir
+
+
+def wall_seconds(command: list[str], env: dict[str, str]) -> float:
+    """Wall time of one run of ``command`` (output discarded; a failure stops the benchmark)."""
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=9, help="rounds (default 9)")
+    parser.add_argument("--photo", default=None, help="the photo to read (default: ocr_samples/01_list.jpg)")
+    args = parser.parse_args(argv)
+    photo = args.photo or str(data_dir() / "ocr_samples" / "01_list.jpg")
+    nnrecog = str(Path(sys.executable).with_name("nnrecog"))
+    commands = {
+        'python -c "import numpy"': [sys.executable, "-c", "import numpy"],
+        'python -c "import nnrecog.ocr"': [sys.executable, "-c", "import nnrecog.ocr"],
+        'python -c "import nnrecog.ocr.pipeline"': [sys.executable, "-c", "import nnrecog.ocr.pipeline"],
+        f"nnrecog read {Path(photo).name}": [nnrecog, "read", photo],
+    }
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+    for command in commands.values():  # warm the file cache and the lexicon cache
+        wall_seconds(command, env)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            times[name].append(wall_seconds(command, env))
+    baseline = statistics.median(next(iter(times.values())))
+    print(f"{'command':<44} {'median s':>9} {'x numpy':>8}   (load {os.getloadavg()[0]:.1f}, {args.runs} runs)")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:<44} {median:9.3f} {median / baseline:8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
