@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nnrecog.cli.options import add_options, option_values
+from nnrecog.cli.options import add_command, option_values
 from nnrecog.data.options import BuildOptions, LinesOptions, ShowOptions
 
 
@@ -35,12 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``data build``, ``data show`` and ``data lines``."""
     p = subparsers.add_parser("data", help="build or look at the NIST36-format dataset")
     actions = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    build = actions.add_parser("build", help="build the open NIST36-format set from the shared handwriting data")
-    add_options(build, BuildOptions)
-    build.set_defaults(handler=_build)
-    show = actions.add_parser("show", help="write a grid of samples per class as a PNG")
-    add_options(show, ShowOptions)
-    show.set_defaults(handler=_show)
-    lines = actions.add_parser("lines", help="make synthetic lines of handwriting (for train lines), --show to see them")
-    add_options(lines, LinesOptions)
-    lines.set_defaults(handler=_lines)
+    add_command(actions, "build", BuildOptions, _build,
+                help="build the open NIST36-format set from the shared handwriting data")
+    add_command(actions, "show", ShowOptions, _show, help="write a grid of samples per class as a PNG")
+    add_command(actions, "lines", LinesOptions, _lines,
+                help="make synthetic lines of handwriting (for train lines), --show to see them")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from nnrecog.cli.options import add_options, option_values
+from nnrecog.cli.options import add_command, option_values
 from nnrecog.nn.gradcheck import DEFAULT_TOLERANCE
 from nnrecog.options import POSITIVE_FLOAT, SEED, Option
 
@@ -30,6 +30,5 @@ def _gradcheck(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``gradcheck``."""
-    p = subparsers.add_parser("gradcheck", help="numerically check the gradients of the reference networks")
-    add_options(p, GradcheckOptions)
-    p.set_defaults(handler=_gradcheck)
+    add_command(subparsers, "gradcheck", GradcheckOptions, _gradcheck,
+                help="numerically check the gradients of the reference networks")

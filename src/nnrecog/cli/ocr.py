@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from nnrecog.cli import print_error
-from nnrecog.cli.options import add_options, option_values
+from nnrecog.cli.options import add_command, option_values
 from nnrecog.ocr.options import EvalOcrOptions, ReadOptions
 
 
@@ -43,22 +43,19 @@ def _eval_ocr(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``read`` and ``eval-ocr``."""
-    p = subparsers.add_parser(
-        "read", help="read handwritten block letters from photos",
+    add_command(
+        subparsers, "read", ReadOptions, _read, help="read handwritten block letters from photos",
         description="Print each photo's text, one handwritten line per line, or write it as JSON, "
         "hOCR, ALTO, TSV or a searchable PDF. PHOTO may be a file, a folder (every image in it) or "
         "- (one image on stdin). With several photos, text has a '==> PHOTO <==' header per photo "
         "and JSON is a list of documents. A photo that cannot be read gives one error line; the "
         "others are still read and the exit status is 2.",
     )
-    add_options(p, ReadOptions)
-    p.set_defaults(handler=_read)
-    p = subparsers.add_parser(
-        "eval-ocr", help="CER and box coverage of the OCR on photos with NAME.gt.txt files",
+    add_command(
+        subparsers, "eval-ocr", EvalOcrOptions, _eval_ocr,
+        help="CER and box coverage of the OCR on photos with NAME.gt.txt files",
         description="For every image with a NAME.gt.txt beside it: CER with and without spaces, "
         "true characters that got a box, boxes that matched nothing, the length read over the "
         "true length, seconds per photo; totals. A photo that cannot be read is scored as an "
         "empty reading and gets one error line; the others are still scored and the exit status is 2.",
     )
-    add_options(p, EvalOcrOptions)
-    p.set_defaults(handler=_eval_ocr)

@@ -76,3 +76,15 @@ def option_values(args: argparse.Namespace, options_class: type) -> dict[str, An
         value = getattr(args, field.name)
         values[field.name] = option.choices[value] if isinstance(option.choices, Mapping) else value
     return values
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction, name: str, options_class: type, handler: Callable[..., int],
+    handler_key: str = "handler", **parser_kwargs: Any,
+) -> argparse.ArgumentParser:
+    """A subcommand ``name`` whose options are ``options_class``'s and whose handler is
+    ``handler`` (stored under ``handler_key``); ``parser_kwargs`` go to ``add_parser`` (help, ...)."""
+    parser = subparsers.add_parser(name, **parser_kwargs)
+    add_options(parser, options_class)
+    parser.set_defaults(**{handler_key: handler})
+    return parser

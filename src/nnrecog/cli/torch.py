@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from nnrecog.cli.options import add_options, option_values
+from nnrecog.cli.options import add_command, option_values
 from nnrecog.pytorch.options import (
     ClassifyOptions,
     Cifar10Options,
@@ -96,6 +96,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_torch)
     commands = p.add_subparsers(dest="torch_command", required=True, metavar="ACTION")
     for name, (options_class, handler, help_text) in _COMMANDS.items():
-        q = commands.add_parser(name, help=help_text)
-        add_options(q, options_class)
-        q.set_defaults(torch_handler=handler)
+        add_command(commands, name, options_class, handler, handler_key="torch_handler", help=help_text)

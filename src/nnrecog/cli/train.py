@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nnrecog.cli.options import add_options, option_values
+from nnrecog.cli.options import add_command, option_values
 from nnrecog.experiments.options import AutoencoderOptions, CnnOptions, MlpOptions, ReconstructOptions
 from nnrecog.pytorch.options import LinesOptions
 
@@ -52,12 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser("train", help="train the course's networks (mlp, cnn, autoencoder)")
     models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
     for name, (options_class, help_text) in _MODELS.items():
-        p = models.add_parser(name, help=help_text)
-        add_options(p, options_class)
-        p.set_defaults(handler=_train)
-    p = models.add_parser("lines", help="the line recogniser (CTC on synthetic lines; needs nnrecog[torch])")
-    add_options(p, LinesOptions)
-    p.set_defaults(handler=_train_lines)
-    p = subparsers.add_parser("reconstruct", help="run a trained autoencoder on glyph images")
-    add_options(p, ReconstructOptions)
-    p.set_defaults(handler=_reconstruct)
+        add_command(models, name, options_class, _train, help=help_text)
+    add_command(models, "lines", LinesOptions, _train_lines,
+                help="the line recogniser (CTC on synthetic lines; needs nnrecog[torch])")
+    add_command(subparsers, "reconstruct", ReconstructOptions, _reconstruct, help="run a trained autoencoder on glyph images")
