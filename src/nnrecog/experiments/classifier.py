@@ -1,10 +1,9 @@
-"""Train a 36-class glyph classifier end to end: data, training, evaluation, figures, results.
+"""Train a glyph classifier end to end: data, training, evaluation, figures, results.
 
-Shared by ``nnrecog train mlp`` and ``nnrecog train cnn``; the two differ only in the network,
-how images become its input, and which weights they draw. A classifier may have a 37th class,
-*not a character* (:mod:`nnrecog.experiments.negatives`): its accuracies are then reported on
-the characters alone (the best character class, as the reader reads a glyph it keeps), beside
-how often a character is taken for none and a none for a character.
+Shared by ``nnrecog train mlp``, ``nnrecog train cnn`` (the 36 classes) and ``nnrecog train
+detector`` (character or not, :mod:`nnrecog.experiments.detector`); they differ only in the
+network, how images become its input, which weights they draw, their labels and how the held-out
+real NIST letters score them.
 """
 
 from __future__ import annotations
@@ -33,8 +32,6 @@ from nnrecog.fileio import atomic_open, write_json
 
 Splits = dict[str, tuple[np.ndarray, np.ndarray]]
 RESULTS_FILE = "results.json"
-#: How figures and results name the not-a-character class.
-NOT_A_CHARACTER = "~"
 
 
 @dataclass(frozen=True)
@@ -47,19 +44,18 @@ class ClassifierSpec:
     build : ``build(rng) -> nnrecog.nn.Sequential``, freshly initialised
     to_input : images (n, 32, 32) -> network input, one of ``nnrecog.experiments.inputs``
     draw_weights : ``draw_weights(net, path, title)`` pictures the first layer's weights
-    not_a_character : the network has a 37th output, label 36, for crops that are no character
+    labels : the name of each output, in order
+    meta : what the model file says of itself beyond its input convention (``classes``, ...)
+    nist26 : ``nist26(probs, y) -> results`` on the held-out NIST letters
     """
 
     name: str
     build: Callable[[np.random.Generator], Any]
     to_input: InputFn
     draw_weights: Callable[[Any, Path, str], None]
-    not_a_character: bool = False
-
-    @property
-    def labels(self) -> str:
-        """The name of each output (the not-a-character class is :data:`NOT_A_CHARACTER`)."""
-        return CLASSES + NOT_A_CHARACTER if self.not_a_character else CLASSES
+    labels: str = CLASSES
+    meta: dict[str, Any] = dataclasses.field(default_factory=lambda: {"classes": CLASSES})
+    nist26: Callable[[np.ndarray, np.ndarray], dict[str, Any]] = metrics.nist26_scores
 
 
 def load_splits(
@@ -80,34 +76,13 @@ def load_splits(
     return cut
 
 
-def _nist26_results(net: Any, to_input: InputFn, data_dir: str | os.PathLike | None) -> dict[str, Any]:
-    """Accuracy on the held-out real NIST letters, overall, per letter and vowels vs the rest
-    (and, with a not-a-character class, how many it takes for none)."""
+def _nist26_results(spec: ClassifierSpec, net: Any, data_dir: str | os.PathLike | None) -> dict[str, Any]:
+    """How the classifier does on the held-out real NIST letters (``spec.nist26``)."""
     try:
         X, y = load_nist26(data_dir)
     except InputError as exc:
         return {"nist26_accuracy": None, "nist26_error": str(exc)}
-    probs = net.predict_proba(to_input(X))
-    scores = metrics.nist26_scores(probs[:, : len(CLASSES)], y)
-    if probs.shape[1] > len(CLASSES):
-        scores["nist26_taken_for_none"] = float((probs[:, len(CLASSES)] > 0.5).mean())
-    return scores
-
-
-def not_a_character_rates(probs: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """How a 37-class classifier tells characters from none, on one split.
-
-    Returns
-    -------
-    ``character_accuracy`` (the best character class, on the characters), ``characters_taken_for_none``
-    (characters whose none probability is above 0.5) and ``nones_taken_for_characters``.
-    """
-    characters, none = y < len(CLASSES), probs[:, len(CLASSES)] > 0.5
-    return {
-        "character_accuracy": float((probs[characters, : len(CLASSES)].argmax(axis=1) == y[characters]).mean()),
-        "characters_taken_for_none": float(none[characters].mean()),
-        "nones_taken_for_characters": float((~none[~characters]).mean()) if (~characters).any() else 0.0,
-    }
+    return spec.nist26(net.predict_proba(spec.to_input(X)), y)
 
 
 def train_classifier(
@@ -144,10 +119,7 @@ def train_classifier(
     net = spec.build(np.random.default_rng(settings.seed))
     if not resume:
         spec.draw_weights(net, out_dir / "weights_init.png", f"{spec.name}: first layer at init")
-    meta = {"classes": CLASSES, **input_meta(spec.to_input), "model": spec.name,
-            "settings": dataclasses.asdict(settings)}
-    if spec.not_a_character:
-        meta["not_a_character"] = True
+    meta = {**spec.meta, **input_meta(spec.to_input), "model": spec.name, "settings": dataclasses.asdict(settings)}
     fitted = fit(
         net, splits["train"], splits["valid"], CLASSIFICATION, settings, out_dir,
         to_input=spec.to_input, meta=meta, augment=augment, resume=resume, progress=progress,
@@ -177,7 +149,7 @@ def train_classifier(
         "model": spec.name,
         "valid_accuracy": accuracies["valid"],
         "test_accuracy": accuracies["test"],
-        **_nist26_results(best, spec.to_input, data_dir),
+        **_nist26_results(spec, best, data_dir),
         "test_per_class": metrics.per_class_report(test_cm, labels),
         "top_confused": metrics.top_confused_pairs(test_cm, labels, k=5),
         "seconds_per_epoch": float(np.mean(fitted.seconds)),
@@ -191,12 +163,7 @@ def train_classifier(
         **(extra or {}),
         "history": history,
     }
-    if spec.not_a_character:
-        X_valid, y_valid = splits["valid"]
-        results["not_a_character"] = {
-            "valid": not_a_character_rates(best.predict_proba(spec.to_input(X_valid)), y_valid),
-            "test": not_a_character_rates(best.predict_proba(spec.to_input(X_test)), y_test),
-        }
+
     write_json(out_dir / RESULTS_FILE, results)
     return results
 

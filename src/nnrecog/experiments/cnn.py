@@ -7,7 +7,8 @@ paper), for ``channels = (c1, ..., ck)``::
     Conv 3x3, c(i-1) -> ci, pad 1, ReLU -> MaxPool 2  (ci, 32 / 2^i, 32 / 2^i)   for i = 2..k
     Flatten -> Dense -> hidden, ReLU -> Dropout -> Dense hidden -> 36 (logits)
 
-(37 logits with ``--not-a-character``: the last for crops that are no character at all.)
+``outputs`` is 36 for the character classifier, 2 for the character detector
+(:mod:`nnrecog.experiments.detector`).
 
 Trained with the course's momentum and a step-decayed learning rate; the rest (data, figures,
 ``results.json``) is shared with the MLP through ``train_classifier``.
@@ -62,14 +63,13 @@ def draw_conv_filters(net: nn.Sequential, path: Path, title: str) -> None:
     plots.plot_weight_tiles(W.reshape(len(W), -1).T, path, title=title, tile_shape=W.shape[2:])
 
 
-def cnn_spec(channels: tuple[int, ...], hidden: int, dropout: float, not_a_character: bool = False) -> ClassifierSpec:
+def cnn_spec(channels: tuple[int, ...], hidden: int, dropout: float) -> ClassifierSpec:
     """How ``train_classifier`` builds, feeds (ink-bright planes) and pictures the CNN above."""
     return ClassifierSpec(
-        name="cnn " + "-".join(f"c{c}" for c in channels) + f"-d{hidden}" + ("+none" if not_a_character else ""),
-        build=lambda rng: build_cnn(rng, channels, hidden, dropout, len(CLASSES) + not_a_character),
+        name="cnn " + "-".join(f"c{c}" for c in channels) + f"-d{hidden}",
+        build=lambda rng: build_cnn(rng, channels, hidden, dropout),
         to_input=ink_bright_planes,
         draw_weights=draw_conv_filters,
-        not_a_character=not_a_character,
     )
 
 
@@ -91,13 +91,8 @@ def run_cnn(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
         epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=opts.seed, momentum=opts.momentum,
         lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor, augment=opts.augment,
     )
-    splits = load_splits(opts.source, opts.data_dir, opts.limit, opts.seed)
-    if opts.not_a_character:
-        from nnrecog.experiments.negatives import load_negatives, with_negatives
-
-        splits = with_negatives(splits, load_negatives(opts.data_dir), opts.seed, opts.limit)
     return train_classifier(
-        cnn_spec(tuple(opts.channels), opts.hidden, opts.dropout, opts.not_a_character), settings, out_dir,
-        splits=splits, augment=augment_batch, data_dir=opts.data_dir, resume=opts.resume, progress=opts.progress,
-        extra={"data": str(opts.source) + (" + not-a-character crops" if opts.not_a_character else "")},
+        cnn_spec(tuple(opts.channels), opts.hidden, opts.dropout), settings, out_dir,
+        splits=load_splits(opts.source, opts.data_dir, opts.limit, opts.seed), augment=augment_batch,
+        data_dir=opts.data_dir, resume=opts.resume, progress=opts.progress, extra={"data": str(opts.source)},
     )

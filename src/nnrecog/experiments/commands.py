@@ -7,9 +7,9 @@ from typing import Any
 
 
 def run_training(model: str, out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
-    """Run ``nnrecog train MODEL``: ``model`` is ``mlp``, ``cnn`` or ``autoencoder``.
+    """Run ``nnrecog train MODEL``: ``model`` is ``mlp``, ``cnn``, ``detector`` or ``autoencoder``.
 
-    ``options`` go to ``run_mlp``, ``run_cnn`` or ``run_autoencoder``, which check them against
+    ``options`` go to ``run_mlp``, ``run_cnn``, ``run_detector`` or ``run_autoencoder``, which check them against
     their options dataclass (:mod:`nnrecog.experiments.options`) before any data is loaded or any
     file written; returns their results.
 
@@ -20,9 +20,10 @@ def run_training(model: str, out_dir: str | os.PathLike, **options: Any) -> dict
     """
     from nnrecog.experiments.autoencoder import run_autoencoder
     from nnrecog.experiments.cnn import run_cnn
+    from nnrecog.experiments.detector import run_detector
     from nnrecog.experiments.mlp import run_mlp
 
-    runners = {"mlp": run_mlp, "cnn": run_cnn, "autoencoder": run_autoencoder}
+    runners = {"mlp": run_mlp, "cnn": run_cnn, "detector": run_detector, "autoencoder": run_autoencoder}
     return runners[model](out_dir, **options)
 
 
@@ -43,8 +44,9 @@ def format_results(results: dict[str, Any]) -> str:
             _epochs_line(results),
             f"valid accuracy {results['valid_accuracy']:.2%}, test accuracy {results['test_accuracy']:.2%}",
             f"nist26 accuracy n/a ({results.get('nist26_error', '')})" if nist26 is None else
-            f"nist26 accuracy {nist26:.2%} (vowels {results['nist26_vowels_accuracy']:.2%}, "
-            f"consonants {results['nist26_consonants_accuracy']:.2%})",
+            f"nist26 accuracy {nist26:.2%}" + (
+                f" (vowels {results['nist26_vowels_accuracy']:.2%}, consonants {results['nist26_consonants_accuracy']:.2%})"
+                if "nist26_vowels_accuracy" in results else " (real NIST letters taken for characters)"),
             "top 5 confused pairs on test (true -> predicted: count):",
             *(f"  {true} -> {pred}: {count}" for true, pred, count in results["top_confused"]),
         ]

@@ -1,10 +1,11 @@
-"""The not-a-character class: what the reader would classify on photos without any writing.
+"""The not-a-character crops: what the reader would classify on photos without any writing.
 
 A character classifier that has only ever seen characters reads everything as one: a knot in
-wood grain, a keyboard key, the blade of a windmill. Its 37th class is taught by crops of
+wood grain, a keyboard key, the blade of a windmill. The character detector
+(:mod:`nnrecog.experiments.detector`) learns to tell them apart from crops of
 photos that hold no writing, cut out exactly as the reader cuts a page (its own stages up to
 the glyphs it would classify: :func:`nnrecog.ocr.pipeline.segment`, lines, punctuation marks
-left out) and normalised as the reader normalises them, so the class learns what the reader
+left out) and normalised as the reader normalises them, so it learns from what the reader
 will actually show it. The photos:
 
 - *scenes*: the SUN subset's **train** split, all but every :data:`DEV_EVERY`-th photo (held
@@ -47,8 +48,8 @@ TRAIN_SHARE = 0.7
 #: The synthetic photos of blank sheets on a desk are this large (pixels, height x width).
 DESK_SHAPE = (1200, 1600)
 SPLITS = ("train", "valid", "test")
-#: The label of the not-a-character class: after the 36 characters.
-NOT_A_CHARACTER_LABEL = 36
+#: The detector's labels: output 0 is "not a character", output 1 "a character".
+NOT_A_CHARACTER, CHARACTER = 0, 1
 
 
 def scene_list(data_dir: str | os.PathLike | None, split: str) -> list[Path]:
@@ -161,16 +162,17 @@ def build_negatives(data_dir: str | os.PathLike | None = None, seed: int = 0, ou
     return out
 
 
-def with_negatives(
+def character_or_not(
     splits: dict[str, tuple[np.ndarray, np.ndarray]], negatives: dict[str, np.ndarray], seed: int,
     limit: int | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The splits with the not-a-character crops added as :data:`NOT_A_CHARACTER_LABEL`:
-    all of them (at most ``limit``, for quick runs) to valid and test, a random ``TRAIN_SHARE``
-    of the training set's size to train."""
+    """Splits for telling characters from the rest: every character image labelled
+    :data:`CHARACTER`, the not-a-character crops :data:`NOT_A_CHARACTER`: all of them (at most
+    ``limit``, for quick runs) in valid and test, a random ``TRAIN_SHARE`` of the characters'
+    number in train."""
     rng = np.random.default_rng([seed, 37])
     out = {}
-    for split, (X, y) in splits.items():
+    for split, (X, _) in splits.items():
         crops = negatives[split]
         most = int(TRAIN_SHARE * len(X)) if split == "train" else len(crops)
         most = min(most, limit) if limit is not None else most
@@ -178,7 +180,7 @@ def with_negatives(
             crops = crops[np.sort(rng.choice(len(crops), most, replace=False))]
         out[split] = (
             np.concatenate([X, crops.astype(X.dtype)]),
-            np.concatenate([y, np.full(len(crops), NOT_A_CHARACTER_LABEL, dtype=y.dtype)]),
+            np.concatenate([np.full(len(X), CHARACTER), np.full(len(crops), NOT_A_CHARACTER)]).astype(np.int64),
         )
     return out
 

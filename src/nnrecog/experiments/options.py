@@ -109,9 +109,6 @@ class CnnOptions(TrainOptions):
     hidden: int = Option("dense units", POSITIVE_INT)(128)
     dropout: float = Option("dropout before the last layer", FRACTION)(0.3)
     augment: bool = AUGMENT(False)
-    not_a_character: bool = Option(
-        "a 37th class, 'not a character', taught by crops of photos without writing (SUN train "
-        "scenes, blank sheets on them; built once, a few minutes)")(False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -120,6 +117,19 @@ class CnnOptions(TrainOptions):
                 f"--channels must be at most {MAX_CONV_BLOCKS} conv blocks (each halves the 32-pixel side), "
                 f"got {self.channels}"
             )
+
+
+@dataclass(frozen=True)
+class DetectorOptions(CnnOptions):
+    """``nnrecog train detector``: a small CNN that tells characters from everything else read
+    as one (:mod:`nnrecog.experiments.detector`), the reader's judge of what is writing."""
+
+    out_dir: str | os.PathLike = OUT_DIR("runs/detector")
+    epochs: int = EPOCHS(20)
+    decay_every: int = _decay_every(5, TrainOptions.decay_factor)
+    channels: tuple[int, ...] = Option("conv channels, one block each", POSITIVE_INTS)((24, 48))
+    hidden: int = Option("dense units", POSITIVE_INT)(64)
+    augment: bool = Option("no augmentation of the training batches")(True)
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ def run_read(options: ReadOptions, stdin: BinaryIO | None = None) -> ReadOutcome
     photos, notes = photo_inputs(options.photos, stdin)
     outcome = ReadOutcome(None, notes=notes)
     readings = []
-    for reading in read_photos(photos, options.model, options.lexicon, options.overlay,
+    for reading in read_photos(photos, options.classifier(), options.lexicon, options.overlay,
                                options.reader_config(), options.jobs, options.line_model):
         if reading.error:
             outcome.errors.append(reading.error)

@@ -27,6 +27,9 @@ class ReaderOptions:
         "lines with the line recogniser, which reads touching letters", check=OneOf(ENGINES))(ReaderConfig.engine)
     model: str | os.PathLike | None = Option(
         "character classifier model file (default: the model shipped in the package)", metavar="PATH")(None)
+    detector: str | os.PathLike | None = Option(
+        "character detector model file, which vets every glyph (default: the one shipped in the package; "
+        "'none': take every glyph for a character)", metavar="PATH")(None)
     line_model: str | os.PathLike | None = Option(
         "line recogniser model file, for --engine lines (default: the one shipped in the package)",
         metavar="PATH")(None)
@@ -38,6 +41,19 @@ class ReaderOptions:
 
     def __post_init__(self) -> None:
         check_fields(self)
+
+    def detector_arg(self) -> str | os.PathLike | bool:
+        """What :func:`~nnrecog.ocr.recognize.load_classifier` takes for ``--detector``."""
+        if self.detector is None:
+            return True
+        return False if str(self.detector) == "none" else self.detector
+
+    def classifier(self) -> object:
+        """The classifier and detector these options name, loaded
+        (:func:`~nnrecog.ocr.recognize.load_classifier`)."""
+        from nnrecog.ocr.recognize import load_classifier
+
+        return load_classifier(self.model, self.detector_arg())
 
     def reader_config(self) -> ReaderConfig:
         """The :class:`~nnrecog.ocr.config.ReaderConfig` these options ask for."""

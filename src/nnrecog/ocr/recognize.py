@@ -4,9 +4,10 @@ Each crop goes through :func:`nnrecog.data.normalize_glyph`, the same normalisat
 training data went through, then into the network in the input convention its model file
 declares (``meta["input"]``: ``"ink_dark"``, NIST's ink ~0 on white ~1, or ``"ink_bright"``,
 ``1 - x``) and shape (``meta["input_shape"]``: ``[1024]`` for an MLP, ``[1, 32, 32]`` for a
-CNN). A model whose meta says ``"not_a_character": true`` has one output more than its
-``classes``, the last: the probability that the crop is no character at all (a speck, a
-texture, a piece of a desk), learned from crops of photos without writing.
+CNN). A character detector (``meta["kind"] == "character_detector"``, two outputs: not a
+character, a character) vets every glyph: learned from crops of photos without writing, it
+gives the probability that the crop is a character at all, not a speck, a texture or a piece
+of a desk.
 """
 
 from __future__ import annotations
@@ -23,34 +24,56 @@ from nnrecog.data import CLASSES, normalize_glyph
 from nnrecog.errors import InputError
 from nnrecog.ocr.components import Glyph, Segmentation
 
-#: The shipped default model, inside the package.
+#: The shipped default model and character detector, inside the package.
 DEFAULT_MODEL = "default.npz"
+DEFAULT_DETECTOR = "detector.npz"
+#: What a character detector's model file says it is (:mod:`nnrecog.experiments.detector`).
+DETECTOR_KIND = "character_detector"
 _INPUTS = ("ink_dark", "ink_bright")
 
 
 @dataclass
-class Classifier:
-    """A loaded character classifier and its input convention.
+class GlyphNetwork:
+    """A network over normalised 32x32 glyph images and its input convention.
 
     Attributes
     ----------
-    net : the network; ``net.predict_proba(X) -> (n, len(classes) + not_a_character)``.
-    classes : the character label of each output, e.g. ``"ABC...Z0123456789"``.
+    net : the network; ``net.predict_proba(X) -> (n, outputs)``.
     input_shape : shape of one input sample, ``(1024,)`` or ``(1, 32, 32)``.
     ink_bright : feed ``1 - x`` (ink bright on black) instead of ``x`` (ink dark on white).
-    source : where the model was loaded from (for messages).
-    not_a_character : the network's last output is the probability of no character.
+    source : where it was loaded from (for messages).
     """
 
     net: nn.Sequential
-    classes: str
     input_shape: tuple[int, ...]
     ink_bright: bool
     source: str
-    not_a_character: bool = False
+
+    def outputs(self, images: np.ndarray) -> np.ndarray:
+        """``(n, outputs)`` softmax probabilities of ``(n, 32, 32)`` images (ink dark on white)."""
+        X = 1.0 - images if self.ink_bright else images
+        return self.net.predict_proba(X.reshape((len(X), *self.input_shape)).astype(np.float32))
+
+
+@dataclass
+class Classifier(GlyphNetwork):
+    """A loaded character classifier, with the character detector that vets its glyphs.
+
+    Attributes
+    ----------
+    classes : the character label of each output, e.g. ``"ABC...Z0123456789"``.
+    detector : a network whose outputs are ``[not a character, a character]``
+        (:mod:`nnrecog.experiments.detector`), or None to take every glyph for a character.
+    """
+
+    classes: str = CLASSES
+    detector: GlyphNetwork | None = None
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """Probabilities of each character class, and of none, for normalised glyph images.
+
+        ``p(c) = p(c | character) p(character)``, the first from the classifier, the second
+        from the detector (1 without one).
 
         Parameters
         ----------
@@ -59,16 +82,15 @@ class Classifier:
         Returns
         -------
         (n, len(classes) + 1) float32, rows summing to 1: ``[:, :-1]`` the characters,
-        ``[:, -1]`` no character (0 for a model without that output).
+        ``[:, -1]`` no character.
         """
-        outputs = len(self.classes) + self.not_a_character
         if len(images) == 0:
             return np.zeros((0, len(self.classes) + 1), np.float32)
-        X = 1.0 - images if self.ink_bright else images
-        probs = self.net.predict_proba(X.reshape((len(X), *self.input_shape)).astype(np.float32))
-        if probs.shape[1] != outputs:
-            raise ValueError(f"the network gives {probs.shape[1]} outputs, expected {outputs}")
-        return probs if self.not_a_character else np.pad(probs, ((0, 0), (0, 1)))
+        probs = self.outputs(images)
+        if probs.shape[1] != len(self.classes):
+            raise ValueError(f"the network gives {probs.shape[1]} outputs for {len(self.classes)} classes")
+        character = self.detector.outputs(images)[:, 1:2] if self.detector is not None else np.ones((len(images), 1))
+        return np.concatenate([probs * character, 1.0 - character], axis=1).astype(np.float32)
 
     def classify(self, crops: list[np.ndarray]) -> np.ndarray:
         """Normalise grey crops (ink dark on white) and classify them (as :meth:`probabilities`)."""
@@ -76,67 +98,95 @@ class Classifier:
         return self.probabilities(images)
 
 
-def default_model_path() -> Path | None:
-    """The shipped default model's path, or ``None`` when the package has none yet."""
-    candidate = resources.files("nnrecog") / "models" / DEFAULT_MODEL
+def _shipped(name: str) -> Path | None:
+    candidate = resources.files("nnrecog") / "models" / name
     return Path(str(candidate)) if candidate.is_file() else None
 
 
-def load_classifier(path: str | os.PathLike | Classifier | None = None) -> Classifier:
-    """Load a classifier model file and check that it is usable for reading text.
+def default_model_path() -> Path | None:
+    """The shipped default classifier's path, or ``None`` when the package has none yet."""
+    return _shipped(DEFAULT_MODEL)
+
+
+def default_detector_path() -> Path | None:
+    """The shipped character detector's path, or ``None`` when the package has none."""
+    return _shipped(DEFAULT_DETECTOR)
+
+
+def load_classifier(
+    path: str | os.PathLike | Classifier | None = None, detector: str | os.PathLike | bool = True
+) -> Classifier:
+    """Load a classifier model file (and a character detector) and check both are usable.
 
     Parameters
     ----------
     path : a ``.npz`` written by ``nnrecog.nn.Sequential.save``; ``None`` loads the default
         model shipped in the package (``nnrecog/models/default.npz``); a loaded
         :class:`Classifier` is returned as it is.
+    detector : ``True`` for the shipped detector (``nnrecog/models/detector.npz``; none when
+        the package has none), ``False`` for none, or a detector's model file.
 
     Raises
     ------
     InputError : no path given and no default model is installed.
-    nnrecog.nn.ModelFileError : the file is missing, not a model, or its meta does not
-        describe a 32x32 glyph classifier whose outputs match its ``classes``.
+    nnrecog.nn.ModelFileError : a file is missing, not a model, or its meta does not describe
+        a 32x32 glyph classifier whose outputs match its ``classes`` (a detector: two outputs).
     """
     if isinstance(path, Classifier):
         return path
     if path is None:
-        default = default_model_path()
-        if default is None:
+        path = default_model_path()
+        if path is None:
             raise InputError(
                 "no default model installed (nnrecog/models/default.npz); train one with "
                 "'nnrecog train cnn' or pass --model PATH"
             )
-        with resources.as_file(resources.files("nnrecog") / "models" / DEFAULT_MODEL) as real:
-            return _checked(nn.load(real), str(default))
-    return _checked(nn.load(path), str(path))
+    net = nn.load(path)
+    if net.meta.get("kind") == DETECTOR_KIND:
+        raise nn.ModelFileError(f"{path}: a character detector, not a classifier (give it as the detector)")
+    network = _glyph_network(net, str(path))
+    classes = net.meta.get("classes", CLASSES)
+    if not isinstance(classes, str) or not classes:
+        raise nn.ModelFileError(f"{path}: meta 'classes' must be a non-empty string of labels")
+    detector_path = default_detector_path() if detector is True else detector or None
+    found = _load_detector(detector_path) if detector_path is not None else None
+    classifier = Classifier(network.net, network.input_shape, network.ink_bright, network.source, classes, found)
+    try:
+        classifier.probabilities(np.ones((1, 32, 32), np.float32))
+    except ValueError as exc:
+        raise nn.ModelFileError(
+            f"{path}: the network does not fit its meta (classes {classes!r}, input shape "
+            f"{list(network.input_shape)}): {exc}"
+        ) from None
+    return classifier
 
 
-def _checked(net: nn.Sequential, source: str) -> Classifier:
-    """Validate a loaded network's meta against a dry run on one blank glyph."""
+def _load_detector(path: str | os.PathLike) -> GlyphNetwork:
+    net = nn.load(path)
+    if net.meta.get("kind") != DETECTOR_KIND:
+        raise nn.ModelFileError(f"{path}: not a character detector (its meta 'kind' is not {DETECTOR_KIND!r})")
+    detector = _glyph_network(net, str(path))
+    try:
+        outputs = detector.outputs(np.ones((1, 32, 32), np.float32)).shape[1]
+    except ValueError as exc:
+        raise nn.ModelFileError(f"{path}: the network does not take its declared input: {exc}") from None
+    if outputs != 2:
+        raise nn.ModelFileError(f"{path}: a character detector has 2 outputs, this one {outputs}")
+    return detector
+
+
+def _glyph_network(net: nn.Sequential, source: str) -> GlyphNetwork:
+    """A loaded network's input convention, checked against its meta."""
     meta = net.meta
-    classes = meta.get("classes", CLASSES)
     shape = meta.get("input_shape")
     convention = meta.get("input", "ink_dark")
-    if not isinstance(classes, str) or not classes:
-        raise nn.ModelFileError(f"{source}: meta 'classes' must be a non-empty string of labels")
     if not isinstance(shape, list) or not shape or int(np.prod(shape)) != 32 * 32:
         raise nn.ModelFileError(
             f"{source}: meta 'input_shape' must describe a 32x32 glyph ([1024] or [1, 32, 32]), got {shape!r}"
         )
     if convention not in _INPUTS:
         raise nn.ModelFileError(f"{source}: meta 'input' must be one of {_INPUTS}, got {convention!r}")
-    not_a_character = meta.get("not_a_character", False)
-    if not isinstance(not_a_character, bool):
-        raise nn.ModelFileError(f"{source}: meta 'not_a_character' must be true or false, got {not_a_character!r}")
-    classifier = Classifier(net, classes, tuple(int(s) for s in shape), convention == "ink_bright", source, not_a_character)
-    try:
-        classifier.probabilities(np.ones((1, 32, 32), np.float32))
-    except ValueError as exc:
-        raise nn.ModelFileError(
-            f"{source}: the network does not fit its meta (classes {classes!r}, input shape {shape}"
-            f"{', not_a_character' if not_a_character else ''}): {exc}"
-        ) from None
-    return classifier
+    return GlyphNetwork(net, tuple(int(s) for s in shape), convention == "ink_bright", source)
 
 
 def top_alternatives(probs: np.ndarray, classes: str, k: int) -> list[tuple[str, float]]:
