@@ -74,3 +74,24 @@ def test_alignment_places_each_letter_and_posteriors_read_its_frames():
     assert post[0].argmax() == 0 and post[1].argmax() == 1  # columns: classes without the blank
     with pytest.raises(ValueError, match="too few"):
         alignment(lp[:2], [1, 1, 2], BLANK)
+
+
+def test_an_exported_line_recogniser_gives_torchs_frames(tmp_path):
+    torch = pytest.importorskip("torch")
+    from nnrecog.ocr.linereader import load_line_recognizer
+    from nnrecog.pytorch.export import to_numpy_model
+    from nnrecog.pytorch.lines import LineNet, frame_log_probs, line_model_meta
+
+    torch.manual_seed(0)
+    model = LineNet().eval()
+    for module in model.modules():  # batch norm with statistics of its own, so folding matters
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+    to_numpy_model(model.layers, line_model_meta()).save(tmp_path / "lines.npz")
+    recognizer = load_line_recognizer(tmp_path / "lines.npz")
+    image = np.random.default_rng(0).random((32, 96)).astype(np.float32)
+    with torch.no_grad():
+        expected = frame_log_probs(model, torch.from_numpy(1 - image)[None, None]).numpy()[:, 0]
+    np.testing.assert_allclose(recognizer.log_probs(image), expected, atol=1e-4)
+    assert recognizer.label(recognizer.output("Q")) == "Q" and recognizer.blank == BLANK

@@ -266,6 +266,8 @@ def evaluate_nist_pages(
     model: ModelArg = None,
     lexicon: bool = True,
     data_dir: str | os.PathLike | None = None,
+    config: ReaderConfig = DEFAULT_CONFIG,
+    line_model: LineModelArg = None,
 ) -> dict:
     """Read pages composed of real NIST letters and score them: handwriting never trained on.
 
@@ -290,12 +292,13 @@ def evaluate_nist_pages(
     images = images_by_label(*load_nist26(data_dir), CLASSES)
     classifier = load_classifier(model)
     word_list = resolve_lexicon(lexicon)
+    recognizer = load_line_recognizer(line_model) if config.engine == "lines" else None
     scores = []
     for seed in seeds:
         for text in texts:
             page = compose_page(text, images, np.random.default_rng(seed), letter_gap=letter_gap)
             start = time.perf_counter()
-            reading = read(page.image, classifier, word_list).text
+            reading = read(page.image, classifier, word_list, config, recognizer).text
             scores.append(score_text(f"{seed}", reading, text, time.perf_counter() - start))
     return {"pages": len(scores), **pooled_total(scores)}
 
