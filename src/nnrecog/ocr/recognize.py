@@ -12,6 +12,7 @@ texture, a piece of a desk), learned from crops of photos without writing.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -139,7 +140,7 @@ def _checked(net: nn.Sequential, source: str) -> Classifier:
     return classifier
 
 
-def top_alternatives(probs: np.ndarray, classes: str, k: int) -> list[tuple[str, float]]:
+def top_alternatives(probs: np.ndarray, classes: Sequence[str], k: int) -> list[tuple[str, float]]:
     """The ``k`` most probable ``(label, p)`` of one probability row, best first."""
     order = np.argsort(probs)[::-1][:k]
     return [(classes[i], float(probs[i])) for i in order]
