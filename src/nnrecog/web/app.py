@@ -13,7 +13,9 @@ fields. Every refusal is a 4xx (5xx for faults of ours) with the body ``{"error"
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import PurePath
@@ -183,8 +185,9 @@ async def _fault(request: Request, exc: Exception) -> Response:
 
 
 def create_app(api: Api) -> Starlette:
-    """The application serving ``api``: on a loopback address it answers only requests sent to
-    a loopback name (a web page elsewhere cannot reach it by renaming its own host)."""
+    """The application serving ``api``, which stops ``api.pool`` when it shuts down. On a loopback
+    address it answers only requests sent to a loopback name (a web page elsewhere cannot reach
+    it by renaming its own host)."""
     middleware = []
     if api.config.loopback:
         hosts = ["localhost", "127.0.0.1", "[::1]", api.config.host if ":" not in api.config.host else f"[{api.config.host}]"]
@@ -198,5 +201,13 @@ def create_app(api: Api) -> Starlette:
     ]
     handlers = {UploadError: _upload_refused, InputError: _input_refused, HTTPException: _http_refused,
                 Exception: _fault}
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        # here, not after uvicorn returns: it raises the SIGTERM or SIGINT that stopped it again
+        # once it has stopped, and the process ends there
+        await run_in_threadpool(api.pool.close)
+
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)
 

@@ -1,5 +1,5 @@
-"""A small client for the API of ``nnrecog serve``, on the standard library alone (the tests and
-``benchmarks/serve_load.py`` use it; scripts may too).
+"""A small client for the API of ``nnrecog serve``, on the standard library alone, and a server
+in a child process to talk to (the tests and ``benchmarks/serve_load.py`` use both; scripts may too).
 
 A body goes with ``Expect: 100-continue``, as curl sends large files: the server can refuse an
 upload over its cap before the body is sent, and the client still reads the refusal (a server
@@ -8,12 +8,20 @@ that closed on a half-sent body would otherwise leave the client with a reset co
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
+import re
 import secrets
 import select
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 #: How long to wait for the server's "100 Continue" before sending the body anyway.
@@ -83,3 +91,48 @@ def request(method: str, url: str, body: bytes | None = None, content_type: str 
         response = http.client.HTTPResponse(sock, method=method)
         response.begin()
         return Reply(response.status, response.read(), {k.lower(): v for k, v in response.getheaders()})
+
+
+@dataclass
+class LocalServer:
+    """``nnrecog serve`` running in a child process: its address and the process."""
+
+    url: str
+    process: subprocess.Popen
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+@contextlib.contextmanager
+def local_server(*args: str, log: str | os.PathLike, startup_s: float = 600.0) -> Iterator[LocalServer]:
+    """Run ``nnrecog serve --host 127.0.0.1 --port 0 ARGS`` (a free loopback port) until the block
+    ends; its output goes to the file ``log``.
+
+    Yields once the server has printed its address (its workers then have their models).
+
+    Raises
+    ------
+    RuntimeError : the server exited, or printed no address within ``startup_s`` seconds
+        (a bound on a hang, not a speed test); the message holds the end of its log.
+    """
+    log = Path(log)
+    command = [sys.executable, "-m", "nnrecog", "serve", "--host", "127.0.0.1", "--port", "0", *args]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + startup_s
+        while not (found := re.search(r"nnrecog serve: (http://\S+)", log.read_text(errors="replace"))):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"nnrecog serve did not start (exit status {process.poll()}):\n{tail}")
+            time.sleep(0.1)
+        yield LocalServer(found.group(1), process)
+    finally:
+        process.terminate()  # uvicorn stops on SIGTERM, and the workers with it
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import multiprocessing
+import os
 import sys
+import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 from nnrecog.errors import InputError
 from nnrecog.ocr.formats import Reading, render
@@ -75,8 +77,17 @@ class _Worker:
 _WORKER: _Worker | None = None
 
 
+def _exit_with_parent() -> None:
+    """End this worker when the server's process ends, however it ends (a worker waits on a
+    queue the server feeds, and would otherwise wait for ever)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(0)), daemon=True).start()
+
+
 def _start_worker(choices: list[ModelChoice], config: ServeConfig, lines: bool) -> None:
     global _WORKER
+    _exit_with_parent()
     _WORKER = _Worker(load_models(choices), default_lexicon(), load_line_recognizer() if lines else None, config)
 
 
@@ -108,7 +119,7 @@ class PhotoPool:
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: the server has threads by then, and a forked copy of a lock
         # another thread held would never be released
-        return ProcessPoolExecutor(self._config.workers, mp_context=get_context("spawn"),
+        return ProcessPoolExecutor(self._config.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start_worker, initargs=self._args)
 
     def start(self) -> None:

@@ -10,17 +10,21 @@ from nnrecog.web.options import ServeOptions
 
 #: What ``nnrecog serve`` says, and how it exits, without the ``web`` extra.
 NEEDS_WEB = "nnrecog serve needs nnrecog[web]: pip install 'nnrecog[web]'"
+#: Connections the kernel holds while the server is busy or still starting (uvicorn's default).
+_BACKLOG = 2048
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` (IPv4 or IPv6), so that a port in use is one clear error
-    line before anything starts, and port 0 gives a free port the server can name."""
+    """A socket listening on ``host:port`` (IPv4 or IPv6): a port in use is one clear error line
+    before anything starts, port 0 gives a free port the server can name, and a client that
+    reads the printed address can connect at once (it waits in the backlog until uvicorn runs)."""
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                                          flags=socket.AI_PASSIVE)[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
+        sock.listen(_BACKLOG)
     except OSError as exc:
         sock.close()
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
