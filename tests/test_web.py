@@ -181,7 +181,7 @@ def test_bad_parameters_are_refused_before_reading(server, query, expected):
 @pytest.mark.skipif(default_line_model_path() is not None, reason="a line model is installed")
 def test_the_lines_engine_is_refused_without_a_line_model(server):
     assert request("GET", server.url + "api/info").json()["engines"] == ["chars"]
-    assert "no" in _refused(_post(server, "api/read?engine=lines", drawn_l()), 400)
+    assert "needs a line model" in _refused(_post(server, "api/read?engine=lines", drawn_l()), 400)
 
 
 @needs_web

@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 
 from nnrecog.errors import InputError
 from nnrecog.ocr.formats import FORMATS, SUFFIXES
+from nnrecog.ocr.recognize import Classifier
 from nnrecog.options import OneOf
 from nnrecog.web.config import ServeConfig
 from nnrecog.web.glyphs import SHIPPED, GlyphClassifier, checked_input, describe, drawn_input
@@ -105,7 +106,8 @@ class Api:
     engines : the reader engines on offer (``lines`` only with a line model installed).
     """
 
-    def __init__(self, config: ServeConfig, classifiers: dict, pool: PhotoPool, engines: tuple[str, ...]) -> None:
+    def __init__(self, config: ServeConfig, classifiers: dict[str, Classifier], pool: PhotoPool,
+                 engines: tuple[str, ...]) -> None:
         self.config = config
         self.glyphs = {name: GlyphClassifier(c, config.top_k) for name, c in classifiers.items()}
         self.pool = pool
@@ -128,7 +130,8 @@ class Api:
         return JSONResponse(self.info)
 
     async def _request(self, request: Request) -> _Request:
-        upload = parse_upload(await read_body(request, self.config.max_upload_bytes), request.headers.get("content-type"))
+        body = await read_body(request, self.config.max_upload_bytes)
+        upload = parse_upload(body, request.headers.get("content-type"), self.config.max_form_parts)
         return _Request(upload, {**request.query_params, **upload.fields})
 
     async def classify(self, request: Request) -> Response:
@@ -190,7 +193,8 @@ def create_app(api: Api) -> Starlette:
     it by renaming its own host)."""
     middleware = []
     if api.config.loopback:
-        hosts = ["localhost", "127.0.0.1", "[::1]", api.config.host if ":" not in api.config.host else f"[{api.config.host}]"]
+        host = api.config.host
+        hosts = ["localhost", "127.0.0.1", "[::1]", f"[{host}]" if ":" in host else host]  # Host writes IPv6 in []
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=hosts))
     routes = [
         Route("/", api.page),

@@ -24,10 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-#: How long to wait for the server's "100 Continue" before sending the body anyway.
-CONTINUE_WAIT_S = 1.0
-
-
 @dataclass
 class Reply:
     """An HTTP response: its status, headers (lower-case names) and body."""
@@ -67,8 +63,9 @@ def _skip_continue(sock: socket.socket) -> bool:
 
 
 def request(method: str, url: str, body: bytes | None = None, content_type: str = "application/octet-stream",
-            timeout: float = 300.0) -> Reply:
-    """Send one request to ``url`` (http only) and read the whole response.
+            timeout: float = 300.0, continue_wait: float = 1.0) -> Reply:
+    """Send one request to ``url`` (http only) and read the whole response; a body is sent once
+    the server says "100 Continue", or after ``continue_wait`` seconds of silence.
 
     Raises
     ------
@@ -82,7 +79,7 @@ def request(method: str, url: str, body: bytes | None = None, content_type: str 
             head += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}", "Expect: 100-continue"]
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         if body:
-            answered = select.select([sock], [], [], CONTINUE_WAIT_S)[0] and not _skip_continue(sock)
+            answered = select.select([sock], [], [], continue_wait)[0] and not _skip_continue(sock)
             if not answered:
                 try:
                     sock.sendall(body)

@@ -24,6 +24,10 @@ class ServeConfig:
     workers: int = 2
     #: Uploads larger than this are refused (413) before they are read.
     max_upload_bytes: int = 32 * 2**20
+    #: A form with more parts than this is refused (400): an upload is one file and a few fields.
+    max_form_parts: int = 32
+    #: Connections the kernel holds while the server is busy or still starting (uvicorn's default).
+    backlog: int = 2048
     #: Connections served at once; more get a 503 from the server itself. With the upload cap
     #: this bounds the memory uploads can take (every body is held in memory, none on disk).
     max_connections: int = 32

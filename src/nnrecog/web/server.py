@@ -10,11 +10,9 @@ from nnrecog.web.options import ServeOptions
 
 #: What ``nnrecog serve`` says, and how it exits, without the ``web`` extra.
 NEEDS_WEB = "nnrecog serve needs nnrecog[web]: pip install 'nnrecog[web]'"
-#: Connections the kernel holds while the server is busy or still starting (uvicorn's default).
-_BACKLOG = 2048
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     """A socket listening on ``host:port`` (IPv4 or IPv6): a port in use is one clear error line
     before anything starts, port 0 gives a free port the server can name, and a client that
     reads the printed address can connect at once (it waits in the backlog until uvicorn runs)."""
@@ -24,7 +22,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
-        sock.listen(_BACKLOG)
+        sock.listen(backlog)
     except OSError as exc:
         sock.close()
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
@@ -62,7 +60,7 @@ def serve(options: ServeOptions) -> int:
     default_lexicon()  # built and cached once here, not by every worker at the same time
     lines = default_line_model_path() is not None
     engines = tuple(engine for engine in ENGINES if lines or engine != "lines")
-    with _listening_socket(config.host, config.port) as sock:
+    with _listening_socket(config.host, config.port, config.backlog) as sock:
         pool = PhotoPool(choices, config, lines)
         try:
             pool.start()
@@ -71,8 +69,9 @@ def serve(options: ServeOptions) -> int:
                 print(f"nnrecog: note: listening on {config.host}: every machine that can reach this one "
                       "can use the page", file=sys.stderr)
             print(f"nnrecog serve: {_url(sock)} (Ctrl-C stops)", flush=True)
-            uvicorn.Server(uvicorn.Config(app, log_level="info", limit_concurrency=config.max_connections)).run(
-                sockets=[sock])
+            settings = uvicorn.Config(app, log_level="info", limit_concurrency=config.max_connections,
+                                      backlog=config.backlog)
+            uvicorn.Server(settings).run(sockets=[sock])
         finally:
             pool.close()
     return 0

@@ -12,10 +12,6 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-#: A form with more parts than this is no upload of one photo.
-_MAX_PARTS = 32
-
-
 class UploadError(Exception):
     """An upload refused with an HTTP status and a one-line reason."""
 
@@ -72,13 +68,13 @@ class _Part:
         return parse_options_header(self.headers.get(b"content-disposition"))[1]
 
 
-def _parts(body: bytes, boundary: bytes) -> list[_Part]:
+def _parts(body: bytes, boundary: bytes, max_parts: int) -> list[_Part]:
     parts: list[_Part] = []
     header: list[bytearray] = [bytearray(), bytearray()]  # the field and value being read
 
     def on_part_begin() -> None:
-        if len(parts) >= _MAX_PARTS:
-            raise UploadError(400, f"multipart upload with more than {_MAX_PARTS} parts")
+        if len(parts) >= max_parts:
+            raise UploadError(400, f"multipart upload with more than {max_parts} parts")
         parts.append(_Part())
 
     def on_header_end() -> None:
@@ -101,12 +97,13 @@ def _parts(body: bytes, boundary: bytes) -> list[_Part]:
     return parts
 
 
-def parse_upload(body: bytes, content_type: str | None) -> Upload:
-    """The file and fields of a request body: a ``multipart/form-data`` form, or the raw bytes.
+def parse_upload(body: bytes, content_type: str | None, max_parts: int) -> Upload:
+    """The file and fields of a request body: a ``multipart/form-data`` form (of at most
+    ``max_parts`` parts), or the raw bytes.
 
     Raises
     ------
-    UploadError : 400 for a malformed form, or one without a file.
+    UploadError : 400 for a malformed form, one with too many parts, or one without a file.
     """
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data":
@@ -115,7 +112,7 @@ def parse_upload(body: bytes, content_type: str | None) -> Upload:
     if not boundary:
         raise UploadError(400, "multipart upload without a boundary in its Content-Type")
     fields, files = {}, []
-    for part in _parts(body, boundary):
+    for part in _parts(body, boundary, max_parts):
         disposition = part.disposition()
         if b"filename" in disposition:
             files.append(Upload(bytes(part.data), disposition[b"filename"].decode("utf-8", "replace")))
