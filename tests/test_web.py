@@ -27,7 +27,6 @@ from PIL import Image, ImageDraw
 
 from nnrecog import nn
 from nnrecog.cli import main
-from nnrecog.data import CLASSES
 from nnrecog.ocr.formats import FORMATS
 from nnrecog.ocr.linereader import default_line_model_path
 from nnrecog.web.client import Reply, local_server, multipart, request
@@ -41,7 +40,6 @@ HAS_WEB = all(importlib.util.find_spec(name) for name in WEB_STACK)
 needs_web = pytest.mark.skipif(not HAS_WEB, reason="needs the web extra: pip install -e '.[web]'")
 #: The upload cap of the test server, in MiB: above 04_deep.jpg (1.4 MB), small enough to exceed cheaply.
 CAP_MB = 3
-HIDDEN_UNITS = 16
 
 
 def _png(image: Image.Image) -> bytes:
@@ -57,21 +55,10 @@ def drawn_l() -> bytes:
     return _png(image)
 
 
-def tiny_mlp(path: Path) -> Path:
-    """An MLP classifier file with one hidden layer and a no-character output that wins."""
-    rng = np.random.default_rng(0)
-    net = nn.Sequential(nn.Dense(1024, HIDDEN_UNITS, activation="sigmoid", rng=rng), nn.Dense(HIDDEN_UNITS, 37, rng=rng))
-    net.layers[1].params["b"][36] = 20.0
-    net.save(path, meta={"classes": CLASSES, "input_shape": [1024], "input": "ink_dark", "not_a_character": True})
-    return path
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("serve")
-    mlp = tiny_mlp(folder / "mlp.npz")
-    with local_server("--workers", "1", "--max-upload-mb", str(CAP_MB), "--model", str(mlp),
-                      log=folder / "server.log") as running:
+def server(tmp_path_factory, tiny_mlp: Path):
+    with local_server("--workers", "1", "--max-upload-mb", str(CAP_MB), "--model", str(tiny_mlp),
+                      log=tmp_path_factory.mktemp("serve") / "server.log") as running:
         yield running
 
 
@@ -238,11 +225,15 @@ def test_the_page_loads_nothing_from_elsewhere(server):
 
 
 @needs_web
-def test_info_lists_the_models_engines_and_formats(server):
+def _hidden_units(model: Path) -> list[int]:
+    return [layer.params["W"].shape[1] for layer in nn.load(model).layers[:-1]]
+
+
+def test_info_lists_the_models_engines_and_formats(server, tiny_mlp: Path):
     info = request("GET", server.url + "api/info").json()
     models = {m["name"]: m for m in info["models"]}
     assert models["default"]["kind"] == "cnn" and info["default_model"] == "default"
-    assert models["mlp"]["kind"] == "mlp" and models["mlp"]["hidden"] == [HIDDEN_UNITS]
+    assert models["mlp"]["kind"] == "mlp" and models["mlp"]["hidden"] == _hidden_units(tiny_mlp)
     assert models["mlp"]["not_a_character"] is True
     assert [f["name"] for f in info["formats"]] == list(FORMATS)
     assert info["max_upload_bytes"] == CAP_MB * 2**20 and "chars" in info["engines"]
@@ -296,14 +287,14 @@ def test_a_drawn_glyph_is_classified(server):
 
 
 @needs_web
-def test_an_mlp_shows_its_hidden_activations_and_its_no_character_output(server):
+def test_an_mlp_shows_its_hidden_activations_and_its_no_character_output(server, tiny_mlp: Path):
     pixels = np.ones((32, 32))
     pixels[4:28, 14:18] = 0.0  # an I
     reply = _post(server, "api/classify?model=mlp", json.dumps({"pixels": pixels.tolist()}).encode(),
                   "application/json")
     reading = reply.json()
     assert reading["model"] == "mlp" and reading["input"] == pixels.tolist()
-    assert [len(layer) for layer in reading["hidden"]] == [HIDDEN_UNITS]
+    assert [len(layer) for layer in reading["hidden"]] == _hidden_units(tiny_mlp)
     assert all(0 <= unit <= 1 for unit in reading["hidden"][0])  # sigmoid units
     assert reading["top"][0]["label"] == NOT_A_CHARACTER
     assert all(len(t["label"]) == 1 for t in reading["top"][1:])

@@ -37,8 +37,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with local_server("--workers", "1", log=tmp_path_factory.mktemp("serve") / "server.log") as running:
+def server(tmp_path_factory, tiny_mlp: Path):
+    with local_server("--workers", "1", "--model", str(tiny_mlp),
+                      log=tmp_path_factory.mktemp("serve") / "server.log") as running:
         yield running
 
 
@@ -70,6 +71,31 @@ def _wait(driver, condition, what: str):
     return WebDriverWait(driver, PATIENCE_S, poll_frequency=0.2).until(condition, message=what)
 
 
+def _open(driver, url: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(url)
+    _wait(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true",
+          "the page did not start")
+
+
+def _draw_l(driver) -> list[str]:
+    """Draw an L on the pad with the mouse (pointerdown, pointermoves, pointerup; offsets from the
+    pad's centre) and return the labels of the top-5 list that appears."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    stroke = ActionChains(driver).move_to_element_with_offset(driver.find_element(By.ID, "pad"), -50, -90)
+    stroke.click_and_hold()
+    for _ in range(9):
+        stroke.move_by_offset(0, 20)
+    for _ in range(5):
+        stroke.move_by_offset(20, 0)
+    stroke.release().perform()
+    _wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#top5 li")) == 5, "no top-5 list appeared")
+    return [label.text for label in driver.find_elements(By.CSS_SELECTOR, "#top5 .label")]
+
+
 def _screenshot(driver, path: Path) -> None:
     """The whole page, as tall as it is, saved at ``path`` and copied to runs/test-artifacts/."""
     missing = driver.execute_script("return document.documentElement.scrollHeight - window.innerHeight")
@@ -84,21 +110,9 @@ def test_draw_a_stroke_and_read_a_photo_in_the_page(server, browser, shared_data
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    browser.get(server.url)
-    _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true",
-          "the page did not start")
+    _open(browser, server.url)
     assert browser.find_element(By.ID, "status").text == ""
-
-    # an L, drawn with the mouse: pointerdown, pointermoves, pointerup (offsets from the pad's centre)
-    pad = browser.find_element(By.ID, "pad")
-    stroke = ActionChains(browser).move_to_element_with_offset(pad, -50, -90).click_and_hold()
-    for _ in range(9):
-        stroke.move_by_offset(0, 20)
-    for _ in range(5):
-        stroke.move_by_offset(20, 0)
-    stroke.release().perform()
-    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#top5 li")) == 5, "no top-5 list appeared")
-    top = [li.text.split("\n")[0] for li in browser.find_elements(By.CSS_SELECTOR, "#top5 .label")]
+    top = _draw_l(browser)
     assert top[0] == "L", top
     inked = browser.execute_script(
         "const data = document.getElementById('input32').getContext('2d').getImageData(0, 0, 32, 32).data;"
@@ -126,10 +140,20 @@ def test_a_refused_photo_shows_the_servers_reason(server, browser, tmp_path: Pat
 
     not_a_photo = tmp_path / "notes.jpg"
     not_a_photo.write_text("shopping: milk, eggs\n")
-    browser.get(server.url)
-    _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true",
-          "the page did not start")
+    _open(browser, server.url)
     browser.find_element(By.ID, "file").send_keys(str(not_a_photo))
     status = browser.find_element(By.ID, "status")
     _wait(browser, lambda d: "not an image" in status.text, "the refusal was not shown")
     assert "error" in status.get_attribute("class") and "notes.jpg" in status.text
+
+
+def test_an_mlp_shows_its_hidden_layer_and_its_no_character_output(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _open(browser, server.url)
+    Select(browser.find_element(By.ID, "model")).select_by_value("mlp")
+    assert _draw_l(browser)[0] == "not a character"  # the tiny MLP's no-character output always wins
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hidden-layers canvas")) == 1,
+          "no hidden layer was drawn")
+    assert "16 units" in browser.find_element(By.CSS_SELECTOR, "#hidden-layers figcaption").text

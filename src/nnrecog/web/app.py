@@ -124,9 +124,12 @@ class Api:
         self._page = (resources.files("nnrecog.web") / "static" / "index.html").read_text(encoding="utf-8")
 
     async def page(self, request: Request) -> Response:
+        """``GET /``: the page, allowed to load nothing but this server's files."""
         return HTMLResponse(self._page, headers=_PAGE_HEADERS)
 
     async def get_info(self, request: Request) -> Response:
+        """``GET /api/info``: the classifiers (:func:`~nnrecog.web.glyphs.describe`), engines,
+        formats with their file suffixes, and the upload limit."""
         return JSONResponse(self.info)
 
     async def _request(self, request: Request) -> _Request:
@@ -135,6 +138,8 @@ class Api:
         return _Request(upload, {**request.query_params, **upload.fields})
 
     async def classify(self, request: Request) -> Response:
+        """``POST /api/classify``: ``{"model", **GlyphReading.export()}`` of a drawn glyph (an
+        image, normalised here) or of a given 32x32 input (JSON ``{"pixels"}``, used as it is)."""
         given = await self._request(request)
         model = given.choice("model", tuple(self.glyphs), SHIPPED)
         if given.upload.filename is None and request.headers.get("content-type", "").startswith("application/json"):
@@ -154,6 +159,8 @@ class Api:
         return JSONResponse({"model": model, **reading.export()})
 
     async def read(self, request: Request) -> Response:
+        """``POST /api/read``: the photo's reading as one document in ``format`` (default json),
+        read by a worker process."""
         given = await self._request(request)
         fmt = given.choice("format", FORMATS, "json")
         if given.params.get("engine") == "lines" and "lines" not in self.engines:
