@@ -4,7 +4,7 @@ Each worker loads every classifier, the word list and (when installed) the line 
 when it starts; a photo travels to it as bytes and comes back as the document asked for, so
 nothing uploaded is ever written to disk. Reading happens outside the server's process: a slow
 photo holds one worker while the page and the other workers go on, and a worker that dies (out
-of memory, say) costs one request a 503, not the server.
+of memory, say) costs the photos then being read a 503, not the server.
 """
 
 from __future__ import annotations
