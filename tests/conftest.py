@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nnrecog.paths import data_dir
@@ -15,4 +16,19 @@ def shared_data() -> Path:
     path = data_dir()
     if not (path / "SOURCES.md").is_file():
         pytest.skip(f"shared data not found at {path} (set NNRECOG_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_mlp(tmp_path_factory) -> Path:
+    """An MLP character classifier file (one hidden layer of 16 sigmoid units, random weights)
+    whose no-character output wins for every input: what ``nnrecog serve --model`` offers."""
+    from nnrecog import nn
+    from nnrecog.data import CLASSES
+
+    rng = np.random.default_rng(0)
+    net = nn.Sequential(nn.Dense(1024, 16, activation="sigmoid", rng=rng), nn.Dense(16, len(CLASSES) + 1, rng=rng))
+    net.layers[1].params["b"][-1] = 20.0
+    path = tmp_path_factory.mktemp("models") / "mlp.npz"
+    net.save(path, meta={"classes": CLASSES, "input_shape": [1024], "input": "ink_dark", "not_a_character": True})
     return path

@@ -80,3 +80,25 @@ def test_parser_and_python_callers_refuse_the_same_values(option, text, value, r
 def test_one_of_is_checked_for_python_callers_too():
     with pytest.raises(InputError, match=re.escape("--kind must be one of a, b, got 'c'")):
         _Example(name="x", kind="c")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Repeated:
+    sizes: tuple[int, ...] = Option("a size; may be repeated", POSITIVE_INT, flags=("--size",), repeatable=True)(())
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+def test_a_repeatable_option_collects_every_occurrence(capsys):
+    parser = argparse.ArgumentParser(prog="example", exit_on_error=False)
+    add_options(parser, _Repeated)
+    assert _Repeated(**option_values(parser.parse_args([]), _Repeated)).sizes == ()
+    assert _Repeated(**option_values(parser.parse_args(["--size", "3", "--size", "5"]), _Repeated)).sizes == (3, 5)
+    with pytest.raises(argparse.ArgumentError, match="expected a positive int, got '0'"):
+        parser.parse_args(["--size", "3", "--size", "0"])
+    with pytest.raises(InputError, match=re.escape("--size must be positive, got (3, 0)")):
+        _Repeated(sizes=(3, 0))
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--help"])
+    assert "(default:" not in capsys.readouterr().out

@@ -158,6 +158,8 @@ class Option:
     metavar : the value's name in the usage
     positional : an argument without a flag (``nargs`` as argparse takes it)
     choices : command-line words, or a mapping from each word to the value it stands for
+    repeatable : the flag may be given several times; the field holds a tuple of the values
+        (default: an empty tuple), each of which the check must accept
     """
 
     help: str
@@ -167,6 +169,7 @@ class Option:
     positional: bool = False
     nargs: str | None = None
     choices: Sequence[str] | Mapping[str, Any] | None = None
+    repeatable: bool = False
 
     def __call__(self, default: Any = dataclasses.MISSING) -> Any:
         return dataclasses.field(default=default, metadata={OPTION: self})
@@ -197,7 +200,8 @@ def check_fields(options: Any) -> None:
         value = getattr(options, f.name)
         if option.check is None or (value is None and f.default is None):
             continue
-        if not option.check.accepts(value):
+        values = value if option.repeatable else (value,)
+        if not all(option.check.accepts(v) for v in values):
             raise InputError(f"{option.flag(f.name, f.default)} must be {option.check.rule}, got {value!r}")
 
 

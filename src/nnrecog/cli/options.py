@@ -30,7 +30,7 @@ def _word(option: Option, value: Any) -> Any:
 
 def _help(option: Option, default: Any) -> str:
     text = option.help
-    if default is not None and default is not dataclasses.MISSING and not isinstance(default, bool):
+    if default not in (None, dataclasses.MISSING, ()) and not isinstance(default, bool):
         shown = _word(option, default)
         shown = ",".join(map(str, shown)) if isinstance(shown, tuple) else shown
         text += f" (default: {shown})"
@@ -44,7 +44,7 @@ def add_options(parser: argparse.ArgumentParser, options_class: type) -> None:
     The argument's ``dest`` is the field name, its default the field's default (a field without
     one is required), its help the option's help with the default added; a check converts and
     refuses the text (``argument --epochs: expected a positive int, got '0'``); a bool field is a
-    flag that flips its default.
+    flag that flips its default; a repeatable one collects every occurrence (``--model a --model b``).
     """
     for field, option in option_fields(options_class):
         required = field.default is dataclasses.MISSING
@@ -59,7 +59,10 @@ def add_options(parser: argparse.ArgumentParser, options_class: type) -> None:
                 kwargs["type"] = _argparse_type(option.check)
             kwargs.update({key: value for key, value in (("metavar", option.metavar), ("nargs", option.nargs))
                            if value is not None})
-            if not required:
+            if option.repeatable:
+                # argparse appends to its default: start from None, not the field's tuple
+                kwargs.update(action="append", default=None)
+            elif not required:
                 kwargs["default"] = _word(option, field.default)
         if option.positional:
             parser.add_argument(field.name, **kwargs)
@@ -74,6 +77,8 @@ def option_values(args: argparse.Namespace, options_class: type) -> dict[str, An
     values = {}
     for field, option in option_fields(options_class):
         value = getattr(args, field.name)
+        if option.repeatable:
+            value = field.default if value is None else tuple(value)
         values[field.name] = option.choices[value] if isinstance(option.choices, Mapping) else value
     return values
 

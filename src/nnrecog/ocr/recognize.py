@@ -13,6 +13,7 @@ of a desk.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -68,6 +69,12 @@ class Classifier(GlyphNetwork):
 
     classes: str = CLASSES
     detector: GlyphNetwork | None = None
+
+    @property
+    def not_a_character(self) -> bool:
+        """Whether the last column of :meth:`probabilities` means anything (a detector vets the
+        glyphs); without a detector it is always 0."""
+        return self.detector is not None
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """Probabilities of each character class, and of none, for normalised glyph images.
@@ -189,7 +196,7 @@ def _glyph_network(net: nn.Sequential, source: str) -> GlyphNetwork:
     return GlyphNetwork(net, tuple(int(s) for s in shape), convention == "ink_bright", source)
 
 
-def top_alternatives(probs: np.ndarray, classes: str, k: int) -> list[tuple[str, float]]:
+def top_alternatives(probs: np.ndarray, classes: Sequence[str], k: int) -> list[tuple[str, float]]:
     """The ``k`` most probable ``(label, p)`` of one probability row, best first."""
     order = np.argsort(probs)[::-1][:k]
     return [(classes[i], float(probs[i])) for i in order]
