@@ -21,14 +21,27 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_mlp(tmp_path_factory) -> Path:
-    """An MLP character classifier file (one hidden layer of 16 sigmoid units, random weights)
-    whose no-character output wins for every input: what ``nnrecog serve --model`` offers."""
+    """An MLP character classifier file (one hidden layer of 16 sigmoid units, random weights):
+    what ``nnrecog serve --model`` offers."""
     from nnrecog import nn
     from nnrecog.data import CLASSES
 
     rng = np.random.default_rng(0)
-    net = nn.Sequential(nn.Dense(1024, 16, activation="sigmoid", rng=rng), nn.Dense(16, len(CLASSES) + 1, rng=rng))
-    net.layers[1].params["b"][-1] = 20.0
+    net = nn.Sequential(nn.Dense(1024, 16, activation="sigmoid", rng=rng), nn.Dense(16, len(CLASSES), rng=rng))
     path = tmp_path_factory.mktemp("models") / "mlp.npz"
-    net.save(path, meta={"classes": CLASSES, "input_shape": [1024], "input": "ink_dark", "not_a_character": True})
+    net.save(path, meta={"classes": CLASSES, "input_shape": [1024], "input": "ink_dark"})
+    return path
+
+
+@pytest.fixture(scope="session")
+def doubting_detector(tmp_path_factory) -> Path:
+    """A character detector file that takes every glyph for no character (``--detector``)."""
+    from nnrecog import nn
+    from nnrecog.ocr.recognize import DETECTOR_KIND
+
+    net = nn.Sequential(nn.Dense(1024, 2))
+    net.layers[0].params["W"][...] = 0.0
+    net.layers[0].params["b"][...] = (20.0, 0.0)
+    path = tmp_path_factory.mktemp("models") / "doubting-detector.npz"
+    net.save(path, meta={"kind": DETECTOR_KIND, "classes": "~C", "input_shape": [1024], "input": "ink_dark"})
     return path

@@ -234,7 +234,10 @@ def test_info_lists_the_models_engines_and_formats(server, tiny_mlp: Path):
     models = {m["name"]: m for m in info["models"]}
     assert models["default"]["kind"] == "cnn" and info["default_model"] == "default"
     assert models["mlp"]["kind"] == "mlp" and models["mlp"]["hidden"] == _hidden_units(tiny_mlp)
-    assert models["mlp"]["not_a_character"] is True
+    # every classifier is vetted by the shipped character detector, when the package has one
+    from nnrecog.ocr.recognize import default_detector_path
+
+    assert models["mlp"]["not_a_character"] is (default_detector_path() is not None)
     assert [f["name"] for f in info["formats"]] == list(FORMATS)
     assert info["max_upload_bytes"] == CAP_MB * 2**20 and "chars" in info["engines"]
 
@@ -286,8 +289,17 @@ def test_a_drawn_glyph_is_classified(server):
     assert blank["blank"]
 
 
+@pytest.fixture(scope="module")
+def doubting_server(tmp_path_factory, tiny_mlp: Path, doubting_detector: Path):
+    """A server whose detector takes every glyph for no character."""
+    with local_server("--workers", "1", "--model", str(tiny_mlp), "--detector", str(doubting_detector),
+                      log=tmp_path_factory.mktemp("serve") / "doubting.log") as running:
+        yield running
+
+
 @needs_web
-def test_an_mlp_shows_its_hidden_activations_and_its_no_character_output(server, tiny_mlp: Path):
+def test_an_mlp_shows_its_hidden_activations_and_its_no_character_output(doubting_server, tiny_mlp: Path):
+    server = doubting_server
     pixels = np.ones((32, 32))
     pixels[4:28, 14:18] = 0.0  # an I
     reply = _post(server, "api/classify?model=mlp", json.dumps({"pixels": pixels.tolist()}).encode(),

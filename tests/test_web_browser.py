@@ -43,6 +43,14 @@ def server(tmp_path_factory, tiny_mlp: Path):
         yield running
 
 
+@pytest.fixture(scope="module")
+def doubting_server(tmp_path_factory, tiny_mlp: Path, doubting_detector: Path):
+    """A server whose detector takes every glyph for no character."""
+    with local_server("--workers", "1", "--model", str(tiny_mlp), "--detector", str(doubting_detector),
+                      log=tmp_path_factory.mktemp("serve") / "doubting.log") as running:
+        yield running
+
+
 @pytest.fixture()
 def browser(tmp_path: Path):
     from selenium import webdriver
@@ -147,13 +155,13 @@ def test_a_refused_photo_shows_the_servers_reason(server, browser, tmp_path: Pat
     assert "error" in status.get_attribute("class") and "notes.jpg" in status.text
 
 
-def test_an_mlp_shows_its_hidden_layer_and_its_no_character_output(server, browser):
+def test_an_mlp_shows_its_hidden_layer_and_its_no_character_output(doubting_server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    _open(browser, server.url)
+    _open(browser, doubting_server.url)
     Select(browser.find_element(By.ID, "model")).select_by_value("mlp")
-    assert _draw_l(browser)[0] == "not a character"  # the tiny MLP's no-character output always wins
+    assert _draw_l(browser)[0] == "not a character"  # the doubting detector's verdict wins
     _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hidden-layers canvas")) == 1,
           "no hidden layer was drawn")
     assert "16 units" in browser.find_element(By.CSS_SELECTOR, "#hidden-layers figcaption").text

@@ -42,18 +42,12 @@ class ReaderOptions:
     def __post_init__(self) -> None:
         check_fields(self)
 
-    def detector_arg(self) -> str | os.PathLike | bool:
-        """What :func:`~nnrecog.ocr.recognize.load_classifier` takes for ``--detector``."""
-        if self.detector is None:
-            return True
-        return False if str(self.detector) == "none" else self.detector
-
     def classifier(self) -> object:
         """The classifier and detector these options name, loaded
         (:func:`~nnrecog.ocr.recognize.load_classifier`)."""
-        from nnrecog.ocr.recognize import load_classifier
+        from nnrecog.ocr.recognize import detector_choice, load_classifier
 
-        return load_classifier(self.model, self.detector_arg())
+        return load_classifier(self.model, detector_choice(self.detector))
 
     def reader_config(self) -> ReaderConfig:
         """The :class:`~nnrecog.ocr.config.ReaderConfig` these options ask for."""

@@ -168,6 +168,18 @@ def load_classifier(
     return classifier
 
 
+#: The word that asks for no detector where a detector's file is named (``--detector none``).
+NO_DETECTOR = "none"
+
+
+def detector_choice(name: str | os.PathLike | None) -> str | os.PathLike | bool:
+    """What :func:`load_classifier` takes for a detector named on a command line: ``None`` the
+    shipped one, :data:`NO_DETECTOR` none, else that file."""
+    if name is None:
+        return True
+    return False if str(name) == NO_DETECTOR else name
+
+
 def _load_detector(path: str | os.PathLike) -> GlyphNetwork:
     net = nn.load(path)
     if net.meta.get("kind") != DETECTOR_KIND:

@@ -20,6 +20,8 @@ class ServeConfig:
     port: int = 8000
     #: Character classifier files offered beside the shipped one.
     models: tuple[str, ...] = ()
+    #: The character detector every classifier is vetted by: None the shipped one, "none" none.
+    detector: str | None = None
     #: Worker processes that read photos, each with its own copy of every model.
     workers: int = 2
     #: Uploads larger than this are refused (413) before they are read.

@@ -17,7 +17,7 @@ from nnrecog import nn
 from nnrecog.data.normalize import normalize_glyph
 from nnrecog.errors import InputError
 from nnrecog.ocr.photo import load_photo
-from nnrecog.ocr.recognize import Classifier, load_classifier, top_alternatives
+from nnrecog.ocr.recognize import Classifier, detector_choice, load_classifier, top_alternatives
 
 #: The name of the shipped classifier in the API.
 SHIPPED = "default"
@@ -49,14 +49,15 @@ def model_choices(paths: Sequence[str]) -> list[ModelChoice]:
     return choices
 
 
-def load_models(choices: Sequence[ModelChoice]) -> dict[str, Classifier]:
-    """Each choice's classifier, loaded and checked, by name.
+def load_models(choices: Sequence[ModelChoice], detector: str | None = None) -> dict[str, Classifier]:
+    """Each choice's classifier, loaded and checked, by name, vetted by ``detector``
+    (:func:`~nnrecog.ocr.recognize.detector_choice`).
 
     Raises
     ------
     InputError, nnrecog.nn.ModelFileError : a file is missing or not a character classifier.
     """
-    return {choice.name: load_classifier(choice.path) for choice in choices}
+    return {choice.name: load_classifier(choice.path, detector_choice(detector)) for choice in choices}
 
 
 def is_mlp(classifier: Classifier) -> bool:

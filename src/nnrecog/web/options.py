@@ -23,6 +23,9 @@ class ServeOptions:
     models: tuple[str, ...] = Option(
         "an nnrecog .npz character classifier to offer beside the shipped one (may be repeated)",
         flags=("--model",), metavar="PATH", repeatable=True)(ServeConfig.models)
+    detector: str | None = Option(
+        "character detector model file (default: the one shipped in the package; 'none': take every "
+        "glyph for a character)", metavar="PATH")(ServeConfig.detector)
     workers: int = Option("processes that read photos, each loading the models once", POSITIVE_INT,
                           metavar="N")(ServeConfig.workers)
     max_upload_mb: float = Option("largest upload accepted, in MiB", POSITIVE_FLOAT,
@@ -34,4 +37,5 @@ class ServeOptions:
     def config(self) -> ServeConfig:
         """The :class:`~nnrecog.web.config.ServeConfig` these options ask for."""
         return ServeConfig(host=self.host, port=self.port, models=tuple(map(str, self.models)),
-                           workers=self.workers, max_upload_bytes=max(1, int(self.max_upload_mb * 2**20)))
+                           detector=None if self.detector is None else str(self.detector), workers=self.workers,
+                           max_upload_bytes=max(1, int(self.max_upload_mb * 2**20)))

@@ -88,7 +88,8 @@ def _exit_with_parent() -> None:
 def _start_worker(choices: list[ModelChoice], config: ServeConfig, lines: bool) -> None:
     global _WORKER
     _exit_with_parent()
-    _WORKER = _Worker(load_models(choices), default_lexicon(), load_line_recognizer() if lines else None, config)
+    _WORKER = _Worker(load_models(choices, config.detector), default_lexicon(),
+                      load_line_recognizer() if lines else None, config)
 
 
 def _read_in_worker(job: ReadJob) -> ReadResult:

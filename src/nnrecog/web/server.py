@@ -56,7 +56,7 @@ def serve(options: ServeOptions) -> int:
 
     config = options.config()
     choices = model_choices(config.models)
-    classifiers = load_models(choices)  # here first: a bad file is one error line, not a dead worker
+    classifiers = load_models(choices, config.detector)  # here first: a bad file is one error line, not a dead worker
     default_lexicon()  # built and cached once here, not by every worker at the same time
     lines = default_line_model_path() is not None
     engines = tuple(engine for engine in ENGINES if lines or engine != "lines")
