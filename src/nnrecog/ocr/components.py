@@ -72,9 +72,18 @@ class PageInk:
         empty = np.zeros(shape, np.float32)
         return cls(empty, empty.astype(np.int32), np.zeros((0, 4), np.int64), np.zeros(0, np.int64), empty > 0)
 
-    @property
-    def char_height(self) -> float:
-        return typical_height(self.boxes[:, 2] - self.boxes[:, 0], self.areas)
+    def char_height(self, config: ComponentsConfig = ComponentsConfig()) -> float:
+        """The page's typical character height: the ink-weighted median height of the
+        components shaped like characters (width over height within ``char_aspect``), so
+        that long ripples, wood grain or a sheet's edge, however much ink they hold, do not
+        set it; all components when none is so shaped."""
+        heights = self.boxes[:, 2] - self.boxes[:, 0]
+        widths = self.boxes[:, 3] - self.boxes[:, 1]
+        low, high = config.char_aspect
+        shaped = (widths >= low * heights) & (widths <= high * heights)
+        if not shaped.any():
+            return typical_height(heights, self.areas)
+        return typical_height(heights[shaped], self.areas[shaped])
 
 
 @dataclass
@@ -177,7 +186,7 @@ def stacked_groups(boxes: np.ndarray, char_height: float, config: ComponentsConf
 
 def glyphs_of(ink: PageInk, config: ComponentsConfig = ComponentsConfig()) -> list[Glyph]:
     """The page's character candidates: stacked pieces joined, specks dropped."""
-    char_height = ink.char_height
+    char_height = ink.char_height(config)
     glyphs = []
     for group in stacked_groups(ink.boxes, char_height, config):
         y1, x1 = ink.boxes[group, 0].min(), ink.boxes[group, 1].min()

@@ -143,7 +143,10 @@ class RulesConfig:
 class ComponentsConfig:
     """Ink components as character candidates (:mod:`nnrecog.ocr.components`)."""
 
-    #: Glyphs whose long side is below this many character heights are specks, dots and
+    #: The page's character height is measured on components this wide for their height
+    #: (from a bare 'I' to two touching letters)...
+    char_aspect: tuple[float, float] = (0.1, 2.5)
+    #: ...and glyphs whose long side is below this many character heights are specks, dots and
     #: punctuation (unrelated to the *area* fraction that cleans a single glyph's crop).
     speck_heights: float = 0.3
     #: Pieces overlapping this much in x (fraction of the narrower) may belong to one character...
@@ -160,6 +163,12 @@ class ComponentsConfig:
 class LayoutConfig:
     """Lines and words (:mod:`nnrecog.ocr.layout`)."""
 
+    #: The page's writing may run at up to this angle (a photo taken askew), searched in steps
+    #: of ``page_angle_step_deg``; an angle is taken when its lines are sharper than level's by
+    #: ``angle_gain`` (a profile's sum of squares).
+    max_page_angle_deg: float = 15.0
+    page_angle_step_deg: float = 0.5
+    angle_gain: float = 1.1
     #: A box joins a line when its centre is within this many line heights of the line's course.
     line_tolerance: float = 0.5
     #: The course is fitted through this many of the line's rightmost boxes...
