@@ -8,6 +8,7 @@ SUN subset's *test* split is for measuring only (nothing is trained or tuned on 
     python benchmarks/ocr_scenes.py                    # all 400 test scenes
     python benchmarks/ocr_scenes.py --split dev        # 118 held-out train scenes
     python benchmarks/ocr_scenes.py --every 4 --model path/to/model.npz
+    python benchmarks/ocr_scenes.py --engine lines --line-model runs/lines/model.npz
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+from nnrecog.ocr.config import ENGINES, ReaderConfig
 from nnrecog.ocr.lexicon import default_lexicon
+from nnrecog.ocr.linereader import load_line_recognizer
 from nnrecog.ocr.pipeline import read_file
 from nnrecog.ocr.recognize import load_classifier
 from nnrecog.paths import data_dir
@@ -38,15 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("test", "dev"), default="test")
     parser.add_argument("--every", type=int, default=1, help="read every N-th photo of the split")
     parser.add_argument("--model", default=None, help="nnrecog model file (default: the shipped model)")
+    parser.add_argument("--engine", choices=ENGINES, default=ReaderConfig().engine, help="how lines are read")
+    parser.add_argument("--line-model", default=None, help="line recogniser of the lines engine (default: the shipped one)")
     parser.add_argument("--data-dir", default=None, help="shared data folder (default: $NNRECOG_DATA or ../shared/data)")
     parser.add_argument("--show", action="store_true", help="print what was read in each photo giving text")
     args = parser.parse_args(argv)
 
     photos = scene_photos(data_dir(args.data_dir) / "sun_subset", args.split)[:: args.every]
     classifier, lexicon = load_classifier(args.model), default_lexicon()
+    config = ReaderConfig(engine=args.engine)
+    line_model = load_line_recognizer(args.line_model) if args.engine == "lines" else None
     with_text, characters, start = 0, 0, time.perf_counter()
     for photo in photos:
-        text = read_file(photo, classifier, lexicon).text
+        text = read_file(photo, classifier, lexicon, config, line_model=line_model).text
         count = sum(c.isalnum() for c in text)
         if count:
             with_text += 1

@@ -155,19 +155,19 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     )
 
 
-def glyph_lines(
-    seg: Segmentation, reader: GlyphReader, config: ReaderConfig = DEFAULT_CONFIG, resegmented: bool = True
-) -> list[list[Glyph]]:
+def glyph_lines(seg: Segmentation, reader: GlyphReader, config: ReaderConfig = DEFAULT_CONFIG) -> list[list[Glyph]]:
     """Stages 6-7: the page's lines, top to bottom, each its glyphs left to right, cut and
-    joined where the classifier reads them better (``resegmented``; the line engine reads
-    whole lines and needs no cuts), punctuation marks left out."""
+    joined where the classifier reads them better, punctuation marks left out.
+
+    The line engine reads the line's ink whole, but its lines are cut and joined all the same:
+    the cut glyphs are what the character detector can judge (:mod:`nnrecog.ocr.writing`),
+    and the joined ones give the word gaps."""
     score = reader.top_log_probability
     lines = [[seg.glyphs[i] for i in line] for line in layout.group_lines([g.box for g in seg.glyphs], config.layout)]
-    if resegmented:
-        lines = [
-            resegment.prefer_joins(resegment.prefer_cuts(seg, line, score, config.resegment), score, config.resegment)
-            for line in lines
-        ]
+    lines = [
+        resegment.prefer_joins(resegment.prefer_cuts(seg, line, score, config.resegment), score, config.resegment)
+        for line in lines
+    ]
     return [kept for kept in (_without_marks(line, config) for line in lines) if kept]
 
 
@@ -182,7 +182,7 @@ def read_segmentation(
     frames), words, writing."""
     reader = GlyphReader(seg, classifier)
     by_lines = config.engine == "lines"
-    lines = glyph_lines(seg, reader, config, resegmented=not by_lines)
+    lines = glyph_lines(seg, reader, config)
     typical_gap = layout.page_typical_gap([[g.box for g in line] for line in lines], config.layout)
     probs = reader.probabilities([g for line in lines for g in line])
     recognizer = load_line_recognizer(line_model) if by_lines else None
