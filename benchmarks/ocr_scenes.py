@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     photos = scene_photos(data_dir(args.data_dir) / "sun_subset", args.split)[:: args.every]
     classifier, lexicon = load_classifier(args.model), default_lexicon()
     config = ReaderConfig(engine=args.engine)
-    line_model = load_line_recognizer(args.line_model) if args.engine == "lines" else None
+    line_model = load_line_recognizer(args.line_model) if args.engine != "chars" else None
     with_text, characters, start = 0, 0, time.perf_counter()
     for photo in photos:
         text = read_file(photo, classifier, lexicon, config, line_model=line_model).text

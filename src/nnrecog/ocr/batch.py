@@ -21,7 +21,7 @@ from PIL import Image
 
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path, ensure_dir
-from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
 from nnrecog.ocr.elements import Page
 from nnrecog.ocr.formats import Reading, output_paths, render
 from nnrecog.ocr.options import ReadOptions
@@ -188,7 +188,7 @@ def read_photos(
     """
     photos = [p if isinstance(p, Photo) else Photo(str(p), Path(p)) for p in photos]
     targets = overlay_paths(overlay, [p.name for p in photos]) if overlay is not None else [None] * len(photos)
-    recognizer = load_line_recognizer(line_model) if config.engine == "lines" else None
+    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
     reader = _Reader(load_classifier(model), resolve_lexicon(lexicon), config, recognizer)
     jobs = min(jobs, len(photos))
     if jobs <= 1:

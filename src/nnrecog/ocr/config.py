@@ -274,8 +274,12 @@ class WritingConfig:
 
 
 #: How lines are read: ``chars``, glyph by glyph with the character classifier (the course's
-#: method); ``lines``, whole line images with the line recogniser (CTC).
-ENGINES = ("chars", "lines")
+#: method); ``lines``, whole line images with the line recogniser (CTC); ``auto``, each line as
+#: its letters call for: glyph by glyph where they stand apart, whole where they touch (where
+#: the line's glyphs had to be cut out of one another).
+ENGINES = ("chars", "lines", "auto")
+#: The engines that need the line recogniser.
+LINE_ENGINES = ("lines", "auto")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import numpy as np
 from nnrecog.errors import InputError
 from nnrecog.paths import data_dir as data_dir_of
 from nnrecog.ocr.photo import is_image_name
-from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
 from nnrecog.ocr.linereader import load_line_recognizer
 from nnrecog.ocr.pipeline import DEFAULT_CONFIG, LineModelArg, ModelArg, read, read_file, resolve_lexicon
 from nnrecog.ocr.recognize import load_classifier
@@ -199,7 +199,7 @@ def evaluate_folder(
     start = time.perf_counter()
     classifier = load_classifier(model)
     word_list = resolve_lexicon(lexicon)
-    recognizer = load_line_recognizer(line_model) if config.engine == "lines" else None
+    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
     load_seconds = time.perf_counter() - start
     scores, failed = [], []
     for image, truth in pairs:
@@ -292,7 +292,7 @@ def evaluate_nist_pages(
     images = images_by_label(*load_nist26(data_dir), CLASSES)
     classifier = load_classifier(model)
     word_list = resolve_lexicon(lexicon)
-    recognizer = load_line_recognizer(line_model) if config.engine == "lines" else None
+    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
     scores = []
     for seed in seeds:
         for text in texts:

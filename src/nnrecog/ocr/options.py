@@ -24,14 +24,15 @@ class ReaderOptions:
 
     engine: str = Option(
         "chars: glyph by glyph with the character classifier (the course's method); lines: whole "
-        "lines with the line recogniser, which reads touching letters", check=OneOf(ENGINES))(ReaderConfig.engine)
+        "lines with the line recogniser, which reads touching letters; auto: each line as its letters "
+        "call for, glyph by glyph where they stand apart, whole where they touch", check=OneOf(ENGINES))(ReaderConfig.engine)
     model: str | os.PathLike | None = Option(
         "character classifier model file (default: the model shipped in the package)", metavar="PATH")(None)
     detector: str | os.PathLike | None = Option(
         "character detector model file, which vets every glyph (default: the one shipped in the package; "
         "'none': take every glyph for a character)", metavar="PATH")(None)
     line_model: str | os.PathLike | None = Option(
-        "line recogniser model file, for --engine lines (default: the one shipped in the package)",
+        "line recogniser model file, for --engine lines or auto (default: the one shipped in the package)",
         metavar="PATH")(None)
     lexicon: bool = Option("read glyph by glyph, without the English word-list decoder")(True)
     min_confidence: float = Option(

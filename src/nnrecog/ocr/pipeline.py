@@ -21,7 +21,7 @@ from PIL import Image
 
 from nnrecog.ocr import components, ink, layout, photo, resegment, rules, sheet, writing
 from nnrecog.ocr.components import Glyph, PageInk, Segmentation
-from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
 from nnrecog.ocr.decode import read_line, read_line_frames
 from nnrecog.ocr.elements import Page
 from nnrecog.ocr.lexicon import Lexicon, default_lexicon
@@ -98,7 +98,7 @@ def read_file(
         than PIL's decompression-bomb limit. The message names the file.
     """
     classifier, word_list = load_classifier(model), resolve_lexicon(lexicon)
-    recognizer = load_line_recognizer(line_model) if config.engine == "lines" else None
+    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
     grey, photo_size = photo.load_photo(path, config.photo.max_pixels, name)
     return read_segmentation(segment(grey, photo_size, config), classifier, word_list, config, recognizer)
 
@@ -181,17 +181,16 @@ def read_segmentation(
     """Stages 6-10 on a segmented page: lines, cuts and joins (or line images), classes (or
     frames), words, writing."""
     reader = GlyphReader(seg, classifier)
-    by_lines = config.engine == "lines"
     lines = glyph_lines(seg, reader, config)
     typical_gap = layout.page_typical_gap([[g.box for g in line] for line in lines], config.layout)
     probs = reader.probabilities([g for line in lines for g in line])
-    recognizer = load_line_recognizer(line_model) if by_lines else None
+    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
     page_lines, character_probability, start = [], [], 0
     for line in lines:
         line_probs = probs[start : start + len(line)]
         start += len(line)
         character_probability.append(float(1.0 - line_probs[:, -1].mean()))
-        if recognizer is None:
+        if recognizer is None or (config.engine == "auto" and not has_touching_letters(line)):
             page_lines.append(
                 read_line(seg, line, line_probs, classifier.classes, lexicon, typical_gap, config.layout, config.decode)
             )
@@ -203,6 +202,14 @@ def read_segmentation(
         ))
     kept, rejected = writing.judge(seg, lines, page_lines, character_probability, config.writing)
     return Page(kept, seg.photo_size, rejected)
+
+
+def has_touching_letters(line: list[Glyph]) -> bool:
+    """Whether two of the line's glyphs were cut out of one piece of ink (share a component):
+    letters that touch, which the character classifier, taught on letters standing alone,
+    reads worse than the line recogniser does."""
+    labels = [label for glyph in line for label in glyph.labels]
+    return len(labels) != len(set(labels))
 
 
 def _without_marks(line: list[Glyph], config: ReaderConfig) -> list[Glyph]:

@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from nnrecog.errors import InputError
+from nnrecog.ocr.config import LINE_ENGINES
 from nnrecog.ocr.formats import FORMATS, SUFFIXES
 from nnrecog.ocr.recognize import Classifier
 from nnrecog.options import OneOf
@@ -103,7 +104,7 @@ class Api:
     config : the server's settings.
     classifiers : by name, :data:`~nnrecog.web.glyphs.SHIPPED` first.
     pool : the started photo workers.
-    engines : the reader engines on offer (``lines`` only with a line model installed).
+    engines : the reader engines on offer (those of :data:`~nnrecog.ocr.config.LINE_ENGINES` only with a line model installed).
     """
 
     def __init__(self, config: ServeConfig, classifiers: dict[str, Classifier], pool: PhotoPool,
@@ -163,8 +164,8 @@ class Api:
         read by a worker process."""
         given = await self._request(request)
         fmt = given.choice("format", FORMATS, "json")
-        if given.params.get("engine") == "lines" and "lines" not in self.engines:
-            raise UploadError(400, "engine: the lines engine needs a line model, and none is installed")
+        if given.params.get("engine") in LINE_ENGINES and given.params["engine"] not in self.engines:
+            raise UploadError(400, f"engine: the {given.params['engine']} engine needs a line model, and none is installed")
         engine = given.choice("engine", self.engines, self.config.reader.engine)
         model = given.choice("model", tuple(self.glyphs), SHIPPED)
         lexicon = given.flag("lexicon", True)

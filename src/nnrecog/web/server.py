@@ -48,7 +48,7 @@ def serve(options: ServeOptions) -> int:
         from nnrecog.web.app import Api, create_app
     except ImportError as exc:
         raise InputError(f"{NEEDS_WEB} ({exc})") from None
-    from nnrecog.ocr.config import ENGINES
+    from nnrecog.ocr.config import ENGINES, LINE_ENGINES
     from nnrecog.ocr.lexicon import default_lexicon
     from nnrecog.ocr.linereader import default_line_model_path
     from nnrecog.web.glyphs import load_models, model_choices
@@ -59,7 +59,7 @@ def serve(options: ServeOptions) -> int:
     classifiers = load_models(choices, config.detector)  # here first: a bad file is one error line, not a dead worker
     default_lexicon()  # built and cached once here, not by every worker at the same time
     lines = default_line_model_path() is not None
-    engines = tuple(engine for engine in ENGINES if lines or engine != "lines")
+    engines = tuple(engine for engine in ENGINES if lines or engine not in LINE_ENGINES)
     with _listening_socket(config.host, config.port, config.backlog) as sock:
         pool = PhotoPool(choices, config, lines)
         try:
