@@ -136,6 +136,29 @@ class OneOf:
         return text
 
 
+@dataclass(frozen=True)
+class WordList:
+    """A non-empty sequence of words out of ``choices``, written ``a,b`` on the command line."""
+
+    choices: tuple[str, ...]
+
+    @property
+    def rule(self) -> str:
+        return f"a list of {', '.join(self.choices)}"
+
+    def accepts(self, value: Any) -> bool:
+        return (
+            isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0
+            and all(v in self.choices for v in value)
+        )
+
+    def parse(self, text: str) -> tuple[str, ...]:
+        words = tuple(part.strip() for part in text.split(",") if part.strip())
+        if not self.accepts(words):
+            raise _refuse(f"comma-separated words out of {', '.join(self.choices)}", text)
+        return words
+
+
 POSITIVE_INT = Number(int, 0)
 POSITIVE_FLOAT = Number(float, 0)
 NON_NEGATIVE_INT = Number(int, 0, low_included=True)
