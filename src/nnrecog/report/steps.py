@@ -521,8 +521,7 @@ class _Planned:
     action: str
 
 
-def _plan(opts: ReportOptions, data_dir: Path, steps_root: Path) -> list[_Planned]:
-    code = code_version()
+def _plan(opts: ReportOptions, data_dir: Path, steps_root: Path, code: str) -> list[_Planned]:
     plan = []
     for step in STEPS:
         folder = steps_root / step.id
@@ -591,7 +590,8 @@ def run_report(**options: Any) -> dict[str, Any]:
     started, load_at_start = time.perf_counter(), os.getloadavg()[0]
     out = ensure_dir(opts.out_dir)
     data_dir = data_dir_of(opts.data_dir)
-    plan = _plan(opts, data_dir, out / STEPS_FOLDER)
+    code = code_version()
+    plan = _plan(opts, data_dir, out / STEPS_FOLDER, code)
     if any(p.action == "run" and p.step.glyphs for p in plan):
         from nnrecog.data import load
 
@@ -643,7 +643,7 @@ def run_report(**options: Any) -> dict[str, Any]:
             "options": {"out_dir": str(opts.out_dir), "quick": opts.quick, "source": opts.source,
                         "data_dir": str(data_dir), "seed": opts.seed, "only": opts.only},
             "scale": dataclasses.asdict(scale),
-            "code_version": code_version(),
+            "code_version": code,
             "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
             "seconds": round(time.perf_counter() - started, 1),
             "load": {"start": load_at_start, "end": os.getloadavg()[0]},
