@@ -2,8 +2,8 @@
 JSON, the cache (reuse, rerun of what changed, Ctrl-C), the same numbers from scratch, the
 report without torch, and bad input.
 
-The report itself runs once, at a scale smaller than ``--quick`` (the ``quick_report`` fixture
-of conftest.py, shared with test_report_browser.py); the other runs reuse its cache.
+The ``--quick`` report itself runs once (the ``quick_report`` fixture of conftest.py, shared with
+test_report_browser.py); the other runs reuse its cache or run a few of its steps again.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from PIL import Image
 
 from nnrecog.cli import main
 from nnrecog.report import steps
-from nnrecog.report.options import STEP_IDS
+from nnrecog.report.options import QUICK, STEP_IDS
 from nnrecog.report.steps import MANIFEST, STEPS_FOLDER, TORCH_MISSING, run_report
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
@@ -116,10 +116,10 @@ def test_report_json_has_the_numbers_the_html_shows(quick_report):
     assert q5["psnr_valid"]["shown"] == f"{q5['psnr_valid']['value']:.2f} dB"
 
 
-def test_a_second_run_reuses_every_finished_step_and_says_so(quick_report, report_scale, shared_data, capsys):
+def test_a_second_run_reuses_every_finished_step_and_says_so(quick_report, shared_data, capsys):
     out, first = quick_report
     capsys.readouterr()
-    again = run_report(out_dir=out, scale=report_scale, data_dir=shared_data, progress=False)
+    again = run_report(out_dir=out, quick=True, data_dir=shared_data, progress=False)
     printed = capsys.readouterr().out
     assert again["ran"] == [] and again["reused"] == first["ran"]
     for step_id in first["ran"]:
@@ -128,9 +128,9 @@ def test_a_second_run_reuses_every_finished_step_and_says_so(quick_report, repor
     assert "reused from the cache" in (out / "report.html").read_text(encoding="utf-8")
 
 
-def test_changed_inputs_rerun_that_step_only(quick_report, report_scale, shared_data, tmp_path):
+def test_changed_inputs_rerun_that_step_only(quick_report, shared_data, tmp_path):
     out = _copy(quick_report, tmp_path)
-    longer = dataclasses.replace(report_scale, autoencoder_epochs=report_scale.autoencoder_epochs + 1)
+    longer = dataclasses.replace(QUICK, autoencoder_epochs=QUICK.autoencoder_epochs + 1)
     report = run_report(out_dir=out, scale=longer, data_dir=shared_data, progress=False)
     assert report["ran"] == ["q5-autoencoder"]
     manifest = json.loads((out / STEPS_FOLDER / "q5-autoencoder" / MANIFEST).read_text(encoding="utf-8"))
@@ -138,16 +138,16 @@ def test_changed_inputs_rerun_that_step_only(quick_report, report_scale, shared_
     assert manifest["inputs"]["seed"] == 0 and manifest["inputs"]["data"]["source"] == "default"
 
 
-def test_a_rerun_from_scratch_with_the_same_seed_gives_the_same_numbers(quick_report, report_scale, shared_data,
+def test_a_rerun_from_scratch_with_the_same_seed_gives_the_same_numbers(quick_report, shared_data,
                                                                          tmp_path):
     again = ("q1-activations", "q3-mlp", "q5-autoencoder", *(("q6-torch-fc",) if HAVE_TORCH else ()))
-    report = run_report(out_dir=tmp_path, scale=report_scale, data_dir=shared_data, progress=False, only=again)
+    report = run_report(out_dir=tmp_path, quick=True, data_dir=shared_data, progress=False, only=again)
     assert report["ran"] == list(again)
     assert _values(report, again) == _values(quick_report[1], again)
     assert {s["note"] for s in report["sections"] if s["id"] not in again} == {"not run: not selected (--only)"}
 
 
-def test_ctrl_c_keeps_every_finished_step(quick_report, report_scale, shared_data, tmp_path, monkeypatch):
+def test_ctrl_c_keeps_every_finished_step(quick_report, shared_data, tmp_path, monkeypatch):
     out = _copy(quick_report, tmp_path, "q4-ocr", "q5-autoencoder")
 
     def interrupted(ctx):
@@ -157,26 +157,24 @@ def test_ctrl_c_keeps_every_finished_step(quick_report, report_scale, shared_dat
     patched = tuple(dataclasses.replace(s, run=interrupted) if s.id == "q5-autoencoder" else s for s in steps.STEPS)
     monkeypatch.setattr(steps, "STEPS", patched)
     with pytest.raises(KeyboardInterrupt):
-        run_report(out_dir=out, scale=report_scale, data_dir=shared_data, progress=False)
+        run_report(out_dir=out, quick=True, data_dir=shared_data, progress=False)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     status = {s["id"]: s["status"] for s in report["sections"]}
     assert status["q4-ocr"] == "ran" and (out / STEPS_FOLDER / "q4-ocr" / MANIFEST).is_file()
     assert not (out / STEPS_FOLDER / "q5-autoencoder").exists()
     assert {s["note"] for s in report["sections"][STEP_IDS.index("q5-autoencoder"):]} == {"not run: interrupted"}
     monkeypatch.undo()
-    report = run_report(out_dir=out, scale=report_scale, data_dir=shared_data, progress=False)
+    report = run_report(out_dir=out, quick=True, data_dir=shared_data, progress=False)
     assert report["ran"] == ["q5-autoencoder"] and not (out / STEPS_FOLDER / ".q5-autoencoder.partial").exists()
 
 
-def test_without_torch_the_torch_sections_say_so_and_the_rest_runs(quick_report, report_scale, shared_data, tmp_path):
+def test_without_torch_the_torch_sections_say_so_and_the_rest_runs(quick_report, shared_data, tmp_path):
     out = _copy(quick_report, tmp_path, "q1-activations", *TORCH_STEPS)
     code = (
-        "import dataclasses, json, sys\n"
+        "import sys\n"
         "sys.modules['torch'] = None  # as if nnrecog[torch] were not installed\n"
-        "from nnrecog.report.options import Scale\n"
         "from nnrecog.report.steps import run_report\n"
-        f"scale = Scale(**json.loads({json.dumps(json.dumps(dataclasses.asdict(report_scale)))}))\n"
-        f"run_report(out_dir={str(out)!r}, scale=scale, data_dir={str(shared_data)!r}, progress=False)\n"
+        f"run_report(out_dir={str(out)!r}, quick=True, data_dir={str(shared_data)!r}, progress=False)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=300)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
