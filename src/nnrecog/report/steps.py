@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_open, ensure_dir, write_json
 from nnrecog.report.options import STEP_IDS, ReportOptions, Scale
@@ -79,6 +77,7 @@ class Content:
         self.numbers.append({"key": key, "label": label, "value": value, "shown": shown, "writeup": writeup})
 
     def table(self, caption: str, header: list[str], rows: list[list[str]]) -> None:
+        """A table of text cells under ``header``."""
         self.tables.append({"caption": caption, "header": header, "rows": rows})
 
     def text(self, caption: str, text: str) -> None:
@@ -86,6 +85,7 @@ class Content:
         self.texts.append({"caption": caption, "text": text})
 
     def figure(self, file: str | os.PathLike, caption: str) -> None:
+        """A PNG the step wrote, ``file`` relative to its folder."""
         self.figures.append({"file": Path(file).as_posix(), "caption": caption})
 
 
@@ -134,6 +134,8 @@ class Step:
 
 def _activations(ctx: StepContext) -> Content:
     """Q1: sigmoid and tanh with their derivatives; softmax's translation invariance."""
+    import numpy as np
+
     from nnrecog.nn import functional as F
     from nnrecog.viz import plots
 
@@ -403,23 +405,23 @@ STEPS: tuple[Step, ...] = (
     Step("q2-gradcheck", "Q2", "gradient check of the reference networks", _gradcheck, estimate=(30, 30)),
     Step("q3-mlp", "Q3", "the course MLP: curves, learning-rate sweep, weights, confusion", _mlp,
          settings=lambda s: {"epochs": s.mlp_epochs, "limit": s.mlp_limit}, glyphs=True, shared_data=True,
-         estimate=(10, 60)),
+         estimate=(10, 15)),
     Step("q4-ocr", "Q4", "reading the course photos", _ocr, shared_data=True, estimate=(10, 10)),
     Step("q5-autoencoder", "Q5", "the autoencoder", _autoencoder,
          settings=lambda s: {"epochs": s.autoencoder_epochs, "limit": s.autoencoder_limit}, glyphs=True,
-         shared_data=True, estimate=(5, 60)),
+         shared_data=True, estimate=(5, 25)),
     Step("q6-torch-fc", "Q6.1.1", "PyTorch: the course MLP (FC)", _torch_glyphs("fc", WRITEUP["torch_fc"]),
          settings=lambda s: {"epochs": s.fc_epochs, "limit": s.glyph_limit, "augment": s.glyph_augment},
-         glyphs=True, shared_data=True, torch=True, estimate=(10, 300)),
+         glyphs=True, shared_data=True, torch=True, estimate=(10, 160)),
     Step("q6-torch-cnn", "Q6.1.2", "PyTorch: a CNN on the glyphs", _torch_glyphs("cnn", WRITEUP["torch_cnn"]),
          settings=lambda s: {"epochs": s.cnn_epochs, "limit": s.glyph_limit, "augment": s.glyph_augment},
-         glyphs=True, shared_data=True, torch=True, estimate=(20, 800)),
+         glyphs=True, shared_data=True, torch=True, estimate=(20, 700)),
     Step("q6-cifar10", "Q6.1.3", "PyTorch: CIFAR-10", _cifar10, settings=lambda s: {"epochs": s.cifar_epochs},
          shared_data=True, torch=True, estimate=(5, 600)),
     Step("q6-scenes", "Q6.1.4", "PyTorch: SUN scenes, a CNN from scratch", _scenes(pretrained=False),
          settings=lambda s: {"epochs": s.scenes_epochs, "train_per_class": s.scenes_train_per_class,
                              "test_per_class": s.scenes_test_per_class},
-         shared_data=True, torch=True, estimate=(15, 200)),
+         shared_data=True, torch=True, estimate=(15, 100)),
     Step("q6-scenes-pretrained", "Q6.2", "PyTorch: SUN scenes, pretrained EfficientNet-Lite0 features",
          _scenes(pretrained=True),
          settings=lambda s: {"epochs": s.pretrained_epochs, "train_per_class": s.scenes_train_per_class,
@@ -427,7 +429,7 @@ STEPS: tuple[Step, ...] = (
          shared_data=True, torch=True, estimate=(50, 170)),
     Step("q6-video", "Q6.3", "PyTorch: an ImageNet network over a video", _video,
          settings=lambda s: {"every": s.video_every, "max_frames": s.video_max_frames},
-         shared_data=True, torch=True, estimate=(15, 60)),
+         shared_data=True, torch=True, estimate=(15, 25)),
 )
 assert tuple(step.id for step in STEPS) == STEP_IDS, "report.options.STEP_IDS and STEPS disagree"
 
