@@ -194,7 +194,7 @@ def _fails_cleanly(capsys, argv: list[str], *expected: str) -> None:
         assert text in err, err
 
 
-def test_bad_input_is_one_line_before_any_step_runs(capsys, tmp_path, shared_data):
+def test_bad_input_is_one_line_before_any_step_runs(capsys, tmp_path):
     a_file = tmp_path / "file"
     a_file.write_text("")
     _fails_cleanly(capsys, ["report", "--out", str(a_file)], "is a file")

@@ -287,6 +287,12 @@ def _require_torch() -> None:
         raise NotRun(TORCH_MISSING) from None
 
 
+def _torch_figures(content: Content) -> None:
+    """The figures every torch run writes (:func:`nnrecog.pytorch.report.write_run`)."""
+    for name, caption in (("accuracy", "accuracy"), ("loss", "loss"), ("confusion", "test confusion matrix")):
+        content.figure(f"{name}.png", caption)
+
+
 def _torch_glyphs(kind: str, writeup: str) -> Callable[[StepContext], Content]:
     """Q6.1.1 / Q6.1.2: the torch FC or CNN on the glyphs."""
 
@@ -299,8 +305,7 @@ def _torch_glyphs(kind: str, writeup: str) -> Callable[[StepContext], Content]:
         content = Content()
         _glyph_numbers(content, results, writeup)
         _confused_pairs(content, results["top_confused"])
-        for name, caption in (("accuracy", "accuracy"), ("loss", "loss"), ("confusion", "test confusion matrix")):
-            content.figure(f"{name}.png", caption)
+        _torch_figures(content)
         return content
 
     return run
@@ -331,8 +336,7 @@ def _cifar10(ctx: StepContext) -> Content:
     content = Content()
     content.number("test_accuracy", "test accuracy", results["test_accuracy"], percent(results["test_accuracy"]))
     content.number("valid_accuracy", "validation accuracy", results["valid_accuracy"], percent(results["valid_accuracy"]))
-    for name in ("accuracy", "loss", "confusion"):
-        content.figure(f"{name}.png", name)
+    _torch_figures(content)
     return content
 
 
@@ -374,8 +378,7 @@ def _scenes(pretrained: bool) -> Callable[[StepContext], Content]:
         content.number("valid_accuracy", "validation accuracy (10 % of train held out)", results["valid_accuracy"],
                        percent(results["valid_accuracy"]))
         _confused_pairs(content, results["top_confused"])
-        for name, caption in (("accuracy", "accuracy"), ("loss", "loss"), ("confusion", "test confusion matrix")):
-            content.figure(f"{name}.png", caption)
+        _torch_figures(content)
         return content
 
     return run
