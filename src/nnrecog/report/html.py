@@ -86,16 +86,32 @@ def _step(section: dict[str, Any]) -> str:
             f"{_numbers(section)}{_tables(section)}{_texts(section)}{_figures(section)}</article>")
 
 
+def _at_a_glance(sections: list[dict[str, Any]]) -> str:
+    """Every number the write-up gives, beside ours, each linked to its step."""
+    rows = "".join(
+        f'<tr><td><a href="#{escape(s["id"])}">{escape(s["question"])}</a> {escape(s["title"])}</td>'
+        f"<td>{escape(n['label'])}</td><td class=\"num\">{escape(n['shown'])}</td>"
+        f"<td class=\"num\">{escape(n['writeup'])}</td></tr>"
+        for s in sections for n in s["numbers"] if n["writeup"]
+    )
+    if not rows:
+        return ""
+    return ("<section><h2>At a glance</h2><table><tr><th>step</th><th>measure</th><th>nnrecog</th>"
+            f"<th>the write-up</th></tr>{rows}</table></section>")
+
+
 def render(report: dict[str, Any]) -> str:
     """The whole page of ``report`` (as :func:`~nnrecog.report.steps.run_report` returns it)."""
     sections = report["sections"]
     options, scale = report["options"], report["scale"]
     not_run = len(sections) - len(report["ran"]) - len(report["reused"])
+    step_minutes = sum(s["seconds"] or 0.0 for s in sections) / 60
     summary = (
         f"{scale['name']} report, seed {options['seed']}, glyph data {options['source']}; "
         f"{len(sections)} steps: {len(report['ran'])} ran, {len(report['reused'])} reused from the cache, "
-        f"{not_run} not run; {report['seconds'] / 60:.1f} min (load average {report['load']['start']:.1f} at the "
-        f"start, {report['load']['end']:.1f} at the end); code {report['code_version']}; {report['generated']}"
+        f"{not_run} not run; the steps took {step_minutes:.1f} min when they ran; this run {report['seconds'] / 60:.1f} "
+        f"min (load average {report['load']['start']:.1f} at the start, {report['load']['end']:.1f} at the end); "
+        f"code {report['code_version']}; {report['generated']}"
     )
     parts = [
         "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -103,6 +119,7 @@ def render(report: dict[str, Any]) -> str:
         f"<header><h1>{escape(report['title'])}</h1><p class=\"summary\">{escape(summary)}</p><nav>",
         *(f'<a href="#{escape(s["id"])}">{escape(s["question"])}</a>' for s in sections),
         "</nav></header><main>",
+        _at_a_glance(sections),
     ]
     for part, steps in groupby(sections, key=lambda s: s["question"].split(".")[0]):
         parts.append(f"<section><h2>{escape(part)}: {escape(PART_TITLES.get(part, ''))}</h2>")
