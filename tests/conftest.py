@@ -45,3 +45,13 @@ def doubting_detector(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("models") / "doubting-detector.npz"
     net.save(path, meta={"kind": DETECTOR_KIND, "classes": "~C", "input_shape": [1024], "input": "ink_dark"})
     return path
+
+
+@pytest.fixture(scope="session")
+def quick_report(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The ``--quick`` report (the slow part of the report tests, about 2 minutes on 2 cores, run
+    once): its folder and its report.json. Tests that change it work on a copy."""
+    from nnrecog.report.steps import run_report
+
+    out = tmp_path_factory.mktemp("report")
+    return out, run_report(out_dir=out, quick=True, data_dir=shared_data, progress=False)

@@ -74,3 +74,6 @@ def test_short_pretrained_run_beats_chance_by_far(sun, tmp_path, monkeypatch):
     # ImageNet features separate these scenes even with 3 training photos per class.
     assert results["test_accuracy"] >= 0.6
     assert list((tmp_path / "cache" / "scene_features").glob("lite0_*.npz"))
+    # the same seed gives the same run whether the features were computed or read from the cache
+    again = train_scenes(tmp_path / "tiny", tmp_path / "again", pretrained_features=True, epochs=15)
+    assert again["history"]["valid_loss"] == results["history"]["valid_loss"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -91,6 +91,11 @@ class Number:
         return value
 
 
+def _is_list_of(value: Any, accepts: Callable[[Any], bool]) -> bool:
+    """Whether ``value`` is a non-empty sequence (not a string) whose every item ``accepts``."""
+    return isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0 and all(map(accepts, value))
+
+
 @dataclass(frozen=True)
 class IntList:
     """A non-empty sequence of integers of at least ``low``, written ``512,256`` on the command line."""
@@ -102,10 +107,7 @@ class IntList:
         return "positive" if self.low == 1 else f"at least {self.low}"
 
     def accepts(self, value: Any) -> bool:
-        return (
-            isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0
-            and all(isinstance(v, int) and self.low <= v < _HUGE for v in value)
-        )
+        return _is_list_of(value, lambda v: isinstance(v, int) and self.low <= v < _HUGE)
 
     def parse(self, text: str) -> tuple[int, ...]:
         try:
@@ -134,6 +136,26 @@ class OneOf:
         if text not in self.choices:
             raise _refuse(self.rule, text)
         return text
+
+
+@dataclass(frozen=True)
+class WordList:
+    """A non-empty sequence of words out of ``choices``, written ``a,b`` on the command line."""
+
+    choices: tuple[str, ...]
+
+    @property
+    def rule(self) -> str:
+        return f"a list of {', '.join(self.choices)}"
+
+    def accepts(self, value: Any) -> bool:
+        return _is_list_of(value, lambda v: v in self.choices)
+
+    def parse(self, text: str) -> tuple[str, ...]:
+        words = tuple(part.strip() for part in text.split(",") if part.strip())
+        if not self.accepts(words):
+            raise _refuse(f"comma-separated words out of {', '.join(self.choices)}", text)
+        return words
 
 
 POSITIVE_INT = Number(int, 0)

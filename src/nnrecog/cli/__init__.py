@@ -18,7 +18,7 @@ from nnrecog.errors import InputError
 
 Handler = Callable[[argparse.Namespace], int]
 #: The command groups, in the order ``nnrecog --help`` lists them: modules of this package.
-COMMAND_GROUPS = ("gradcheck", "train", "data", "torch", "ocr", "serve")
+COMMAND_GROUPS = ("gradcheck", "train", "data", "torch", "ocr", "serve", "report")
 
 
 def print_error(message: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from PIL import Image
 from torch import nn
 
@@ -133,6 +134,9 @@ def _fit_pretrained(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, list[float]]]:
     features = _lite0_features(folder, "train")
     test = _lite0_features(folder, "test")
+    # Building the feature network draws its (then overwritten) initial weights from torch's
+    # generator: seed again, so the head starts the same whether or not the features were cached.
+    torch.manual_seed(config.seed)
     keep, held = train.stratified_split(features["y"], VALID_FRACTION, config.seed)
     # Mirrored copies of the training images double the head's training set.
     X_train = np.concatenate([features["plain"][keep], features["flipped"][keep]])

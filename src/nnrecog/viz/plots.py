@@ -31,6 +31,22 @@ def save_figure(fig: Figure, path: PathLike) -> None:
         fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
 
 
+def _plot_lines(
+    lines: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: PathLike, xlabel: str, ylabel: str, title: str
+) -> None:
+    """Named ``(x, y)`` lines on one axis, with a grid and a legend."""
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    for label, (x, y) in lines.items():
+        ax.plot(x, y, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    save_figure(fig, path)
+
+
 def plot_curves(
     curves: Mapping[str, Sequence[float]], path: PathLike, ylabel: str, title: str = ""
 ) -> None:
@@ -40,16 +56,21 @@ def plot_curves(
     ----------
     curves : mapping label -> (epochs,) values
     """
-    fig = Figure(figsize=(6, 4))
-    ax = fig.add_subplot()
-    for label, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), values, label=label)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    save_figure(fig, path)
+    lines = {label: (np.arange(1, len(values) + 1), values) for label, values in curves.items()}
+    _plot_lines(lines, path, "epoch", ylabel, title)
+
+
+def plot_functions(
+    x: Sequence[float], functions: Mapping[str, Sequence[float]], path: PathLike, ylabel: str = "", title: str = ""
+) -> None:
+    """Several named functions of one variable on one axis (e.g. an activation and its derivative).
+
+    Parameters
+    ----------
+    x : (n,) the points
+    functions : mapping label -> (n,) values at ``x``
+    """
+    _plot_lines({label: (x, values) for label, values in functions.items()}, path, "x", ylabel, title)
 
 
 def plot_accuracy(history: Mapping[str, Sequence[float]], path: PathLike, title: str = "") -> None:
