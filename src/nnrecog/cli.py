@@ -267,7 +267,8 @@ def _cmd_torch_export(args: argparse.Namespace) -> int:
 def _cmd_torch_cifar10(args: argparse.Namespace) -> int:
     from nnrecog.pytorch.cifar import train_cifar10
 
-    results = train_cifar10(args.data, args.out, resume=args.resume, **_given(args, *_TORCH_FIT_OPTIONS))
+    results = train_cifar10(args.data, args.out, resume=args.resume, quick=args.quick, data_dir=args.data_dir,
+                            **_given(args, *_TORCH_FIT_OPTIONS, "precision"))
     return _print_run_summary(results, args.out)
 
 
@@ -327,9 +328,15 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--out", required=True, help="nnrecog.nn model file to write (.npz)")
     q.set_defaults(torch_handler=_cmd_torch_export)
 
-    q = torch_sub.add_parser("cifar10", help="CNN on CIFAR-10 (python-version files; no download)")
-    q.add_argument("--data", required=True, metavar="DIR", help="folder with data_batch_1..5, test_batch, batches.meta")
+    q = torch_sub.add_parser("cifar10", help="fast CNN on CIFAR-10 (official python batches or an image folder)")
+    q.add_argument("--data", default=None, metavar="DIR",
+                   help="cifar-10-batches-py folder, or a folder with train/<class>/ and test/<class>/ "
+                        "(default: cifar10_jpg in --data-dir)")
+    q.add_argument("--quick", action="store_true", help="the short recipe (3 epochs instead of 10)")
+    q.add_argument("--precision", choices=("auto", "bf16", "fp32"),
+                   help="bf16 autocast or fp32 (default auto: bf16 where the CPU supports it natively)")
     _add_torch_fit_options(q, "runs/torch-cifar10")
+    _add_data_dir(q)
     q.set_defaults(torch_handler=_cmd_torch_cifar10)
 
     q = torch_sub.add_parser("scenes", help="8-class SUN scenes: CNN from scratch or pretrained features")
