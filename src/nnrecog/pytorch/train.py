@@ -83,6 +83,11 @@ class TrainConfig:
     end_factor: float = 0.0  # onecycle: last lr / lr
     label_smoothing: float = 0.0
     precision: str = "fp32"  # "fp32", or "bf16" (autocast: matmuls and convolutions in bfloat16)
+    # Lookahead weight averaging (see :class:`Lookahead`): 0 is off; else the per-step decay
+    # reached at the end of training, applied every lookahead_every steps from lookahead_start.
+    lookahead_decay: float = 0.0
+    lookahead_every: int = 5
+    lookahead_start: float = 0.3  # fraction of training before averaging begins
     seed: int = 0
 
     def lr_at(self, epoch: float) -> float:
@@ -96,6 +101,30 @@ class TrainConfig:
             return self.lr * (1.0 + (self.end_factor - 1.0) * (t - self.warmup) / max(1e-12, 1.0 - self.warmup))
         # The cosine schedule steps once per epoch, as it always has (resumed runs repeat it).
         return self.lr * 0.5 * (1.0 + math.cos(math.pi * math.floor(epoch) / max(1, self.epochs)))
+
+
+class Lookahead:
+    """Lookahead-style averaging of a model's weights (as in hlb-CIFAR10 and airbench).
+
+    Holds an average ``a`` of the float tensors of the state (weights and batch-norm
+    statistics). ``update(t)``, at the fraction ``t`` of training done, moves it towards the
+    model and the model back onto it: ``a <- rho a + (1 - rho) w; w <- a`` with
+    ``rho = decay^every * t^3``, so the averaging is weak early and strong at the end. The
+    model equals the average whenever an update has just run, e.g. at the end of an epoch,
+    which is why a resumed run (that starts a fresh average from the model) repeats it exactly.
+    """
+
+    def __init__(self, model: nn.Module, decay: float, every: int) -> None:
+        self.state = [t for t in unwrap(model).state_dict().values() if t.is_floating_point()]
+        self.average = [t.detach().clone() for t in self.state]
+        self.decay, self.every = decay, every
+
+    @torch.no_grad()
+    def update(self, t: float) -> None:
+        rho = self.decay**self.every * min(max(t, 0.0), 1.0) ** 3
+        for average, current in zip(self.average, self.state):
+            average.lerp_(current, 1.0 - rho)
+            current.copy_(average)
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
@@ -325,11 +354,12 @@ def _train_epoch(
     device: torch.device,
     lr_at_step: Callable[[int], float],
     precision: str = "fp32",
+    after_step: Callable[[int], None] | None = None,
 ) -> tuple[float, float, float]:
     """One pass over ``batches``; returns this process's (summed loss, correct, samples).
 
     Before step i every parameter group's learning rate is set to
-    ``lr_at_step(i) * group["lr_scale"]``.
+    ``lr_at_step(i) * group["lr_scale"]``; after it, ``after_step(i)`` is called.
     """
     model.train()
     loss_sum, correct, seen = 0.0, 0.0, 0.0
@@ -346,12 +376,39 @@ def _train_epoch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if after_step is not None:
+            after_step(step)
         loss_sum += loss.item() * len(yb)
         correct += (logits.argmax(1) == yb).sum().item()
         seen += len(yb)
         if hasattr(batches, "set_postfix"):
             batches.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
     return loss_sum, correct, seen
+
+
+def _lookahead_hook(model: nn.Module, config: TrainConfig, epoch: int, steps: int) -> Callable[[int], None] | None:
+    """The ``after_step`` of one epoch that runs :class:`Lookahead` (None when it is off).
+
+    Each epoch starts a fresh average from the model: the epoch before ended on an update, so
+    the model is that average, and a resumed run needs nothing but the model.
+    """
+    if config.lookahead_decay <= 0.0:
+        return None
+    total = config.epochs * steps
+    lookahead: Lookahead | None = None
+
+    def after_step(step: int) -> None:
+        nonlocal lookahead
+        done = epoch * steps + step + 1
+        if done < config.lookahead_start * total:
+            return
+        if lookahead is None:
+            lookahead = Lookahead(model, config.lookahead_decay, config.lookahead_every)
+        # Every `every` steps, and on the epoch's last step so the epoch ends on the average.
+        if done % config.lookahead_every == 0 or step == steps - 1:
+            lookahead.update(done / total)
+
+    return after_step
 
 
 def fit(
@@ -427,6 +484,7 @@ def fit(
         loss_sum, correct, seen = _train_epoch(
             model, bar, optimizer, criterion, train_transform, ctx.device,
             lambda step, epoch=epoch: config.lr_at(epoch + step / steps), config.precision,
+            _lookahead_hook(model, config, epoch, steps),
         )
         loss_sum, correct, seen = _sum_across(ctx, loss_sum, correct, seen)
         _sync_buffers(model, ctx)
