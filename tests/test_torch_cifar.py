@@ -322,3 +322,35 @@ def test_short_run_on_real_subset_learns(cifar10_jpg, tmp_path):
     results = train_cifar10(tmp_path / "subset", tmp_path / "run", quick=True)
     assert results["test_images"] == 500 and results["train_images"] == 2000
     assert results["test_accuracy"] >= 0.35  # chance is 0.10
+
+
+# --- the training loop's additions the recipes use ---------------------------------------------
+
+
+def test_onecycle_schedule_rises_then_falls_linearly():
+    from nnrecog.pytorch.train import TrainConfig
+
+    config = TrainConfig(epochs=10, lr=1.0, schedule="onecycle", warmup=0.2, start_factor=0.2, end_factor=0.0)
+    assert config.lr_at(0.0) == pytest.approx(0.2) and config.lr_at(1.0) == pytest.approx(0.6)
+    assert config.lr_at(2.0) == pytest.approx(1.0) and config.lr_at(6.0) == pytest.approx(0.5)
+    assert config.lr_at(10.0) == pytest.approx(0.0)
+    # the cosine schedule still changes once per epoch
+    cosine = TrainConfig(epochs=10, lr=1.0)
+    assert cosine.lr_at(3.0) == cosine.lr_at(3.9) < cosine.lr_at(2.9)
+
+
+def test_lookahead_pulls_weights_back_and_ends_each_epoch_on_the_average():
+    from torch import nn
+
+    from nnrecog.pytorch.train import TrainConfig, _lookahead_hook
+
+    layer = nn.Linear(2, 1)
+    start = layer.weight.detach().clone()
+    hook = _lookahead_hook(layer, TrainConfig(epochs=1, lookahead_decay=0.95, lookahead_start=0.0), 0, 10)
+    for step in range(10):
+        with torch.no_grad():
+            layer.weight.add_(1.0)  # a stand-in for an optimiser step
+        hook(step)
+    moved = (layer.weight - start).detach()
+    assert torch.all(moved > 1.0) and torch.all(moved < 10.0)
+    assert _lookahead_hook(layer, TrainConfig(), 0, 10) is None  # off by default

@@ -38,11 +38,12 @@ class CifarRecipe:
     name: str
     widths: tuple[int, int, int]
     train: train.TrainConfig
-    images: ImageOptions = ImageOptions(valid_fraction=0.05, padding=2, tta_flip=True, channels_last=True)
+    images: ImageOptions = ImageOptions(valid_fraction=0.05, padding=2, tta=1, channels_last=True)
+    bn_momentum: float = 0.4
 
     def build(self, n_classes: int) -> nn.Sequential:
         """A freshly initialised network for ``n_classes`` (whitening still to be fitted)."""
-        return fast_cifar_net(n_classes, self.widths)
+        return fast_cifar_net(n_classes, self.widths, bn_momentum=self.bn_momentum)
 
 
 def _sgd(**fields: object) -> train.TrainConfig:

@@ -50,14 +50,36 @@ class ImageOptions:
 
     ``valid_fraction`` of every class is held out to watch (and pick) the epoch; ``padding``
     is the random-translation range in pixels (None: 1/8 of the image side, 4 px at 32 px);
-    ``tta_flip`` predicts each test image as the mean logits of it and its mirror image;
-    ``channels_last`` runs model and batches in the NHWC memory layout.
+    ``tta`` is the test-time augmentation (see :func:`tta_views`); ``channels_last`` runs
+    model and batches in the NHWC memory layout.
     """
 
     valid_fraction: float = VALID_FRACTION
     padding: int | None = None
-    tta_flip: bool = False
+    tta: int = 0
     channels_last: bool = False
+
+
+def tta_views(X: np.ndarray, level: int) -> list[tuple[float, np.ndarray]]:
+    """Weighted views of ``(n, h, w, 3)`` images whose logits are averaged at test time.
+
+    Level 0: the images. Level 1: the images and their mirror images, half each. Level 2 (as
+    airbench): half on level 1, half on level 1 of the images shifted one pixel up-left and
+    one pixel down-right (reflection at the border), a quarter each.
+    """
+    def mirrored(images: np.ndarray, weight: float) -> list[tuple[float, np.ndarray]]:
+        return [(weight / 2, images), (weight / 2, images[:, :, ::-1])]
+
+    if level == 0:
+        return [(1.0, X)]
+    if level == 1:
+        return mirrored(X, 1.0)
+    if level == 2:
+        h, w = X.shape[1:3]
+        padded = np.pad(X, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+        shifted = [padded[:, :h, :w], padded[:, 2 : h + 2, 2 : w + 2]]
+        return mirrored(X, 0.5) + [view for image in shifted for view in mirrored(image, 0.25)]
+    raise ValueError(f"unknown test-time augmentation level {level}; expected 0, 1 or 2")
 
 
 def fit_images(
@@ -106,10 +128,9 @@ def fit_images(
         desc=desc,
     )
     dummy_labels = np.zeros(len(X_test), dtype=np.int64)
-    views = [X_test, X_test[:, :, ::-1]] if options.tta_flip else [X_test]
     logits = sum(
-        train.predict_logits(model, train.ArrayDataset(view, dummy_labels), transform=eval_tf, device=ctx.device,
-                             precision=config.precision)
-        for view in views
+        weight * train.predict_logits(model, train.ArrayDataset(view, dummy_labels), transform=eval_tf,
+                                      device=ctx.device, precision=config.precision)
+        for weight, view in tta_views(X_test, options.tta)
     )
     return logits.argmax(1), history
