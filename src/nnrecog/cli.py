@@ -332,7 +332,7 @@ def _add_torch(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--data", default=None, metavar="DIR",
                    help="cifar-10-batches-py folder, or a folder with train/<class>/ and test/<class>/ "
                         "(default: cifar10_jpg in --data-dir)")
-    q.add_argument("--quick", action="store_true", help="the short recipe (3 epochs instead of 10)")
+    q.add_argument("--quick", action="store_true", help="the short recipe (a half-width net, 5 epochs)")
     q.add_argument("--precision", choices=("auto", "bf16", "fp32"),
                    help="bf16 autocast or fp32 (default auto: bf16 where the CPU supports it natively)")
     _add_torch_fit_options(q, "runs/torch-cifar10")

@@ -163,7 +163,7 @@ def train_cifar10(
     """Train the recipe's network (:mod:`nnrecog.pytorch.cifar_recipes`) and score the test set.
 
     5 % of every training class is held out to watch (and pick) the epoch; the test set is
-    scored once at the end, with mirror-image test-time augmentation.
+    scored once at the end, with the recipe's test-time augmentation.
 
     Parameters
     ----------
