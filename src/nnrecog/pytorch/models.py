@@ -1,7 +1,7 @@
 """The networks: the course MLP, VGG-style CNNs for glyphs and scenes, a fast CIFAR-10 net.
 
 Every network is a plain ``nn.Sequential`` of Conv2d / BatchNorm / ReLU / MaxPool2d /
-Flatten / Dropout / Linear (plus global average pooling for the scene and CIFAR nets), so the
+Flatten / Dropout / Linear (plus global average pooling for the scene net), so the
 glyph nets map layer for layer onto ``nnrecog.nn`` (see :mod:`nnrecog.pytorch.export`).
 :func:`fast_cifar_net` adds GELU, a fixed patch-whitening first layer and a logit scale; it is
 not exported.
@@ -79,11 +79,6 @@ def conv_net(
 def glyph_cnn(n_classes: int = 36) -> nn.Sequential:
     """CNN for 32x32 ink-bright glyphs, exportable to ``nnrecog.nn``: 32 -> 16 -> 8 -> 4."""
     return conv_net(1, n_classes, [(32, 2), (64, 2), (128, 1)], input_size=32, hidden=128)
-
-
-def cifar_cnn(n_classes: int = 10) -> nn.Sequential:
-    """CNN for 32x32 RGB images (CIFAR-10): 32 -> 16 -> 8 -> 4, global average pooling."""
-    return conv_net(3, n_classes, [(64, 2), (128, 2), (256, 2)], input_size=None, dropout=0.2)
 
 
 def scene_cnn(n_classes: int = 8) -> nn.Sequential:
