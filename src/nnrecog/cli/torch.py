@@ -83,7 +83,7 @@ _COMMANDS = {
     "train": (GlyphTrainOptions, _train,
               "the course MLP (fc) or a CNN on NIST36-format glyphs; torchrun-ready"),
     "export": (ExportOptions, _export, "write a `torch train` checkpoint as an nnrecog.nn model (.npz)"),
-    "cifar10": (Cifar10Options, _cifar10, "CNN on CIFAR-10 (python-version files; no download)"),
+    "cifar10": (Cifar10Options, _cifar10, "fast CNN on CIFAR-10 (official python batches or an image folder; no download)"),
     "scenes": (ScenesOptions, _scenes, "8-class SUN scenes: CNN from scratch or pretrained features"),
     "video": (VideoOptions, _video, "ImageNet top-1/top-5 of a label over the frames of a video"),
     "classify": (ClassifyOptions, _classify, "ImageNet top classes of still images (EfficientNet-Lite0)"),

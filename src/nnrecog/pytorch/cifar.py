@@ -118,42 +118,114 @@ def load_cifar10(folder: str | os.PathLike) -> dict[str, Any]:
     return {"train": train_split, "test": _read_batch(folder / TEST_FILE), "classes": classes}
 
 
-def train_cifar10(
-    folder: str | os.PathLike, out_dir: str | os.PathLike = "runs/torch-cifar10", resume: bool = False, **options: object
-) -> dict[str, Any]:
-    """Train :func:`nnrecog.pytorch.models.cifar_cnn` (random crop + flip) and score the test batch.
+def read_cifar10(folder: str | os.PathLike) -> dict[str, Any]:
+    """CIFAR-10 (or a set like it) from either layout, checked, as arrays.
 
-    ``options`` are :class:`nnrecog.pytorch.train.TrainConfig` fields; None keeps the default
-    (30 epochs, batch 128, SGD lr 0.05 momentum 0.9, weight decay 5e-4, cosine schedule).
+    ``folder`` is the official python-version folder (``data_batch_1`` .. ``test_batch``,
+    ``batches.meta``) or an image-folder tree ``train/<class>/*`` + ``test/<class>/*`` of
+    32x32 images (:mod:`nnrecog.pytorch.imagefolder`; decoded once, then cached).
 
     Returns
     -------
     dict
-        As written to ``out_dir/results.json``: ``test_accuracy``, ``valid_accuracy``,
-        ``history``, per-class accuracy, top confusions.
+        As :func:`load_cifar10`: ``train`` and ``test`` (X (n, 32, 32, 3) uint8, y (n,) int64),
+        ``classes``.
     """
-    # torch is imported here only: the reader above works without the torch extra.
+    from nnrecog.pytorch.imagefolder import is_image_folder, load_image_folder
+
+    folder = Path(folder)
+    if is_image_folder(folder):
+        return load_image_folder(folder, IMAGE_SIDE)
+    if folder.is_dir() and any((folder / name).exists() for name in (*TRAIN_FILES, TEST_FILE, META_FILE)):
+        return load_cifar10(folder)
+    raise InputError(
+        f"{folder}: {'no such folder' if not folder.is_dir() else 'not a CIFAR-10 folder'}; expected the official "
+        f"cifar-10-batches-py folder ({', '.join((TRAIN_FILES[0], '..', TEST_FILE, META_FILE))}) or an image "
+        "folder with train/<class>/ and test/<class>/"
+    )
+
+
+def default_folder(data_dir: str | os.PathLike | None = None) -> Path:
+    """``cifar10_jpg`` in the shared data directory (see :func:`nnrecog.paths.data_dir`)."""
+    from nnrecog.paths import data_dir as data_dir_path
+
+    return data_dir_path(data_dir) / "cifar10_jpg"
+
+
+def train_cifar10(
+    folder: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike = "runs/torch-cifar10",
+    resume: bool = False,
+    quick: bool = False,
+    data_dir: str | os.PathLike | None = None,
+    **options: object,
+) -> dict[str, Any]:
+    """Train the recipe's network (:mod:`nnrecog.pytorch.cifar_recipes`) and score the test set.
+
+    5 % of every training class is held out to watch (and pick) the epoch; the test set is
+    scored once at the end, with the recipe's test-time augmentation.
+
+    Parameters
+    ----------
+    folder : either layout :func:`read_cifar10` takes (default: :func:`default_folder`)
+    quick : the short recipe (``QUICK``) instead of ``FULL``
+    **options
+        :class:`nnrecog.pytorch.train.TrainConfig` fields (``epochs``, ``batch_size``, ``lr``,
+        ``seed``, ``precision`` ...); None keeps the recipe's value.
+
+    Returns
+    -------
+    dict
+        As written to ``out_dir/results.json`` (rank 0 under ``torchrun``): ``test_accuracy``,
+        ``valid_accuracy``, ``history``, per-class accuracy, top confusions, timings.
+    """
+    import time
+
+    # torch is imported here only: the readers above work without the torch extra.
+    import torch
+
     from nnrecog.pytorch import train
-    from nnrecog.pytorch.models import cifar_cnn
+    from nnrecog.pytorch.cifar_recipes import FULL, QUICK, fit_whitening, resolve_precision
+    from nnrecog.pytorch.models import parameter_count
     from nnrecog.pytorch.report import write_run
     from nnrecog.pytorch.vision import fit_images
 
-    config = train.configure(
-        train.TrainConfig(epochs=30, batch_size=128, lr=0.05, optimizer="sgd", weight_decay=5e-4), **options
-    )
-    data = load_cifar10(folder)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    recipe = QUICK if quick else FULL
+    folder = Path(folder) if folder is not None else default_folder(data_dir)
+    config = train.configure(recipe.train, **options)
+    data = read_cifar10(folder)  # all checks happen here, before any training starts
+    loaded = time.perf_counter()
     (X, y), (X_test, y_test) = data["train"], data["test"]
     ctx = train.start(config.seed)
+    config = train.configure(config, precision=resolve_precision(config.precision, ctx.device))
     try:
-        y_pred, history = fit_images(cifar_cnn(len(data["classes"])), X, y, X_test, config, ctx, Path(out_dir), resume, "cifar10")
+        model = recipe.build(len(data["classes"]))
+        y_pred, history = fit_images(
+            model, X, y, X_test, config, ctx, Path(out_dir), resume, f"cifar10 {recipe.name}",
+            recipe.images, prepare=fit_whitening,
+        )
         results: dict[str, Any] = {
             "test_accuracy": float(np.mean(y_pred == y_test)),
             "valid_accuracy": max(history["valid_acc"]),
-            "train_images": len(X),
+            "recipe": recipe.name,
+            "network": f"fast_cifar_net widths {list(recipe.widths)}, {parameter_count(model)} parameters",
+            "data": str(folder),
+            "train_images": int(len(X)),
+            "test_images": int(len(y_test)),
+            "world_size": ctx.world_size,
+            "threads_per_process": torch.get_num_threads(),
+            "images": asdict(recipe.images),
+            "train_seconds": float(sum(history["seconds"])),
+            "load_seconds": loaded - started,
+            "wall_seconds": time.perf_counter() - started,
+            # CPU time of this process: close to the wall time a quiet machine would take (one
+            # thread), whatever else shared the cores during the run.
+            "cpu_seconds": time.process_time() - cpu_started,
             "config": asdict(config),
         }
         if ctx.is_main:
-            results = write_run(out_dir, results, history, y_test, y_pred, data["classes"], title="CIFAR-10 CNN")
+            results = write_run(out_dir, results, history, y_test, y_pred, data["classes"], title=f"CIFAR-10 ({recipe.name})")
         return results
     finally:
         train.finish(ctx)

@@ -70,9 +70,15 @@ class ExportOptions:
 class Cifar10Options(FitOptions):
     """``nnrecog torch cifar10``: :func:`nnrecog.pytorch.cifar.train_cifar10`."""
 
-    folder: str | os.PathLike = Option(
-        "folder with data_batch_1..5, test_batch, batches.meta", flags=("--data",), metavar="DIR")()
+    folder: str | os.PathLike | None = Option(
+        "the official cifar-10-batches-py folder, or a folder with train/<class>/ and test/<class>/ "
+        "(default: cifar10_jpg in --data-dir)", flags=("--data",), metavar="DIR")(None)
+    quick: bool = Option("the short recipe: a half-width net for 5 epochs")(False)
+    precision: str | None = Option(
+        "bf16 autocast or fp32 (default: bf16 where the CPU runs it natively)", OneOf(("auto", "bf16", "fp32"))
+    )(None)
     out_dir: str | os.PathLike = OUT_DIR("runs/torch-cifar10")
+    data_dir: str | os.PathLike | None = DATA_DIR(None)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ atomically with ``torch.save(state_dict)``, a resumable last-epoch state, and
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -61,7 +62,9 @@ class TrainConfig:
     """Hyper-parameters of one run.
 
     The learning rate follows ``lr_e = lr * (1 + cos(pi e / epochs)) / 2`` per epoch e
-    (``schedule="cosine"``) or stays ``lr`` (``"constant"``).
+    (``schedule="cosine"``), stays ``lr`` (``"constant"``), or, changed at every step,
+    rises linearly from ``lr * start_factor`` to ``lr`` over the first ``warmup`` fraction of
+    training and falls linearly to ``lr * end_factor`` at the end (``"onecycle"``).
     """
 
     epochs: int = 10
@@ -69,15 +72,73 @@ class TrainConfig:
     lr: float = 1e-3
     optimizer: str = "adam"  # "adam" (AdamW) or "sgd" (with momentum)
     momentum: float = 0.9
+    nesterov: bool = False  # sgd only
     weight_decay: float = 0.0
+    # Learning-rate multiplier for batch-norm parameters; their weight decay per step is kept
+    # (the decay coefficient is divided by it), as in the fast CIFAR-10 trainers.
+    norm_lr_scale: float = 1.0
     schedule: str = "cosine"
+    warmup: float = 0.25  # onecycle: fraction of training spent rising to lr
+    start_factor: float = 0.2  # onecycle: first lr / lr
+    end_factor: float = 0.0  # onecycle: last lr / lr
     label_smoothing: float = 0.0
+    precision: str = "fp32"  # "fp32", or "bf16" (autocast: matmuls and convolutions in bfloat16)
+    # Lookahead weight averaging (see :class:`Lookahead`): 0 is off; else the per-step decay
+    # reached at the end of training, applied every lookahead_every steps from lookahead_start.
+    lookahead_decay: float = 0.0
+    lookahead_every: int = 5
+    lookahead_start: float = 0.3  # fraction of training before averaging begins
     seed: int = 0
 
-    def lr_at(self, epoch: int) -> float:
+    def lr_at(self, epoch: float) -> float:
+        """The learning rate at ``epoch`` (fractional: ``e + step / steps_per_epoch``)."""
         if self.schedule == "constant":
             return self.lr
-        return self.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, self.epochs)))
+        if self.schedule == "onecycle":
+            t = min(max(epoch / max(1, self.epochs), 0.0), 1.0)
+            if t < self.warmup:
+                return self.lr * (self.start_factor + (1.0 - self.start_factor) * t / self.warmup)
+            return self.lr * (1.0 + (self.end_factor - 1.0) * (t - self.warmup) / max(1e-12, 1.0 - self.warmup))
+        # The cosine schedule steps once per epoch, as it always has (resumed runs repeat it).
+        return self.lr * 0.5 * (1.0 + math.cos(math.pi * math.floor(epoch) / max(1, self.epochs)))
+
+
+class Lookahead:
+    """Lookahead-style averaging of a model's weights (as in hlb-CIFAR10 and airbench).
+
+    Holds an average ``a`` of the float tensors of the state (weights and batch-norm
+    statistics). ``update(t)``, at the fraction ``t`` of training done, moves it towards the
+    model and the model back onto it: ``a <- rho a + (1 - rho) w; w <- a`` with
+    ``rho = decay^every * t^3``, so the averaging is weak early and strong at the end. The
+    model equals the average whenever an update has just run, e.g. at the end of an epoch,
+    which is why a resumed run (that starts a fresh average from the model) repeats it exactly.
+    """
+
+    def __init__(self, model: nn.Module, decay: float, every: int) -> None:
+        self.state = [t for t in unwrap(model).state_dict().values() if t.is_floating_point()]
+        self.average = [t.detach().clone() for t in self.state]
+        self.decay, self.every = decay, every
+
+    @torch.no_grad()
+    def update(self, t: float) -> None:
+        rho = self.decay**self.every * min(max(t, 0.0), 1.0) ** 3
+        for average, current in zip(self.average, self.state):
+            average.lerp_(current, 1.0 - rho)
+            current.copy_(average)
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """The autocast context for ``precision`` ("fp32": none; "bf16": bfloat16 autocast).
+
+    Under bf16 autocast convolutions and matrix products run in bfloat16 (on CPUs with
+    AVX512-BF16 or AMX about twice as fast here), while batch norm, softmax and the loss stay
+    in float32; the weights and their gradients stay float32.
+    """
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    raise ValueError(f"unknown precision {precision!r}; expected 'fp32' or 'bf16'")
 
 
 @dataclass
@@ -165,25 +226,55 @@ def _sync_buffers(model: nn.Module, ctx: Context) -> None:
             dist.broadcast(buffer, src=0)
 
 
+def _param_groups(model: nn.Module, config: TrainConfig) -> list[dict]:
+    """One group of all parameters, or (with ``norm_lr_scale != 1``) the batch-norm ones apart.
+
+    Each group's ``lr_scale`` multiplies the scheduled learning rate; the norm group's weight
+    decay is divided by it so that ``lr * weight_decay`` (the decay per step) is unchanged.
+    """
+    if config.norm_lr_scale == 1.0:
+        return [{"params": list(model.parameters()), "lr_scale": 1.0}]
+    norm_ids = {
+        id(p)
+        for module in model.modules()
+        if isinstance(module, nn.modules.batchnorm._BatchNorm)
+        for p in module.parameters(recurse=False)
+    }
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    return [
+        {"params": [p for p in trainable if id(p) not in norm_ids], "lr_scale": 1.0},
+        {"params": [p for p in trainable if id(p) in norm_ids], "lr_scale": config.norm_lr_scale,
+         "weight_decay": config.weight_decay / config.norm_lr_scale},
+    ]
+
+
 def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    groups = _param_groups(model, config)
     if config.optimizer == "adam":
-        return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
     if config.optimizer == "sgd":
         return torch.optim.SGD(
-            model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+            groups, lr=config.lr, momentum=config.momentum, nesterov=config.nesterov, weight_decay=config.weight_decay
         )
     raise ValueError(f"unknown optimizer {config.optimizer!r}; expected 'adam' or 'sgd'")
 
 
 def _logits_and_labels(
-    model: nn.Module, dataset: Dataset, batch_size: int, transform: BatchTransform | None, device: torch.device
+    model: nn.Module,
+    dataset: Dataset,
+    batch_size: int,
+    transform: BatchTransform | None,
+    device: torch.device,
+    precision: str = "fp32",
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     was_training = model.training
     model.eval()
     with torch.no_grad():
         for xb, yb in DataLoader(dataset, batch_size=batch_size, shuffle=False):
             xb = xb.to(device)
-            yield model(transform(xb) if transform else xb).float().cpu(), yb
+            with autocast(device, precision):
+                logits = model(transform(xb) if transform else xb)
+            yield logits.float().cpu(), yb
     model.train(was_training)
 
 
@@ -193,6 +284,7 @@ def predict_logits(
     batch_size: int = 256,
     transform: BatchTransform | None = None,
     device: torch.device | None = None,
+    precision: str = "fp32",
 ) -> np.ndarray:
     """Logits of ``model`` (in eval mode) for every sample of ``dataset``, in order.
 
@@ -201,7 +293,7 @@ def predict_logits(
     (n, k) float32
     """
     device = device or next(model.parameters()).device
-    outputs = [logits for logits, _ in _logits_and_labels(model, dataset, batch_size, transform, device)]
+    outputs = [logits for logits, _ in _logits_and_labels(model, dataset, batch_size, transform, device, precision)]
     return torch.cat(outputs).numpy()
 
 
@@ -211,6 +303,7 @@ def evaluate(
     ctx: Context,
     batch_size: int = 256,
     transform: BatchTransform | None = None,
+    precision: str = "fp32",
 ) -> tuple[float, float]:
     """Average cross-entropy and accuracy on ``dataset``.
 
@@ -219,7 +312,7 @@ def evaluate(
     """
     shard = Subset(dataset, range(ctx.rank, len(dataset), ctx.world_size)) if ctx.distributed else dataset
     loss_sum, correct = 0.0, 0.0
-    for logits, labels in _logits_and_labels(model, shard, batch_size, transform, ctx.device):
+    for logits, labels in _logits_and_labels(model, shard, batch_size, transform, ctx.device, precision):
         loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
         correct += (logits.argmax(1) == labels).sum().item()
     loss_sum, correct = _sum_across(ctx, loss_sum, correct)
@@ -259,25 +352,63 @@ def _train_epoch(
     criterion: nn.Module,
     transform: BatchTransform | None,
     device: torch.device,
+    lr_at_step: Callable[[int], float],
+    precision: str = "fp32",
+    after_step: Callable[[int], None] | None = None,
 ) -> tuple[float, float, float]:
-    """One pass over ``batches``; returns this process's (summed loss, correct, samples)."""
+    """One pass over ``batches``; returns this process's (summed loss, correct, samples).
+
+    Before step i every parameter group's learning rate is set to
+    ``lr_at_step(i) * group["lr_scale"]``; after it, ``after_step(i)`` is called.
+    """
     model.train()
     loss_sum, correct, seen = 0.0, 0.0, 0.0
-    for xb, yb in batches:
+    for step, (xb, yb) in enumerate(batches):
+        lr = lr_at_step(step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr * group.get("lr_scale", 1.0)
         xb, yb = xb.to(device), yb.to(device)
         if transform is not None:
             xb = transform(xb)
-        logits = model(xb)
-        loss = criterion(logits, yb)
+        with autocast(device, precision):
+            logits = model(xb)
+            loss = criterion(logits, yb)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if after_step is not None:
+            after_step(step)
         loss_sum += loss.item() * len(yb)
         correct += (logits.argmax(1) == yb).sum().item()
         seen += len(yb)
         if hasattr(batches, "set_postfix"):
             batches.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
     return loss_sum, correct, seen
+
+
+def _lookahead_hook(model: nn.Module, config: TrainConfig, epoch: int, steps: int) -> Callable[[int], None] | None:
+    """The ``after_step`` of one epoch that runs :class:`Lookahead` (None when it is off).
+
+    Each epoch starts a fresh average from the model: the epoch before ended on an update, so
+    the model is that average, and a resumed run needs nothing but the model.
+    """
+    if config.lookahead_decay <= 0.0:
+        return None
+    total = config.epochs * steps
+    lookahead: Lookahead | None = None
+
+    def after_step(step: int) -> None:
+        nonlocal lookahead
+        done = epoch * steps + step + 1
+        if done < config.lookahead_start * total:
+            return
+        if lookahead is None:
+            lookahead = Lookahead(model, config.lookahead_decay, config.lookahead_every)
+        # Every `every` steps, and on the epoch's last step so the epoch ends on the average.
+        if done % config.lookahead_every == 0 or step == steps - 1:
+            lookahead.update(done / total)
+
+    return after_step
 
 
 def fit(
@@ -347,14 +478,17 @@ def fit(
         else:
             # Each epoch's shuffle depends only on (seed, epoch): resuming repeats it exactly.
             generator.manual_seed(config.seed * 1_000_003 + epoch)
-        for group in optimizer.param_groups:
-            group["lr"] = config.lr_at(epoch)
+        steps = max(1, len(loader))
         started = time.perf_counter()
         bar = tqdm(loader, desc=f"{desc} {epoch + 1}/{config.epochs}", leave=False, disable=not ctx.is_main, unit="batch")
-        loss_sum, correct, seen = _train_epoch(model, bar, optimizer, criterion, train_transform, ctx.device)
+        loss_sum, correct, seen = _train_epoch(
+            model, bar, optimizer, criterion, train_transform, ctx.device,
+            lambda step, epoch=epoch: config.lr_at(epoch + step / steps), config.precision,
+            _lookahead_hook(model, config, epoch, steps),
+        )
         loss_sum, correct, seen = _sum_across(ctx, loss_sum, correct, seen)
         _sync_buffers(model, ctx)
-        valid_loss, valid_acc = evaluate(unwrap(model), valid_set, ctx, transform=eval_transform)
+        valid_loss, valid_acc = evaluate(unwrap(model), valid_set, ctx, transform=eval_transform, precision=config.precision)
         history["train_loss"].append(loss_sum / max(1.0, seen))
         history["train_acc"].append(correct / max(1.0, seen))
         history["valid_loss"].append(valid_loss)
