@@ -7,6 +7,7 @@ rounds; the best round of each is printed, with its speed relative to one nnreco
 
     python benchmarks/ocr_speed.py
     python benchmarks/ocr_speed.py --jobs 4 --rounds 3 --engine lines
+    OMP_NUM_THREADS=1 python benchmarks/ocr_speed.py --jobs 1   # one core; also times the line network
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nnrecog.ocr.batch import Photo, read_photos
-from nnrecog.ocr.config import ENGINES, ReaderConfig
+from nnrecog.ocr.config import ENGINES, LINE_ENGINES, ReaderConfig
 from nnrecog.ocr.lexicon import default_lexicon
 from nnrecog.ocr.linereader import load_line_recognizer
 from nnrecog.ocr.photo import is_image_name
@@ -43,6 +44,28 @@ def pp_ocr_reader() -> Callable[[Path], str] | None:
     return lambda path: reader.read(Sample(path.name, path, ""))
 
 
+def line_recognition_seconds(photos: list[Photo], classifier, lexicon, line_model) -> float:
+    """Seconds per photo spent in the line recogniser's network when every line is read by it
+    (``--engine lines``, one process): the recognition itself, the rest of the reading excluded."""
+    spent = 0.0
+    log_probs = line_model.log_probs
+
+    def timed(image):
+        nonlocal spent
+        start = time.perf_counter()
+        try:
+            return log_probs(image)
+        finally:
+            spent += time.perf_counter() - start
+
+    line_model.log_probs = timed
+    try:
+        list(read_photos(photos, classifier, lexicon, config=ReaderConfig(engine="lines"), line_model=line_model))
+    finally:
+        del line_model.log_probs
+    return spent / len(photos)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
@@ -53,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     photos = photos_in(root / "ocr_samples", root / "ocr_dev")
     config = ReaderConfig(engine=args.engine)
     classifier, lexicon = load_classifier(), default_lexicon()
-    line_model = load_line_recognizer() if args.engine == "lines" else None
+    line_model = load_line_recognizer() if args.engine in LINE_ENGINES else None
 
     def nnrecog(jobs: int) -> Callable[[], None]:
         return lambda: list(read_photos(photos, classifier, lexicon, config=config, jobs=jobs, line_model=line_model))
@@ -74,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in best.items():
         print(f"{name:<34} {len(photos) / seconds:6.2f} photos/s  {seconds / len(photos):6.3f} s/photo  "
               f"x{baseline / seconds:4.2f}")
+    if line_model is not None:
+        course = photos_in(root / "ocr_samples")
+        seconds = min(line_recognition_seconds(course, classifier, lexicon, line_model) for _ in range(args.rounds))
+        print(f"line recogniser's network, every line of the {len(course)} course photos: {seconds:.3f} s/photo "
+              f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})")
     return 0
 
 

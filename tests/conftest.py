@@ -20,6 +20,18 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def nist_images() -> dict[str, list[np.ndarray]]:
+    """The real NIST letters of nist26_valid.mat (held out of every training set), by label:
+    the letters :func:`nnrecog.ocr.synthetic.compose_page` writes test pages with."""
+    from nnrecog.data import CLASSES, load_nist26
+    from nnrecog.ocr.synthetic import images_by_label
+
+    if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
+        pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
+    return images_by_label(*load_nist26(), CLASSES)
+
+
+@pytest.fixture(scope="session")
 def tiny_mlp(tmp_path_factory) -> Path:
     """An MLP character classifier file (one hidden layer of 16 sigmoid units, random weights):
     what ``nnrecog serve --model`` offers."""

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnrecog.nn.ctc import ctc_log_likelihood, ctc_loss
-from nnrecog.ocr.ctc import alignment, best_path, posteriors, prefix_beam_search
+from nnrecog.ocr.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
 
 BLANK = 0
 
@@ -38,6 +38,18 @@ def test_log_likelihood_sums_every_alignment():
     expected = 0.6 * 0.7 + 0.6 * 0.3 + 0.4 * 0.7
     assert np.exp(ctc_log_likelihood(np.log(p), np.array([1]), BLANK)) == pytest.approx(expected)
     assert ctc_log_likelihood(np.log(p), np.array([1, 1]), BLANK) == -np.inf  # 'AA' needs three frames
+
+
+def test_the_likelihoods_of_many_sequences_at_once_equal_one_by_one():
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(9, 5)) * 2
+    lp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    for length in (0, 1, 3, 5):
+        labels = rng.integers(1, 5, size=(6, length))
+        labels[0, 1:] = labels[0, :-1]  # repeats need a blank between them
+        expected = [ctc_log_likelihood(lp, row, BLANK) for row in labels]
+        assert np.allclose(sequences_log_likelihood(lp, labels, BLANK), expected)
+    assert sequences_log_likelihood(lp[:2], np.array([[1, 1]]), BLANK)[0] == -np.inf  # too few frames
 
 
 def _frames(rows: list[dict[int, float]], classes: int = 4) -> np.ndarray:

@@ -63,7 +63,8 @@ def test_every_setting_set_to_its_default_explicitly_changes_nothing(page):
 
 
 def test_a_setting_changes_the_reading(page):
-    split_everything = _replaced(ReaderConfig(), ("layout", "word_gap_min_heights"), 0.0)
+    # glyph by glyph: the line engine may read two letters in a glyph left uncut
+    split_everything = _replaced(ReaderConfig(engine="chars"), ("layout", "word_gap_min_heights"), 0.0)
     split_everything = _replaced(split_everything, ("layout", "word_gap_ratio"), 0.0)
     words = [w.text for line in read(page, lexicon=False, config=split_everything).lines for w in line.words]
     assert all(len(w) == 1 for w in words)

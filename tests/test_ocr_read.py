@@ -436,3 +436,13 @@ def test_a_glyph_cut_for_its_width_is_not_joined_back():
     assert len(cut) == 5 and sum(g.width for g in cut[3:]) == 24
     # the halves are narrow neighbours that read better joined, yet stay cut
     assert prefer_joins(cut, score) == cut
+
+
+def test_the_lexicon_finds_the_words_an_edit_or_two_away():
+    lexicon = Lexicon.from_words(["quick", "quack", "quicks", "quik", "king", "of", "on", "o"])
+    assert sorted(lexicon.near("QUECK")) == ["QUACK", "QUICK"]  # a letter misread
+    assert lexicon.near("QUIICK") == ["QUICK"]  # a letter read twice
+    assert sorted(lexicon.near("QUICK")) == ["QUACK", "QUICK", "QUICKS", "QUIK"]  # itself, and one left out or in
+    assert lexicon.near("QXECK") == [] and sorted(lexicon.near("QXECK", substitutions=2)) == ["QUACK", "QUICK"]
+    assert sorted(lexicon.near("OH")) == ["O", "OF", "ON"]
+    assert lexicon.near("LAZ9") == [] and lexicon.near("") == []

@@ -6,22 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnrecog.data import CLASSES, load_nist26
 from nnrecog.data.normalize import grey_image
 from nnrecog.ocr import read
 from nnrecog.ocr.evaluate import evaluate_folder, score_text
 from nnrecog.ocr.recognize import load_classifier
-from nnrecog.ocr.synthetic import RULINGS, compose_page, images_by_label, on_desk, ruled
-from nnrecog.paths import data_dir
+from nnrecog.ocr.synthetic import RULINGS, compose_page, on_desk, ruled
 
 TEXT = "THE QUICK BROWN FOX\nJUMPS OVER THE LAZY DOG"
-
-
-@pytest.fixture(scope="module")
-def nist_images() -> dict[str, list[np.ndarray]]:
-    if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
-        pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
-    return images_by_label(*load_nist26(), CLASSES)
 
 
 @pytest.fixture(scope="module")

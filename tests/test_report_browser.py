@@ -4,44 +4,21 @@ artifact (under ``runs/test-artifacts/``)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from chromium import ARTIFACTS, NEEDS_CHROMIUM, headless_chromium
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the dev extra)")
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or not os.access(CHROMEDRIVER, os.X_OK),
-    reason="needs Chromium and its driver (apt-get install chromium chromium-driver)",
-)
-ARTIFACTS = Path(__file__).resolve().parents[1] / "runs" / "test-artifacts"
+pytestmark = NEEDS_CHROMIUM
 #: The tallest screenshot kept (the full report is longer; the top shows the layout).
 MAX_SHOT_HEIGHT = 6000
 
 
 @pytest.fixture
 def browser(tmp_path: Path):
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    # as root Chromium needs --no-sandbox; the rest keeps it off the network and quiet
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 "--disable-quic", "--disable-sync", "--window-size=1280,1000",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with headless_chromium(tmp_path, console_log=True) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def test_the_report_opens_offline_with_every_image_and_no_console_error(quick_report, browser, tmp_path: Path):

@@ -27,6 +27,7 @@ from PIL import Image, ImageDraw
 
 from nnrecog import nn
 from nnrecog.cli import main
+from nnrecog.ocr.config import ENGINES
 from nnrecog.ocr.formats import FORMATS
 from nnrecog.ocr.linereader import default_line_model_path
 from nnrecog.web.client import Reply, local_server, multipart, request
@@ -165,10 +166,12 @@ def test_bad_parameters_are_refused_before_reading(server, query, expected):
 
 
 @needs_web
-@pytest.mark.skipif(default_line_model_path() is not None, reason="a line model is installed")
-def test_the_lines_engine_is_refused_without_a_line_model(server):
-    assert request("GET", server.url + "api/info").json()["engines"] == ["chars"]
-    assert "needs a line model" in _refused(_post(server, "api/read?engine=lines", drawn_l()), 400)
+def test_every_engine_is_on_offer_with_the_shipped_line_model(server):
+    assert default_line_model_path() is not None
+    assert request("GET", server.url + "api/info").json()["engines"] == list(ENGINES)
+    for engine in ENGINES:
+        reply = _post(server, f"api/read?engine={engine}", drawn_l())
+        assert reply.status == 200 and isinstance(reply.json()["lines"], list), (engine, reply.body[:300])
 
 
 @needs_web

@@ -11,18 +11,14 @@ Skips without the web extra, Selenium, or Chromium and its driver
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from chromium import ARTIFACTS, NEEDS_CHROMIUM, headless_chromium
 
 from nnrecog.web.client import local_server
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-#: Where screenshots are kept after the run (git ignores runs/).
-ARTIFACTS = Path(__file__).resolve().parents[1] / "runs" / "test-artifacts"
 #: How long the page may take to show a result: a bound on a hang, not a speed test (the
 #: first photo waits for the worker's first reading on a busy machine).
 PATIENCE_S = 300
@@ -30,9 +26,7 @@ PATIENCE_S = 300
 pytestmark = [
     pytest.mark.skipif(not all(importlib.util.find_spec(m) for m in ("starlette", "uvicorn", "python_multipart")),
                        reason="needs the web extra: pip install -e '.[web]'"),
-    pytest.mark.skipif(importlib.util.find_spec("selenium") is None, reason="needs selenium (the dev extra)"),
-    pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
-                       reason="needs Chromium and its driver: apt-get install chromium chromium-driver"),
+    *NEEDS_CHROMIUM,
 ]
 
 
@@ -53,24 +47,8 @@ def doubting_server(tmp_path_factory, tiny_mlp: Path, doubting_detector: Path):
 
 @pytest.fixture()
 def browser(tmp_path: Path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-quic", "--disable-sync", "--window-size=1280,1000",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    if os.geteuid() == 0:  # Chromium's sandbox refuses to run as root
-        options.add_argument("--no-sandbox")
-    options.add_experimental_option("prefs", {"download.default_directory": str(tmp_path / "downloads"),
-                                              "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with headless_chromium(tmp_path, downloads=tmp_path / "downloads") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _wait(driver, condition, what: str):

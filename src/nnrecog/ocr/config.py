@@ -201,6 +201,10 @@ class LayoutConfig:
 class ResegmentConfig:
     """Cutting touching characters and joining broken ones, by the classifier (:mod:`nnrecog.ocr.resegment`)."""
 
+    #: The ``auto`` engine reads a line whole, with the line recogniser, when at least this
+    #: fraction of its glyphs were cut out of ink shared with another: its letters touch.
+    touching_line_fraction: float = 0.25
+
     #: A glyph may be touching characters when it is this much wider than the line's typical one...
     split_width: float = 1.5
     #: ...and at least this wide relative to its own height;
@@ -248,6 +252,11 @@ class DecodeConfig:
     lexicon_margin: float = math.log(50.0)
     #: Readings kept per frame by the line engine's beam search.
     beam: int = 8
+    #: Besides the beam's readings, the line engine weighs the dictionary words one edit from
+    #: its best reading (a letter replaced, left out or one too many), and those with two
+    #: letters replaced in words at least this long (a shorter word has most words of its
+    #: length within two letters).
+    two_substitutions_from: int = 5
 
 
 @dataclass(frozen=True)
@@ -287,7 +296,7 @@ class ReaderConfig:
     """All settings of :func:`nnrecog.ocr.read`, stage by stage, in the order a photo meets them;
     ``engine`` (one of :data:`ENGINES`) chooses how lines are read."""
 
-    engine: str = "chars"
+    engine: str = "auto"
     photo: PhotoConfig = field(default_factory=PhotoConfig)
     ink: InkConfig = field(default_factory=InkConfig)
     sheet: SheetConfig = field(default_factory=SheetConfig)

@@ -10,14 +10,14 @@ the character classes and the blank. Reading them:
 - :func:`alignment`: for a chosen sequence, its most probable frame path (Viterbi), which
   places every character on the frames it was read from;
 - :func:`posteriors`: for each character of an alignment, its class distribution over its
-  frames, the input of the word-level decoder (the letters/digits prior and the lexicon).
+  frames, the input of the word-level decoder (the letters/digits prior and the lexicon);
+- :func:`sequences_log_likelihood`: how probable given label sequences are (the dictionary
+  words a word might be), each summed over all its frame paths.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from nnrecog.nn.ctc import ctc_log_likelihood
 
 Span = tuple[int, int]
 
@@ -128,6 +128,34 @@ def posteriors(probs: np.ndarray, spans: list[Span], blank: int) -> np.ndarray:
     return out
 
 
-def sequence_log_likelihood(log_probs: np.ndarray, labels: list[int] | tuple[int, ...], blank: int) -> float:
-    """``log P(labels | frames)``, summed over every frame path that reads ``labels``."""
-    return ctc_log_likelihood(log_probs, np.asarray(labels, np.int64), blank)
+def sequences_log_likelihood(log_probs: np.ndarray, labels: np.ndarray, blank: int) -> np.ndarray:
+    """``log P(labels_i | frames)`` of ``m`` label sequences of one length at once, each summed
+    over every frame path that reads it (the CTC forward recursion of :mod:`nnrecog.nn.ctc`,
+    run for all of them together: the dictionary words a word might be).
+
+    Parameters
+    ----------
+    log_probs : (T, C) per-frame log-probabilities.
+    labels : (m, L) int class indices, none of them ``blank``.
+
+    Returns
+    -------
+    (m,) log-likelihoods; ``-inf`` for a sequence the frames are too few for.
+    """
+    labels = np.asarray(labels, np.int64)
+    m, length = labels.shape
+    if len(log_probs) == 0:
+        return np.full(m, 0.0 if length == 0 else -np.inf)
+    ext = np.full((m, 2 * length + 1), blank, dtype=np.int64)
+    ext[:, 1::2] = labels
+    skip = np.zeros(ext.shape, dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    emit = log_probs[:, ext]  # (T, m, S)
+    alpha = np.full(ext.shape, -np.inf)
+    alpha[:, :2] = emit[0, :, :2]
+    for t in range(1, len(log_probs)):
+        total = alpha.copy()
+        total[:, 1:] = np.logaddexp(total[:, 1:], alpha[:, :-1])
+        total[:, 2:] = np.where(skip[:, 2:], np.logaddexp(total[:, 2:], alpha[:, :-2]), total[:, 2:])
+        alpha = total + emit[t]
+    return np.logaddexp(alpha[:, -1], alpha[:, -2]) if length else alpha[:, -1]

@@ -13,7 +13,7 @@ import numpy as np
 
 from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import DecodeConfig, LayoutConfig
-from nnrecog.ocr.ctc import alignment, posteriors, prefix_beam_search, sequence_log_likelihood
+from nnrecog.ocr.ctc import alignment, posteriors, prefix_beam_search, sequences_log_likelihood
 from nnrecog.ocr.elements import Char, Line, Word
 from nnrecog.ocr.layout import near_breaks, split_words
 from nnrecog.ocr.lexicon import Lexicon, decode_word, kind_evidence
@@ -125,10 +125,13 @@ def decode_frames(
     paths); the best one is aligned to its frames and each character's posterior read off
     (:func:`~nnrecog.ocr.ctc.posteriors`), which the word decoder corrects as it does a
     character classifier's (:func:`~nnrecog.ocr.lexicon.decode_word`: the letters/digits prior,
-    the lexicon for a word of that length). Among that correction and the beam's other
-    readings, the most probable dictionary word wins when it is at most ``lexicon_margin``
-    nats less probable than the best reading (the same prior as for characters); a beam
-    reading of another length can win this way, which a character classifier's cannot.
+    the lexicon for a word of that length). Among that correction, the beam's other readings
+    and the dictionary words an edit or two from the best reading (:meth:`Lexicon.near
+    <nnrecog.ocr.lexicon.Lexicon.near>`: a letter misread, one missed, one read twice), each
+    scored by the frames (:func:`~nnrecog.ocr.ctc.sequences_log_likelihood`), the most
+    probable dictionary word wins when it is at most ``lexicon_margin`` nats less probable
+    than the best reading (the same prior as for characters); a word of another length can
+    win this way, which a character classifier's cannot.
 
     Returns
     -------
@@ -145,21 +148,31 @@ def decode_frames(
     post = posteriors(probs, alignment(log_probs, best, blank), blank)
     text = decode_word(post, recognizer.classes, lexicon, config, line_evidence)
     if lexicon is not None:
-        readings = {text} | {"".join(recognizer.label(k) for k in labels) for labels, _ in beams}
-        scored = []
-        for reading in readings:
-            if reading in lexicon:
-                outputs = [recognizer.output(c) for c in reading]
-                scored.append((sequence_log_likelihood(log_probs, outputs, blank), outputs))
-        if scored:
-            score, outputs = max(scored)
-            if score >= best_score - config.lexicon_margin:
-                chosen = outputs
+        best_text = "".join(recognizer.label(k) for k in best)
+        substitutions = 2 if len(best_text) >= config.two_substitutions_from else 1
+        readings = {text} | {"".join(recognizer.label(k) for k in labels) for labels, _ in beams[1:]}
+        words = {*lexicon.near(best_text, substitutions), *(r for r in readings if r in lexicon)}
+        score, outputs = _most_probable(sorted(words), log_probs, recognizer)
+        if score >= best_score - config.lexicon_margin:
+            chosen = outputs
     if chosen == best and text != "".join(recognizer.label(k) for k in best):
         chosen = [recognizer.output(c) for c in text]  # the prior's reading, same length
     if chosen != best:
         post = posteriors(probs, alignment(log_probs, chosen, blank), blank)
     return chosen, post
+
+
+def _most_probable(words: list[str], log_probs: np.ndarray, recognizer: LineRecognizer) -> tuple[float, list[int]]:
+    """The most probable of ``words`` given the frames, as (log-likelihood, output indices);
+    ``(-inf, [])`` for no words."""
+    best: tuple[float, list[int]] = (-np.inf, [])
+    for length in sorted({len(w) for w in words}):
+        outputs = np.array([[recognizer.output(c) for c in w] for w in words if len(w) == length], np.int64)
+        scores = sequences_log_likelihood(log_probs, outputs, recognizer.blank)
+        k = int(np.argmax(scores))
+        if scores[k] > best[0]:
+            best = (float(scores[k]), outputs[k].tolist())
+    return best
 
 
 def read_line_frames(

@@ -78,6 +78,23 @@ class Lexicon:
         target = np.frombuffer(word.upper().encode(), np.uint8) - ord("A")
         return bool((codes == target).all(axis=1).any())
 
+    def near(self, word: str, substitutions: int = 1) -> list[str]:
+        """The dictionary words one edit from ``word`` (a letter replaced, one left out, one
+        too many), and those with up to ``substitutions`` letters replaced; ``word`` itself
+        too if it is one. Empty for a word that is not all letters A-Z."""
+        if not word or not word.isascii() or not word.isalpha():
+            return []
+        target = np.frombuffer(word.upper().encode(), np.uint8) - ord("A")
+        n = len(target)
+        found = []
+        if (same := self.by_length.get(n)) is not None:
+            found.append(same[(same != target).sum(axis=1) <= max(1, substitutions)])
+        if (longer := self.by_length.get(n + 1)) is not None:  # a letter of the word left out
+            found.append(longer[_one_letter_more(longer, target[None])])
+        if n > 1 and (shorter := self.by_length.get(n - 1)) is not None:  # a letter too many
+            found.append(shorter[_one_letter_more(target[None], shorter)])
+        return ["".join(_LETTERS[c] for c in codes) for group in found for codes in group]
+
     def best(self, letter_log_probs: np.ndarray, margin: float = np.inf) -> tuple[str, float] | None:
         """The most probable dictionary word for a sequence of glyphs.
 
@@ -111,6 +128,19 @@ class Lexicon:
         j = int(np.argmin(shortfall))
         word = codes[alive[j]]
         return "".join(_LETTERS[c] for c in word), float(letter_log_probs[np.arange(n), word].sum())
+
+
+def _one_letter_more(longer: np.ndarray, shorter: np.ndarray) -> np.ndarray:
+    """Rows where ``longer`` (., n + 1) is ``shorter`` (., n) with one letter put in (the two
+    broadcast against each other): the prefix before some position and the suffix after it
+    agree."""
+    n = shorter.shape[1]
+    prefix = np.cumprod(longer[:, :n] == shorter, axis=1, dtype=bool)
+    suffix = np.cumprod((longer[:, 1:] == shorter)[:, ::-1], axis=1, dtype=bool)[:, ::-1]
+    rows = max(len(prefix), len(suffix))
+    ones = np.ones((rows, 1), dtype=bool)
+    # the letter put in at position j: prefix[:j] and suffix[j:] agree
+    return (np.hstack([ones, np.broadcast_to(prefix, (rows, n))]) & np.hstack([np.broadcast_to(suffix, (rows, n)), ones])).any(axis=1)
 
 
 def inflections(word: str) -> list[str]:

@@ -15,13 +15,14 @@ lexicon) -> writing (only lines that look like writing on paper) -> the
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import numpy as np
 from PIL import Image
 
 from nnrecog.ocr import components, ink, layout, photo, resegment, rules, sheet, writing
 from nnrecog.ocr.components import Glyph, PageInk, Segmentation
-from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
+from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig, ResegmentConfig
 from nnrecog.ocr.decode import read_line, read_line_frames
 from nnrecog.ocr.elements import Page
 from nnrecog.ocr.lexicon import Lexicon, default_lexicon
@@ -190,7 +191,7 @@ def read_segmentation(
         line_probs = probs[start : start + len(line)]
         start += len(line)
         character_probability.append(float(1.0 - line_probs[:, -1].mean()))
-        if recognizer is None or (config.engine == "auto" and not has_touching_letters(line)):
+        if recognizer is None or (config.engine == "auto" and not has_touching_letters(line, config.resegment.touching_line_fraction)):
             page_lines.append(
                 read_line(seg, line, line_probs, classifier.classes, lexicon, typical_gap, config.layout, config.decode)
             )
@@ -204,12 +205,14 @@ def read_segmentation(
     return Page(kept, seg.photo_size, rejected)
 
 
-def has_touching_letters(line: list[Glyph]) -> bool:
-    """Whether two of the line's glyphs were cut out of one piece of ink (share a component):
-    letters that touch, which the character classifier, taught on letters standing alone,
-    reads worse than the line recogniser does."""
-    labels = [label for glyph in line for label in glyph.labels]
-    return len(labels) != len(set(labels))
+def has_touching_letters(line: list[Glyph], fraction: float = ResegmentConfig.touching_line_fraction) -> bool:
+    """Whether the line's letters touch: at least ``fraction`` of its glyphs were cut out of a
+    piece of ink they share with another glyph. The character classifier, taught on letters
+    standing alone, reads such a line worse than the line recogniser does; a line of separate
+    letters with one wide 'M' cut in two is still read glyph by glyph."""
+    counts = Counter(label for glyph in line for label in set(glyph.labels))
+    cut = sum(any(counts[label] > 1 for label in glyph.labels) for glyph in line)
+    return cut > 0 and cut >= fraction * len(line)
 
 
 def _without_marks(line: list[Glyph], config: ReaderConfig) -> list[Glyph]:

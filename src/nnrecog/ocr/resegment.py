@@ -38,11 +38,11 @@ def touching_candidates(glyphs: list[Glyph], config: ResegmentConfig = Resegment
     A glyph at least ``split_width`` times the line's :func:`typical_width` and
     ``split_aspect`` times its own height may hold several characters. The typical width is
     capped by the line's height because in tight writing most glyphs are touching pairs and
-    triples, whose widths would make a median useless. Wide letters ('M', 'W') qualify too:
-    :func:`prefer_cuts` keeps a cut only when the classifier reads the pieces better.
+    triples, whose widths would make a median useless; for the same reason a line that is one
+    piece of ink (a short word written joined up) is a candidate too. Wide letters ('M', 'W')
+    qualify as well: :func:`prefer_cuts` keeps a cut only when the classifier reads the pieces
+    better.
     """
-    if len(glyphs) < 2:
-        return []
     typical = typical_width(glyphs, config)
     return [
         i

@@ -1,6 +1,7 @@
 """PyTorch counterparts of the NumPy experiments (the optional ``nnrecog[torch]`` extra).
 
-Importing this package does not import torch; every module below it does. Command handlers
+Importing this package does not import torch; the models and training loops do, the readers
+(``cifar``, ``imagefolder``, ``pickles``) and ``options`` do not. Command handlers
 call :func:`require_torch` first so a missing extra is one clear line, not a traceback.
 """
 

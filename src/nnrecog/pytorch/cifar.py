@@ -3,15 +3,13 @@
 The folder ``cifar-10-batches-py`` holds ``data_batch_1`` .. ``data_batch_5``, ``test_batch``
 and ``batches.meta``: pickled dicts, ``data`` (10000, 3072) uint8 (1024 red, 1024 green,
 1024 blue values, each a row-major 32x32 plane) and ``labels`` (10000 ints 0..9). Pickle can
-run arbitrary code while loading, so the reader only lets a file build dicts, lists, strings,
-bytes, numbers and plain numeric numpy arrays.
+run arbitrary code while loading, so the files are read by :func:`nnrecog.pytorch.pickles.load_pickle`,
+which only lets a file build dicts, lists, strings, bytes, numbers and plain numeric numpy arrays.
 """
 
 from __future__ import annotations
 
-import codecs
 import os
-import pickle
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -19,64 +17,11 @@ from typing import Any
 import numpy as np
 
 from nnrecog.errors import InputError
+from nnrecog.pytorch.pickles import META_FILE, load_pickle
 
 TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_FILE = "test_batch"
-META_FILE = "batches.meta"
 IMAGE_SIDE = 32
-
-
-def _allowed_globals() -> dict[tuple[str, str], Any]:
-    # ndarray pickles name the reconstructor under numpy.core (NumPy 1, the official files)
-    # or numpy._core (NumPy 2); both map to the one function, nothing is imported by name.
-    reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]
-    allowed: dict[tuple[str, str], Any] = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
-    for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
-        allowed[(module, "_reconstruct")] = reconstruct
-    # Python 3 writes bytes at pickle protocol <= 2 as _codecs.encode(text, "latin1").
-    allowed[("_codecs", "encode")] = codecs.encode
-    return allowed
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler whose only reachable globals are the numpy array builders."""
-
-    def __init__(self, file, path: Path) -> None:
-        super().__init__(file, encoding="bytes")
-        self.path = path
-        self.allowed = _allowed_globals()
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self.allowed[(module, name)]
-        except KeyError:
-            raise InputError(
-                f"{self.path}: refused to load: the pickle asks for {module}.{name}, which a "
-                "CIFAR-10 batch never needs (the file may be malicious)"
-            ) from None
-
-
-def load_pickle(path: str | os.PathLike) -> dict[str, Any]:
-    """Read one CIFAR-10 pickle with the restricted unpickler; dict keys become ``str``.
-
-    Raises
-    ------
-    InputError
-        Missing file, corrupt pickle, a forbidden global, or not a dict.
-    """
-    path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            obj = _RestrictedUnpickler(handle, path).load()
-    except InputError:
-        raise
-    except FileNotFoundError:
-        raise InputError(f"{path}: missing CIFAR-10 file") from None
-    except Exception as exc:  # a corrupt pickle raises many different types
-        raise InputError(f"{path}: not a CIFAR-10 pickle ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(obj, dict):
-        raise InputError(f"{path}: expected a pickled dict, found {type(obj).__name__}")
-    return {key.decode("latin1") if isinstance(key, bytes) else str(key): value for key, value in obj.items()}
 
 
 def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -27,13 +27,13 @@ import numpy as np
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path
 from nnrecog.paths import cache_dir
+from nnrecog.pytorch.pickles import META_FILE, load_pickle
 
 SPLITS = ("train", "test")
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".ppm", ".webp", ".tif", ".tiff"})
 # A 32x32 RGB image is 3 KB raw and about 1 KB as JPEG; any file this large is not one of them,
 # and refusing it before reading keeps a stray video or archive from being loaded into memory.
 MAX_FILE_BYTES = 1 << 20
-META_FILE = "batches.meta"
 CACHE_VERSION = 1
 
 
@@ -99,8 +99,6 @@ def _meta_classes(root: Path) -> list[str] | None:
     meta = root / META_FILE
     if not meta.is_file():
         return None
-    from nnrecog.pytorch.cifar import load_pickle
-
     names = load_pickle(meta).get("label_names")
     if not isinstance(names, list) or not names or not all(isinstance(n, bytes | str) for n in names):
         raise InputError(f"{meta}: 'label_names' must list the class names")

@@ -1,0 +1,60 @@
+"""The three engines on pages of real NIST letters (never trained on): ``chars`` glyph by glyph,
+``lines`` whole lines with the shipped CTC line recogniser, ``auto`` each line as its letters
+call for. Accuracy bounds on many pages live in tests/test_ocr_photos.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnrecog.data import CLASSES
+from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.linereader import KIND, default_line_model_path, load_line_recognizer
+from nnrecog.ocr.pipeline import glyph_lines, has_touching_letters, read, segment
+from nnrecog.ocr.recognize import GlyphReader, load_classifier
+from nnrecog.ocr.synthetic import compose_page
+
+TEXT = "THE QUICK BROWN FOX\nJUMPS OVER THE LAZY DOG"
+
+
+@pytest.fixture(scope="module")
+def models():
+    return load_classifier(), load_line_recognizer()
+
+
+def test_the_line_recogniser_is_shipped_small():
+    path = default_line_model_path()
+    assert path is not None and path.stat().st_size <= 5 * 2**20
+    recognizer = load_line_recognizer()
+    assert recognizer.classes == CLASSES and 0 <= recognizer.blank <= len(CLASSES)
+    assert recognizer.net.meta["kind"] == KIND
+
+
+@pytest.mark.parametrize("letter_gap", [0.0, 0.3])
+def test_auto_reads_touching_lines_whole_and_the_others_glyph_by_glyph(nist_images, models, letter_gap):
+    classifier, recognizer = models
+    image = compose_page(TEXT, nist_images, np.random.default_rng(3), char_height=40, letter_gap=letter_gap).image
+    seg = segment(image)
+    touching = [has_touching_letters(line) for line in glyph_lines(seg, GlyphReader(seg, classifier))]
+    readings = {
+        engine: read(image, classifier, config=ReaderConfig(engine=engine), line_model=recognizer)
+        for engine in ("chars", "lines", "auto")
+    }
+    assert len(touching) == 2 and all(len(page.lines) == 2 for page in readings.values())
+    assert all(touching) if letter_gap == 0.0 else not any(touching)
+    for k, whole in enumerate(touching):
+        expected = readings["lines" if whole else "chars"].lines[k].text
+        assert readings["auto"].lines[k].text == expected
+
+
+def test_the_line_engine_boxes_every_character_it_reads(nist_images, models):
+    classifier, recognizer = models
+    page = compose_page(TEXT, nist_images, np.random.default_rng(4), char_height=40, letter_gap=0.0)
+    read_page = read(page.image, classifier, config=ReaderConfig(engine="lines"), line_model=recognizer)
+    height, width = page.image.shape
+    for line in read_page.lines:
+        for char in (c for word in line.words for c in word.chars):
+            y1, x1, y2, x2 = char.box
+            assert 0 <= y1 < y2 <= height and 0 <= x1 < x2 <= width
+            assert 0.0 <= char.confidence <= 1.0 and char.alternatives
+    assert read_page.text.replace("\n", " ").count(" ") >= 6  # the words are kept apart
