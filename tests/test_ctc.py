@@ -40,14 +40,27 @@ def test_log_likelihood_sums_every_alignment():
     assert ctc_log_likelihood(np.log(p), np.array([1, 1]), BLANK) == -np.inf  # 'AA' needs three frames
 
 
-def test_the_likelihoods_of_many_sequences_at_once_equal_one_by_one():
+def _collapsed(path: tuple[int, ...]) -> tuple[int, ...]:
+    """The labels a frame path reads: repeats merged, blanks dropped."""
+    merged = [k for i, k in enumerate(path) if i == 0 or k != path[i - 1]]
+    return tuple(k for k in merged if k != BLANK)
+
+
+def test_the_likelihoods_of_many_sequences_at_once_sum_every_frame_path():
+    import itertools
+
     rng = np.random.default_rng(5)
-    logits = rng.normal(size=(9, 5)) * 2
+    logits = rng.normal(size=(5, 4)) * 2
     lp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-    for length in (0, 1, 3, 5):
-        labels = rng.integers(1, 5, size=(6, length))
-        labels[0, 1:] = labels[0, :-1]  # repeats need a blank between them
-        expected = [ctc_log_likelihood(lp, row, BLANK) for row in labels]
+    by_labels: dict[tuple[int, ...], float] = {}
+    for path in itertools.product(range(4), repeat=5):  # every frame path, summed by what it reads
+        labels = _collapsed(path)
+        by_labels[labels] = by_labels.get(labels, 0.0) + float(np.exp(lp[np.arange(5), path].sum()))
+    for length in (0, 1, 2, 3):
+        labels = rng.integers(1, 4, size=(6, length))
+        if length >= 2:
+            labels[0, 1] = labels[0, 0]  # a repeat needs a blank between
+        expected = [np.log(by_labels.get(tuple(row), 0.0)) for row in labels]
         assert np.allclose(sequences_log_likelihood(lp, labels, BLANK), expected)
     assert sequences_log_likelihood(lp[:2], np.array([[1, 1]]), BLANK)[0] == -np.inf  # too few frames
 

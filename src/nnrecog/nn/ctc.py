@@ -27,17 +27,40 @@ from nnrecog.nn.functional import log_softmax
 
 
 def _extended(labels: np.ndarray, blank: int) -> np.ndarray:
-    """``l'``: blank, l_1, blank, l_2, ..., l_L, blank."""
-    out = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
-    out[1::2] = labels
+    """``l'``: blank, l_1, blank, l_2, ..., l_L, blank (for ``(..., L)`` labels, ``(..., 2L + 1)``)."""
+    out = np.full((*labels.shape[:-1], 2 * labels.shape[-1] + 1), blank, dtype=np.int64)
+    out[..., 1::2] = labels
     return out
 
 
 def _skip_allowed(ext: np.ndarray, blank: int) -> np.ndarray:
-    """(S,) bool: may a path jump from ``s - 2`` to ``s`` (a label different from the previous)."""
-    allowed = np.zeros(len(ext), dtype=bool)
-    allowed[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
+    """(..., S) bool: may a path jump from ``s - 2`` to ``s`` (a label different from the previous)."""
+    allowed = np.zeros(ext.shape, dtype=bool)
+    allowed[..., 2:] = (ext[..., 2:] != blank) & (ext[..., 2:] != ext[..., :-2])
     return allowed
+
+
+def _log_alpha(emit: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    """Log forward variables of ``m`` sequences of one extended length ``S`` at once.
+
+    Parameters
+    ----------
+    emit : (T, m, S) log-probability of each sequence's ``l'_s`` at each frame.
+    skip : (m, S) bool, :func:`_skip_allowed` of each sequence.
+
+    Returns
+    -------
+    (T, m, S); ``-inf`` where no path reaches.
+    """
+    log_alpha = np.full(emit.shape, -np.inf)
+    log_alpha[0, :, :2] = emit[0, :, :2]
+    for t in range(1, len(emit)):
+        prev = log_alpha[t - 1]
+        total = prev.copy()
+        total[:, 1:] = np.logaddexp(total[:, 1:], prev[:, :-1])
+        total[:, 2:] = np.where(skip[:, 2:], np.logaddexp(total[:, 2:], prev[:, :-2]), total[:, 2:])
+        log_alpha[t] = total + emit[t]
+    return log_alpha
 
 
 def ctc_forward_backward(log_probs: np.ndarray, labels: np.ndarray, blank: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -57,16 +80,7 @@ def ctc_forward_backward(log_probs: np.ndarray, labels: np.ndarray, blank: int =
     S = len(ext)
     skip = _skip_allowed(ext, blank)
     emit = log_probs[:, ext]  # (T, S)
-    log_alpha = np.full((T, S), -np.inf)
-    log_alpha[0, 0] = emit[0, 0]
-    if S > 1:
-        log_alpha[0, 1] = emit[0, 1]
-    for t in range(1, T):
-        prev = log_alpha[t - 1]
-        total = prev.copy()
-        total[1:] = np.logaddexp(total[1:], prev[:-1])
-        total[2:] = np.where(skip[2:], np.logaddexp(total[2:], prev[:-2]), total[2:])
-        log_alpha[t] = total + emit[t]
+    log_alpha = _log_alpha(emit[:, None], skip[None])[:, 0]
     log_beta = np.full((T, S), -np.inf)
     log_beta[-1, -1] = emit[-1, -1]
     if S > 1:
@@ -83,13 +97,31 @@ def ctc_forward_backward(log_probs: np.ndarray, labels: np.ndarray, blank: int =
     return log_alpha, log_beta
 
 
+def ctc_log_likelihoods(log_probs: np.ndarray, labels: np.ndarray, blank: int = 0) -> np.ndarray:
+    """``log P(labels_i | x)`` of ``m`` label sequences of one length, each summed over every
+    alignment, by one forward recursion for all of them.
+
+    Parameters
+    ----------
+    log_probs : (T, C) log-probabilities per frame.
+    labels : (m, L) int class indices, none of them ``blank``.
+
+    Returns
+    -------
+    (m,); ``-inf`` for a sequence the frames are too few for.
+    """
+    labels = np.asarray(labels, np.int64)
+    m, length = labels.shape
+    if len(log_probs) == 0:
+        return np.full(m, 0.0 if length == 0 else -np.inf)
+    ext = _extended(labels, blank)
+    last = _log_alpha(log_probs[:, ext], _skip_allowed(ext, blank))[-1]
+    return np.logaddexp(last[:, -1], last[:, -2]) if length else last[:, -1]
+
+
 def ctc_log_likelihood(log_probs: np.ndarray, labels: np.ndarray, blank: int = 0) -> float:
     """``log P(labels | x)`` summed over every alignment; ``-inf`` when the frames are too few."""
-    labels = np.asarray(labels, np.int64)
-    if len(log_probs) == 0:
-        return 0.0 if len(labels) == 0 else -np.inf
-    log_alpha, _ = ctc_forward_backward(log_probs, labels, blank)
-    return float(np.logaddexp(log_alpha[-1, -1], log_alpha[-1, -2]) if len(labels) else log_alpha[-1, -1])
+    return float(ctc_log_likelihoods(log_probs, np.asarray(labels, np.int64)[None], blank)[0])
 
 
 def ctc_loss(

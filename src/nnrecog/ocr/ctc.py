@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnrecog.nn.ctc import ctc_log_likelihoods
+
 Span = tuple[int, int]
 
 
@@ -129,33 +131,7 @@ def posteriors(probs: np.ndarray, spans: list[Span], blank: int) -> np.ndarray:
 
 
 def sequences_log_likelihood(log_probs: np.ndarray, labels: np.ndarray, blank: int) -> np.ndarray:
-    """``log P(labels_i | frames)`` of ``m`` label sequences of one length at once, each summed
-    over every frame path that reads it (the CTC forward recursion of :mod:`nnrecog.nn.ctc`,
-    run for all of them together: the dictionary words a word might be).
-
-    Parameters
-    ----------
-    log_probs : (T, C) per-frame log-probabilities.
-    labels : (m, L) int class indices, none of them ``blank``.
-
-    Returns
-    -------
-    (m,) log-likelihoods; ``-inf`` for a sequence the frames are too few for.
-    """
-    labels = np.asarray(labels, np.int64)
-    m, length = labels.shape
-    if len(log_probs) == 0:
-        return np.full(m, 0.0 if length == 0 else -np.inf)
-    ext = np.full((m, 2 * length + 1), blank, dtype=np.int64)
-    ext[:, 1::2] = labels
-    skip = np.zeros(ext.shape, dtype=bool)
-    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
-    emit = log_probs[:, ext]  # (T, m, S)
-    alpha = np.full(ext.shape, -np.inf)
-    alpha[:, :2] = emit[0, :, :2]
-    for t in range(1, len(log_probs)):
-        total = alpha.copy()
-        total[:, 1:] = np.logaddexp(total[:, 1:], alpha[:, :-1])
-        total[:, 2:] = np.where(skip[:, 2:], np.logaddexp(total[:, 2:], alpha[:, :-2]), total[:, 2:])
-        alpha = total + emit[t]
-    return np.logaddexp(alpha[:, -1], alpha[:, -2]) if length else alpha[:, -1]
+    """``log P(labels_i | frames)`` of ``m`` label sequences ``(m, L)`` of one length at once,
+    each summed over every frame path that reads it (the dictionary words a word might be):
+    :func:`nnrecog.nn.ctc.ctc_log_likelihoods`, the training loss's own forward recursion."""
+    return ctc_log_likelihoods(log_probs, labels, blank)
