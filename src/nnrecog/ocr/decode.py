@@ -147,15 +147,15 @@ def decode_frames(
     probs = np.exp(log_probs)
     post = posteriors(probs, alignment(log_probs, best, blank), blank)
     text = decode_word(post, recognizer.classes, lexicon, config, line_evidence)
+    best_text = "".join(recognizer.label(k) for k in best)
     if lexicon is not None:
-        best_text = "".join(recognizer.label(k) for k in best)
         substitutions = 2 if len(best_text) >= config.two_substitutions_from else 1
         readings = {text} | {"".join(recognizer.label(k) for k in labels) for labels, _ in beams[1:]}
         words = {*lexicon.near(best_text, substitutions), *(r for r in readings if r in lexicon)}
         score, outputs = _most_probable(sorted(words), log_probs, recognizer)
         if score >= best_score - config.lexicon_margin:
             chosen = outputs
-    if chosen == best and text != "".join(recognizer.label(k) for k in best):
+    if chosen == best and text != best_text:
         chosen = [recognizer.output(c) for c in text]  # the prior's reading, same length
     if chosen != best:
         post = posteriors(probs, alignment(log_probs, chosen, blank), blank)
