@@ -23,7 +23,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _lines(args: argparse.Namespace) -> int:
-    from nnrecog.data.lines import lines_command
+    from nnrecog.data.linecorpus import lines_command
 
     print(f"lines: {lines_command(LinesOptions(**option_values(args, LinesOptions)))}")
     if args.show is not None:

@@ -27,20 +27,16 @@ from __future__ import annotations
 import os
 import string
 from dataclasses import dataclass, field
-from pathlib import Path
-
 import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage as ndi
 
+from nnrecog.data.linedamage import LineDamage, damaged
 from nnrecog.data.normalize import NIST_STROKE_WIDTH, ink_bounds, set_stroke_width
 from nnrecog.data.nist36 import CLASSES
-from nnrecog.data.options import LinesOptions
 
 #: Characters a line may hold: the 36 classes (word gaps are spaces in the text).
 LINE_CHARACTERS = CLASSES
-#: Bump whenever the synthetic lines a seed gives change; their cache is keyed by it.
-LINES_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -176,7 +172,14 @@ def _filled(ink: np.ndarray) -> bool:
 
 @dataclass(frozen=True)
 class LineStyle:
-    """The ranges every synthetic line's looks are drawn from (uniformly, unless said)."""
+    """The ranges every synthetic line's looks are drawn from (uniformly, unless said).
+
+    The gaps follow real block capitals (``benchmarks/line_gaps.py`` on the photos read
+    exactly: letter gaps 0.16 / 0.34 / 0.61 capital heights at the quartiles, 1.0 at the 95th
+    percentile; word gaps 1.0 at the 5th, 1.5 at the median, 2.9 at the 95th), a word gap
+    drawn as the line's letter gap plus a margin, since a reader tells the two apart by their
+    contrast within a line.
+    """
 
     #: Rendering resolution: the cap height in pixels before normalisation.
     cap_height_px: float = 48.0
@@ -185,29 +188,64 @@ class LineStyle:
     #: Width relative to the glyph's own aspect, per letter.
     width_jitter: tuple[float, float] = (0.85, 1.2)
     #: The line's letter gap, in cap heights (negative: letters overlap)...
-    letter_gap: tuple[float, float] = (-0.12, 0.45)
+    letter_gap: tuple[float, float] = (-0.12, 0.7)
     #: ...varied per letter by up to this much...
     gap_jitter: float = 0.12
-    #: ...and its word gap.
-    word_gap: tuple[float, float] = (0.55, 1.6)
-    #: Baseline drift (a random walk), in cap heights per letter.
+    #: ...and its word gap: the letter gap plus this margin.
+    word_gap_margin: tuple[float, float] = (0.6, 2.2)
+    #: Baseline drift (a random walk), in cap heights per letter...
     drift: float = 0.05
+    #: ...and a curve: a sine of this amplitude (cap heights) and period (cap heights).
+    curve: tuple[float, float] = (0.0, 0.12)
+    curve_period: tuple[float, float] = (5.0, 25.0)
     #: Slant (shear, dx per dy) and rotation (degrees) of the whole line.
-    slant: tuple[float, float] = (-0.3, 0.3)
-    rotation: tuple[float, float] = (-2.0, 2.0)
+    slant: tuple[float, float] = (-0.35, 0.35)
+    rotation: tuple[float, float] = (-2.5, 2.5)
     #: Pen width of trajectory letters, in cap heights.
-    pen: tuple[float, float] = (0.07, 0.16)
+    pen: tuple[float, float] = (0.06, 0.18)
     #: Chance that a letter is a pen trajectory (when its class has any) rather than an image.
     trajectory_chance: float = 0.5
     #: Chance that a trajectory letter is joined to the next by a connecting stroke.
-    join_chance: float = 0.15
+    join_chance: float = 0.2
     #: Gaussian blur of the rendering, sigma in cap heights.
     blur: tuple[float, float] = (0.0, 0.03)
-    #: How the text is drawn: English words, random letters, digits, letters and digits mixed.
-    text_kinds: tuple[float, float, float, float] = (0.5, 0.2, 0.15, 0.15)
+    #: How the text is drawn: English words, random letters, digits, letters and digits
+    #: mixed, and tokens (postcodes, phone numbers, dates, codes, "ROOM 101").
+    text_kinds: tuple[float, float, float, float, float] = (0.45, 0.14, 0.12, 0.09, 0.2)
     #: Words per line, and characters per random string.
-    words_per_line: tuple[int, int] = (1, 3)
+    words_per_line: tuple[int, int] = (1, 4)
     string_length: tuple[int, int] = (1, 9)
+
+
+def _token(sources: LineSources, rng: np.random.Generator) -> str:
+    """A token of the kind forms and lists hold: a postcode, a phone number, a date, a code, a
+    word with a number."""
+    def digits(n: int) -> str:
+        return "".join(str(int(d)) for d in rng.integers(0, 10, n))
+
+    def letters(n: int) -> str:
+        return "".join(string.ascii_uppercase[int(i)] for i in rng.integers(0, 26, n))
+
+    def word() -> str:
+        return sources.words[int(rng.integers(len(sources.words)))] if sources.words else letters(int(rng.integers(2, 8)))
+
+    kind = int(rng.integers(8))
+    if kind == 0:
+        return f"{letters(2)} {digits(5)}"  # a US state and ZIP code
+    if kind == 1:
+        groups = ((3, 3, 4), (3, 4), (4, 3, 3), (2, 4, 4))[int(rng.integers(4))]
+        return " ".join(digits(n) for n in groups)
+    if kind == 2:
+        return f"{int(rng.integers(1, 32)):02d} {int(rng.integers(1, 13)):02d} {int(rng.integers(1950, 2040))}"
+    if kind == 3:
+        return f"{letters(int(rng.integers(1, 3)))}{digits(int(rng.integers(1, 3)))} {digits(1)}{letters(2)}"  # UK-like
+    if kind == 4:
+        return f"{word()} {int(rng.integers(1, 10)) * 10 ** int(rng.integers(0, 5))}"  # round numbers: 0s, not Os
+    if kind == 5:
+        return f"{word()} {digits(int(rng.integers(1, 8)))}"
+    if kind == 6:
+        return f"{digits(int(rng.integers(1, 4)))}{letters(1)}"  # "4B", "221B"
+    return digits(int(rng.integers(4, 11)))
 
 
 def random_text(sources: LineSources, rng: np.random.Generator, style: LineStyle = LineStyle()) -> str:
@@ -215,11 +253,14 @@ def random_text(sources: LineSources, rng: np.random.Generator, style: LineStyle
     kinds = np.asarray(style.text_kinds) / np.sum(style.text_kinds)
     words = []
     for _ in range(int(rng.integers(style.words_per_line[0], style.words_per_line[1] + 1))):
-        kind = int(rng.choice(4, p=kinds))
+        kind = int(rng.choice(len(kinds), p=kinds))
         if kind == 0 and sources.words:
             words.append(sources.words[int(rng.integers(len(sources.words)))])
             continue
-        alphabet = (string.ascii_uppercase, string.ascii_uppercase, string.digits, LINE_CHARACTERS)[kind]
+        if kind == 4:
+            words.append(_token(sources, rng))
+            continue
+        alphabet = (string.ascii_uppercase, string.ascii_uppercase, string.digits, LINE_CHARACTERS)[min(kind, 3)]
         length = int(rng.integers(style.string_length[0], style.string_length[1] + 1))
         words.append("".join(alphabet[int(i)] for i in rng.integers(0, len(alphabet), length)))
     return " ".join(words)
@@ -264,7 +305,8 @@ def _slanted(ink: np.ndarray, shear: float, degrees: float, cap: float) -> np.nd
 
 
 def synthetic_line(
-    text: str, sources: LineSources, rng: np.random.Generator, style: LineStyle = LineStyle(), fmt: LineFormat = LineFormat()
+    text: str, sources: LineSources, rng: np.random.Generator, style: LineStyle = LineStyle(),
+    fmt: LineFormat = LineFormat(), damage: LineDamage = LineDamage(),
 ) -> SyntheticLine:
     """Draw ``text`` in handwriting and normalise it (see the module docstring).
 
@@ -275,13 +317,15 @@ def synthetic_line(
     cap = style.cap_height_px
     gap = rng.uniform(*style.letter_gap)
     pen = max(1.0, rng.uniform(*style.pen) * cap)
-    canvas = Image.new("F", (int(cap * (1.5 * len(text) + 4)), int(3 * cap)), 0.0)
+    canvas = Image.new("F", (int(cap * (2.2 * len(text) + 4)), int(3 * cap)), 0.0)
     draw = ImageDraw.Draw(canvas)
     baseline, x = 2.0 * cap, cap
+    amplitude, period = rng.uniform(*style.curve) * cap, rng.uniform(*style.curve_period) * cap
+    phase = rng.uniform(0, 2 * np.pi)
     previous_end: tuple[float, float] | None = None
     for char in text:
         if char == " ":
-            x += rng.uniform(*style.word_gap) * cap - gap * cap
+            x += rng.uniform(*style.word_gap_margin) * cap
             previous_end = None
             continue
         if not sources.images.get(char):
@@ -289,6 +333,7 @@ def synthetic_line(
         height = cap * rng.uniform(*style.size_jitter)
         baseline += rng.normal(0, style.drift * cap)
         baseline = float(np.clip(baseline, 1.8 * cap, 2.2 * cap))
+        bottom = baseline + amplitude * np.sin(2 * np.pi * x / period + phase)
         forms = sources.strokes.get(char)
         if forms and rng.random() < style.trajectory_chance:
             strokes = forms[int(rng.integers(len(forms)))]
@@ -297,7 +342,7 @@ def synthetic_line(
             extent = np.maximum(hi - lo, 1.0)
             sx = height / extent[1] * rng.uniform(*style.width_jitter) if extent[1] > 0.2 * extent[0] else height / extent[0]
             sy = height / extent[1] if extent[1] > 0.2 * extent[0] else sx
-            placed = [np.column_stack([x + (s[:, 0] - lo[0]) * sx, baseline - height + (s[:, 1] - lo[1]) * sy]) for s in strokes]
+            placed = [np.column_stack([x + (s[:, 0] - lo[0]) * sx, bottom - height + (s[:, 1] - lo[1]) * sy]) for s in strokes]
             if previous_end is not None and rng.random() < style.join_chance:
                 draw.line([previous_end, tuple(placed[0][0])], fill=1.0, width=round(pen))
             for s in placed:
@@ -310,146 +355,20 @@ def synthetic_line(
             previous_end = tuple(placed[-1][-1])
         else:
             letter = _letter_image(char, sources, rng, height, style)
-            top, left = int(round(baseline - letter.shape[0])), int(round(x))
-            region = np.asarray(canvas, np.float32)[top : top + letter.shape[0], left : left + letter.shape[1]]
-            letter = letter[: region.shape[0], : region.shape[1]]
+            top, left = int(round(bottom - letter.shape[0])), int(round(x))
+            region = np.asarray(canvas.crop((left, top, left + letter.shape[1], top + letter.shape[0])), np.float32)
             canvas.paste(Image.fromarray(np.maximum(region, letter), mode="F"), (left, top))
             draw = ImageDraw.Draw(canvas)
             width = letter.shape[1]
             previous_end = None
         x += width + (gap + rng.uniform(-style.gap_jitter, style.gap_jitter)) * cap
     ink = _slanted(np.asarray(canvas, np.float32), rng.uniform(*style.slant), rng.uniform(*style.rotation), cap)
-    ink = ndi.gaussian_filter(ink, rng.uniform(*style.blur) * cap)
+    sigma = rng.uniform(*style.blur) * cap
+    if sigma > 0.3:
+        ink = ndi.gaussian_filter(ink, sigma)
+    ink, cap = damaged(ink, cap, rng, damage)
     rows = np.flatnonzero(ink.max(axis=1) > 0.5)
     centre = (rows[0] + rows[-1]) / 2 if rows.size else ink.shape[0] / 2
     return SyntheticLine(normalize_line(ink, cap, centre, fmt).image, " ".join(text.split()))
 
 
-@dataclass
-class LineCorpus:
-    """Normalised line images and their texts.
-
-    Attributes
-    ----------
-    pixels : (height, total width) uint8, every line side by side, ink dark (0) on white (255).
-    offsets : (n + 1,) int64, line ``i`` is ``pixels[:, offsets[i]:offsets[i + 1]]``.
-    texts : n strings, words separated by single spaces.
-    """
-
-    pixels: np.ndarray
-    offsets: np.ndarray
-    texts: list[str]
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def image(self, i: int) -> np.ndarray:
-        """Line ``i``, (height, w) float32 in [0, 1], ink dark."""
-        return self.pixels[:, self.offsets[i] : self.offsets[i + 1]].astype(np.float32) / 255.0
-
-    @property
-    def widths(self) -> np.ndarray:
-        return np.diff(self.offsets)
-
-
-def make_corpus(
-    count: int, sources: LineSources, seed: int, style: LineStyle = LineStyle(), fmt: LineFormat = LineFormat(),
-    progress: bool = True,
-) -> LineCorpus:
-    """``count`` synthetic lines of :func:`random_text` (with progress)."""
-    from tqdm.auto import tqdm
-
-    rng = np.random.default_rng(seed)
-    images, texts = [], []
-    for _ in tqdm(range(count), desc="synthetic lines", unit="line", disable=not progress):
-        line = synthetic_line(random_text(sources, rng, style), sources, rng, style, fmt)
-        images.append((line.image * 255).round().astype(np.uint8))
-        texts.append(line.text)
-    offsets = np.concatenate([[0], np.cumsum([im.shape[1] for im in images])]).astype(np.int64)
-    return LineCorpus(np.concatenate(images, axis=1), offsets, texts)
-
-
-def save_corpus(corpus: LineCorpus, path: str | os.PathLike) -> None:
-    """Write a corpus as one ``.npz`` (atomically)."""
-    from nnrecog.fileio import atomic_path
-
-    with atomic_path(path) as tmp:
-        np.savez_compressed(tmp, pixels=corpus.pixels, offsets=corpus.offsets, texts=np.array(corpus.texts, dtype=str))
-
-
-def load_corpus(path: str | os.PathLike, fmt: LineFormat = LineFormat()) -> LineCorpus:
-    """Read a corpus written by :func:`save_corpus`, every array checked before it is read.
-
-    Raises
-    ------
-    InputError : not such a file, or its arrays disagree (the message names the file).
-    """
-    from nnrecog.errors import InputError
-    from nnrecog.fileio import ArraySpec, open_npz
-
-    with open_npz(path, "a synthetic line corpus") as archive:
-        archive.expect({
-            "pixels": ArraySpec(shape=(fmt.height, None), dtype="uint8"),
-            "offsets": ArraySpec(shape=(None,), kinds="i"),
-            "texts": ArraySpec(shape=(None,), kinds="U"),
-        })
-        pixels, offsets, texts = archive.read("pixels"), archive.read("offsets"), archive.read("texts")
-    if len(offsets) != len(texts) + 1 or offsets[0] != 0 or offsets[-1] != pixels.shape[1] or (np.diff(offsets) < 1).any():
-        raise InputError(f"{path}: the line offsets do not cut its pixels into its {len(texts)} lines")
-    if any(set(t) - set(LINE_CHARACTERS + " ") for t in texts):
-        raise InputError(f"{path}: a text holds characters other than A-Z, 0-9 and spaces")
-    return LineCorpus(pixels, offsets.astype(np.int64), [str(t) for t in texts])
-
-
-def corpus_path(split: str, count: int, seed: int) -> Path:
-    """Where the cached synthetic lines of a split live."""
-    from nnrecog.paths import cache_dir
-
-    return cache_dir() / f"lines-v{LINES_VERSION}-{split}-{count}-seed{seed}.npz"
-
-
-def line_corpus(
-    split: str, count: int, seed: int, source: str | os.PathLike = "default",
-    data_dir: str | os.PathLike | None = None, progress: bool = True,
-) -> LineCorpus:
-    """``count`` synthetic lines made of the glyphs of ``split`` (``train`` to learn from,
-    ``valid`` to choose the epoch), made once and cached (:func:`corpus_path`)."""
-    path = corpus_path(split, count, seed)
-    if path.is_file():
-        return load_corpus(path)
-    corpus = make_corpus(count, line_sources(source, data_dir, split), seed + (split == "valid"), progress=progress)
-    save_corpus(corpus, path)
-    return corpus
-
-
-def show_corpus(corpus: LineCorpus, path: str | os.PathLike, count: int = 24) -> None:
-    """A PNG of the first ``count`` lines, each above its text."""
-    from PIL import ImageFont
-
-    from nnrecog.fileio import atomic_path
-
-    count = min(count, len(corpus))
-    height = corpus.pixels.shape[0]
-    width = max(int(corpus.widths[:count].max(initial=1)), 200)
-    sheet = Image.new("L", (width + 8, count * (height + 18) + 4), 255)
-    draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default(size=12)
-    for i in range(count):
-        top = 4 + i * (height + 18)
-        sheet.paste(Image.fromarray((corpus.image(i) * 255).astype(np.uint8)), (4, top))
-        draw.text((4, top + height + 2), corpus.texts[i], fill=96, font=font)
-    with atomic_path(path) as tmp:
-        sheet.save(tmp)
-
-
-def lines_command(options: LinesOptions) -> Path:
-    """``nnrecog data lines``: make (or find) a corpus, copy it to ``options.out``, picture it;
-    returns where it is."""
-    corpus = line_corpus(options.split, options.count, options.seed, options.source, options.data_dir)
-    path = corpus_path(options.split, options.count, options.seed)
-    if options.out is not None:
-        save_corpus(corpus, options.out)
-        path = Path(options.out)
-    if options.show is not None:
-        show_corpus(corpus, options.show)
-    return path

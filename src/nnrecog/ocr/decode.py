@@ -13,7 +13,7 @@ import numpy as np
 
 from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import DecodeConfig, LayoutConfig
-from nnrecog.ocr.ctc import alignment, posteriors, prefix_beam_search, sequences_log_likelihood
+from nnrecog.ocr.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
 from nnrecog.ocr.elements import Char, Line, Word
 from nnrecog.ocr.layout import near_breaks, split_words
 from nnrecog.ocr.lexicon import Lexicon, decode_word, kind_evidence
@@ -175,6 +175,15 @@ def _most_probable(words: list[str], log_probs: np.ndarray, recognizer: LineReco
     return best
 
 
+def space_words(log_probs: np.ndarray, space: int, blank: int) -> list[tuple[int, int]]:
+    """The frames ``[first, stop)`` of each word of a line, cut in the middle of every space
+    on the best frame path (a space before the first or after the last word is no break)."""
+    labels, spans = best_path(log_probs, blank)
+    cuts = [(a + b + 1) // 2 for k, (a, b) in zip(labels, spans) if k == space]
+    edges = [0, *cuts, len(log_probs)]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
 def read_line_frames(
     seg: Segmentation,
     line: list[Glyph],
@@ -188,25 +197,31 @@ def read_line_frames(
 ) -> Line:
     """One line of the result tree from a line recogniser's frames.
 
-    Words break where the glyphs' gaps say (:func:`~nnrecog.ocr.layout.split_words`), each
-    word is read from its own frames (:func:`decode_frames`), and each character gets the box
-    of the line's ink between the midpoints to its neighbours' frames.
+    Words break where the recogniser reads a space (:func:`space_words`), or, for a recogniser
+    without a space class, where the glyphs' gaps say (:func:`~nnrecog.ocr.layout.split_words`);
+    each word is read from its own frames (:func:`decode_frames`), and each character gets the
+    box of the line's ink between the midpoints to its neighbours' frames.
     """
-    groups = split_words([g.box for g in line], typical_gap, layout)
+    frame_columns = recognizer.frame_columns
+    if recognizer.space is not None:
+        ranges = space_words(log_probs, recognizer.space, recognizer.blank)
+        ends = [(image.page_column(a * frame_columns), image.page_column(b * frame_columns)) for a, b in ranges]
+    else:
+        groups = split_words([g.box for g in line], typical_gap, layout)
+        ranges = _frame_words(groups, line, image, len(log_probs), frame_columns)
+        ends = [(min(line[i].box[1] for i in g), max(line[i].box[3] for i in g)) for g in groups]
+    recognizer, log_probs = recognizer.without_space(log_probs)
     probs = np.exp(log_probs)
     characters = probs[:, [k for k in range(probs.shape[1]) if k != recognizer.blank]]
     evidence = kind_evidence(characters / np.maximum(characters.sum(axis=1, keepdims=True), 1e-12), recognizer.classes)
-    frame_columns = recognizer.frame_columns
     words = []
-    for group, (first, stop) in zip(groups, _frame_words(groups, line, image, len(log_probs), frame_columns)):
+    for (first, stop), (left, right) in zip(ranges, ends):
         rest = float(evidence.sum() - evidence[first:stop].sum())
         outputs, post = decode_frames(log_probs[first:stop], recognizer, lexicon, config, rest)
         if not outputs:
             continue
         spans = alignment(log_probs[first:stop], outputs, recognizer.blank)
         centres = [first + (a + b + 1) / 2 for a, b in spans]
-        left = min(line[i].box[1] for i in group)
-        right = max(line[i].box[3] for i in group)
         edges = [left] + [image.page_column((a + b) / 2 * frame_columns) for a, b in zip(centres[:-1], centres[1:])] + [right]
         chars = []
         for k, (output, row) in enumerate(zip(outputs, post)):

@@ -2,10 +2,11 @@
 
 The recogniser is an ``nnrecog.nn`` network (trained with CTC by ``nnrecog train lines`` and
 exported from PyTorch) whose output for a ``(1, 1, height, W)`` line image is ``(1, C, 1, T)``:
-per frame of ``frame_columns`` image columns, scores over the CTC blank and the characters.
+per frame of ``frame_columns`` image columns, scores over the CTC blank and the characters,
+the last of which may be the space between words (then the recogniser says where words break).
 Its model file's meta says how to feed it::
 
-    {"kind": "line_recognizer", "classes": "ABC...9", "blank": 0, "frame_columns": 4,
+    {"kind": "line_recognizer", "classes": "ABC...9 ", "blank": 0, "frame_columns": 4,
      "input": "ink_bright", "line_format": {"height": 32, "cap_height": 20, ...}}
 """
 
@@ -49,6 +50,21 @@ class LineRecognizer:
     frame_columns: int
     line_format: LineFormat
     source: str
+
+    @property
+    def space(self) -> int | None:
+        """The output index of the space between words, or ``None`` for a recogniser that
+        reads characters only (its words are then split by the gaps between glyphs)."""
+        return self.output(" ") if " " in self.classes else None
+
+    def without_space(self, log_probs: np.ndarray) -> tuple[LineRecognizer, np.ndarray]:
+        """The recogniser as one that reads characters only, and ``log_probs`` (T, C) with
+        the space's column taken out and each frame renormalised: what one word is read from."""
+        if self.space is None:
+            return self, log_probs
+        rest = np.delete(log_probs, self.space, axis=1)
+        rest = rest - np.logaddexp.reduce(rest, axis=1, keepdims=True)
+        return dataclasses.replace(self, classes=self.classes.replace(" ", "")), rest
 
     def label(self, output: int) -> str:
         """The character of a non-blank output index."""
@@ -106,4 +122,6 @@ def load_line_recognizer(path: str | os.PathLike | LineRecognizer | None = None)
         raise nn.ModelFileError(f"{path}: the network does not take a {recognizer.line_format.height}-row line: {exc}") from None
     if outputs != len(classes) + 1 or not 0 <= blank < outputs:
         raise nn.ModelFileError(f"{path}: the network has {outputs} outputs for {len(classes)} classes and a blank")
+    if " " in classes and (classes.count(" ") > 1 or not classes.endswith(" ") or blank == outputs - 1):
+        raise nn.ModelFileError(f"{path}: the space must be the last class, after the blank, and only once")
     return recognizer

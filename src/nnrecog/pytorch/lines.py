@@ -9,12 +9,18 @@ ink bright on 0 so zero padding looks like paper; ``c = channels``)::
     conv 3x3, c2 -> c3, BN, ReLU; conv 3x3, c3 -> c3, BN, ReLU; max-pool (2, 1)   (c3, 4, W/4)
     conv 3x3, c3 -> c4, BN, ReLU; max-pool (2, 1)          (c4, 2, W/4)
     conv (2, 3), c4 -> c5, no row padding, BN, ReLU         (c5, 1, W/4)
-    conv (1, 3), c5 -> c5, ReLU; dropout; conv 1x1, c5 -> 37  (37, 1, W/4): one frame per 4 columns
+    conv (1, 3), c5 -> c5, ReLU; dropout; conv 1x1, c5 -> 38  (38, 1, W/4): one frame per 4 columns
 
 No recurrence (as the Full Stack Deep Learning LineCNN and GFCN): every layer maps onto
 :mod:`nnrecog.nn` (batch norm folded into its convolution by :mod:`nnrecog.pytorch.export`),
-so reading needs NumPy only. Class 0 is the CTC blank; classes 1..36 are ``CLASSES``. A frame
-sees about 50 columns (2.3 capital heights), enough to tell where touching letters meet.
+so reading needs NumPy only. Class 0 is the CTC blank; classes 1..37 are ``LINE_CLASSES``, the
+36 characters and the space between words, so word breaks are read as the letters are, from
+the ink around them, not by a gap threshold. A frame sees about 50 columns (2.3 capital
+heights), enough to tell where touching letters meet and how wide the line's letter gaps are.
+
+Training lines are made afresh as it runs (:func:`nnrecog.data.linecorpus.make_shard`, in
+``workers`` background processes, while the network trains on the shard before), so no line is
+seen in more than one epoch (``shard_passes`` times in its own).
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnrecog.data.lines import LineCorpus, line_corpus
+from nnrecog.data.linecorpus import LineCorpus
 from nnrecog.data.nist36 import CLASSES
 
-#: Output classes: the CTC blank, then the 36 characters.
+#: The characters a line recogniser reads: the 36 classes, then the space between words.
+LINE_CLASSES = CLASSES + " "
+#: Output classes: the CTC blank, then ``LINE_CLASSES``.
 BLANK = 0
-OUTPUTS = 1 + len(CLASSES)
+OUTPUTS = 1 + len(LINE_CLASSES)
 #: Columns of the line image per output frame (two 2x poolings of the columns).
 FRAME_COLUMNS = 4
 DEFAULT_CHANNELS = (16, 32, 64, 96, 128)
@@ -97,20 +105,21 @@ def _tensors(corpus: LineCorpus, indices: np.ndarray) -> tuple[torch.Tensor, tor
     lengths = []
     for row, i in enumerate(indices):
         images[row, 0, :, : widths[row]] = 1.0 - corpus.image(int(i))
-        labels = [1 + CLASSES.index(c) for c in corpus.texts[int(i)] if c != " "]
+        labels = [1 + LINE_CLASSES.index(c) for c in corpus.texts[int(i)]]
         targets += labels
         lengths.append(len(labels))
     frames = torch.tensor([frames_of(int(w)) for w in widths], dtype=torch.long)
     return torch.from_numpy(images), frames, torch.tensor(targets, dtype=torch.long), torch.tensor(lengths, dtype=torch.long)
 
 
-def character_error_rate(model: nn.Module, corpus: LineCorpus, batch_size: int = 64) -> float:
-    """Greedy-decoded CER on a corpus (Levenshtein distance over all characters, spaces left out)."""
+def character_error_rate(model: nn.Module, corpus: LineCorpus, batch_size: int = 64) -> tuple[float, float]:
+    """Greedy-decoded CER on a corpus, with the spaces between words and without
+    (Levenshtein distance over all characters)."""
     from nnrecog.ocr.ctc import best_path
     from nnrecog.ocr.evaluate import alignment_counts
 
     model.eval()
-    errors = total = 0
+    errors, errors_nosp, total, total_nosp = 0, 0, 0, 0
     order = np.argsort(corpus.widths, kind="stable")
     with torch.no_grad():
         for start in range(0, len(order), batch_size):
@@ -118,11 +127,81 @@ def character_error_rate(model: nn.Module, corpus: LineCorpus, batch_size: int =
             images, frames, _, _ = _tensors(corpus, indices)
             log_probs = frame_log_probs(model, images).permute(1, 0, 2).numpy()
             for lp, n, i in zip(log_probs, frames.tolist(), indices):
-                read = "".join(CLASSES[k - 1] for k in best_path(lp[:n], BLANK)[0])
-                truth = corpus.texts[int(i)].replace(" ", "")
+                read = " ".join("".join(LINE_CLASSES[k - 1] for k in best_path(lp[:n], BLANK)[0]).split())
+                truth = corpus.texts[int(i)]
                 errors += alignment_counts(read, truth)[0]
+                errors_nosp += alignment_counts(read.replace(" ", ""), truth.replace(" ", ""))[0]
                 total += len(truth)
-    return errors / max(total, 1)
+                total_nosp += len(truth.replace(" ", ""))
+    return errors / max(total, 1), errors_nosp / max(total_nosp, 1)
+
+
+class ShardStream(torch.utils.data.Dataset):
+    """Shard ``i`` of the training stream (:func:`~nnrecog.data.linecorpus.make_shard`), made
+    in a loader worker; the glyph sources are read once per worker."""
+
+    def __init__(self, shard_lines: int, seed: int, source: str | os.PathLike, data_dir: str | os.PathLike | None) -> None:
+        self.shard_lines, self.seed, self.source, self.data_dir = shard_lines, seed, source, data_dir
+        self._sources = None
+
+    def __len__(self) -> int:
+        return 1 << 30
+
+    def __getitem__(self, index: int) -> LineCorpus:
+        from nnrecog.data.linecorpus import make_shard
+        from nnrecog.data.lines import line_sources
+
+        if self._sources is None:
+            self._sources = line_sources(self.source, self.data_dir, "train")
+        return make_shard(index, self.shard_lines, self._sources, self.seed)
+
+
+def warm_start(model: LineNet, path: str | os.PathLike, images: torch.Tensor) -> None:
+    """Start ``model`` from an exported line recogniser (``model.npz``, batch norm folded into
+    its convolutions): each convolution takes its weights, and each batch norm is set to
+    give back, on ``images``, what it is given (its scale and shift the batch's own spread and
+    mean), so the network starts out reading as the exported one does. Outputs the exported
+    network lacks (the space, for a recogniser of characters only) start at zero weight and
+    the lowest bias it has."""
+    from nnrecog import nn as npnn
+
+    exported = [layer for layer in npnn.load(path).layers if isinstance(layer, npnn.Conv2D)]
+    convolutions = [m for m in model.layers if isinstance(m, nn.Conv2d)]
+    if len(exported) != len(convolutions):
+        from nnrecog.errors import InputError
+
+        raise InputError(f"{path}: {len(exported)} convolutions, the line network has {len(convolutions)}")
+    with torch.no_grad():
+        for conv, layer in zip(convolutions, exported):
+            W, b = torch.from_numpy(layer.params["W"]), torch.from_numpy(layer.params["b"])
+            rows = min(len(W), conv.weight.shape[0])
+            if W.shape[1:] != conv.weight.shape[1:]:
+                from nnrecog.errors import InputError
+
+                raise InputError(f"{path}: a convolution of shape {tuple(W.shape)} where the network has {tuple(conv.weight.shape)}")
+            conv.weight.zero_()
+            conv.bias.fill_(float(b.min()))
+            conv.weight[:rows], conv.bias[:rows] = W[:rows], b[:rows]
+        x = images
+        for module in model.layers:
+            if isinstance(module, nn.BatchNorm2d):
+                mean, var = x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False)
+                module.running_mean.copy_(mean)
+                module.running_var.copy_(var)
+                module.weight.copy_(torch.sqrt(var + module.eps))
+                module.bias.copy_(mean)
+                x = torch.nn.functional.batch_norm(x, mean, var, module.weight, module.bias, False, 0.0, module.eps)
+            elif not isinstance(module, nn.Dropout):
+                x = module(x)
+
+
+def _as_is(item: LineCorpus) -> LineCorpus:
+    return item
+
+
+def _batches_per_shard(shard_lines: int, batch_size: int) -> int:
+    pool = 50 * batch_size
+    return sum(-(-min(pool, shard_lines - start) // batch_size) for start in range(0, shard_lines, pool))
 
 
 def line_model_meta() -> dict[str, object]:
@@ -131,18 +210,20 @@ def line_model_meta() -> dict[str, object]:
 
     from nnrecog.data.lines import LineFormat
 
-    return {"kind": "line_recognizer", "classes": CLASSES, "blank": BLANK, "frame_columns": FRAME_COLUMNS,
+    return {"kind": "line_recognizer", "classes": LINE_CLASSES, "blank": BLANK, "frame_columns": FRAME_COLUMNS,
             "input": "ink_bright", "line_format": dataclasses.asdict(LineFormat())}
 
 
 def train_lines(**options: object) -> dict[str, object]:
-    """``nnrecog train lines``: train the line recogniser with CTC on synthetic lines.
+    """``nnrecog train lines``: train the line recogniser with CTC on a stream of fresh
+    synthetic lines.
 
-    Every epoch the validation lines are read (greedy decoding) and the best epoch's network
-    is kept as ``model.pt`` and exported as ``model.npz`` (``nnrecog.nn``, what ``nnrecog
-    read --engine lines --line-model`` takes); ``last.pt`` holds everything ``--resume``
-    needs after an interruption (Ctrl-C loses no finished epoch); ``results.json`` and
-    ``loss.png`` / ``cer.png`` hold the history.
+    Every epoch takes its own ``shards_per_epoch`` shards of new lines and the validation lines
+    are read (greedy decoding); the epoch with the lowest validation CER (spaces included) is
+    kept as ``model.pt`` and exported as ``model.npz`` (``nnrecog.nn``, what ``nnrecog read
+    --line-model`` takes); ``last.pt`` holds everything ``--resume`` needs after an
+    interruption (Ctrl-C loses no finished epoch); ``results.json`` and ``loss.png`` /
+    ``cer.png`` hold the history, ``log.txt`` a line per epoch.
 
     Returns
     -------
@@ -154,6 +235,7 @@ def train_lines(**options: object) -> dict[str, object]:
 
     from tqdm.auto import tqdm
 
+    from nnrecog.data.linecorpus import line_corpus
     from nnrecog.fileio import atomic_path, ensure_dir, write_json
     from nnrecog.pytorch.export import to_numpy_model
     from nnrecog.pytorch.options import LinesOptions
@@ -164,15 +246,17 @@ def train_lines(**options: object) -> dict[str, object]:
     out = ensure_dir(opts.out_dir)
     set_threads()
     torch.manual_seed(opts.seed)
-    train = line_corpus("train", opts.train_lines, opts.seed, opts.source, opts.data_dir, opts.progress)
     valid = line_corpus("valid", opts.valid_lines, opts.seed, opts.source, opts.data_dir, opts.progress)
+    stream = ShardStream(opts.shard_lines, opts.seed, opts.source, opts.data_dir)
     model = LineNet()
+    if opts.init is not None:
+        warm_start(model, opts.init, _tensors(valid, np.arange(min(len(valid), 256)))[0])
     optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=1e-4)
     rng = np.random.default_rng(opts.seed)
-    steps_per_epoch = math.ceil(len(train) / opts.batch_size)
-    total_steps = opts.epochs * steps_per_epoch
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=opts.lr, total_steps=total_steps, pct_start=0.15)
-    history: dict[str, list[float]] = {"train_loss": [], "valid_cer": [], "seconds": []}
+    steps_per_epoch = opts.shards_per_epoch * opts.shard_passes * _batches_per_shard(opts.shard_lines, opts.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=opts.lr, total_steps=opts.epochs * steps_per_epoch,
+                                                   pct_start=0.15)
+    history: dict[str, list[float]] = {"train_loss": [], "valid_cer": [], "valid_cer_nosp": [], "seconds": []}
     first_epoch, best_cer = 0, math.inf
     if opts.resume and (out / RESUME_FILE).is_file():
         state = torch.load(out / RESUME_FILE, weights_only=True)
@@ -185,45 +269,60 @@ def train_lines(**options: object) -> dict[str, object]:
     for epoch in range(first_epoch, opts.epochs):
         started, loss_sum, seen = time.perf_counter(), 0.0, 0
         model.train()
-        batches = _batches(train.widths, opts.batch_size, rng)
+        shards = range(epoch * opts.shards_per_epoch, (epoch + 1) * opts.shards_per_epoch)
+        loader = torch.utils.data.DataLoader(stream, batch_size=None, sampler=list(shards), num_workers=opts.workers,
+                                             collate_fn=_as_is, prefetch_factor=2 if opts.workers else None)
+        bar = tqdm(total=steps_per_epoch, desc=f"train lines {epoch + 1}/{opts.epochs}", unit="batch", leave=False,
+                   disable=not opts.progress)
         try:
-            for indices in tqdm(batches, desc=f"train lines {epoch + 1}/{opts.epochs}", unit="batch",
-                                leave=False, disable=not opts.progress):
-                images, frames, targets, lengths = _tensors(train, indices)
-                log_probs = frame_log_probs(model, images)
-                loss = torch.nn.functional.ctc_loss(log_probs, targets, frames, lengths, blank=BLANK,
-                                                    reduction="sum", zero_infinity=True) / len(indices)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-                optimizer.step()
-                schedule.step()
-                loss_sum += loss.item() * len(indices)
-                seen += len(indices)
+            for shard in loader:
+                for _ in range(opts.shard_passes):
+                    for indices in _batches(shard.widths, opts.batch_size, rng):
+                        images, frames, targets, lengths = _tensors(shard, indices)
+                        log_probs = frame_log_probs(model, images)
+                        loss = torch.nn.functional.ctc_loss(log_probs, targets, frames, lengths, blank=BLANK,
+                                                            reduction="sum", zero_infinity=True) / len(indices)
+                        optimizer.zero_grad(set_to_none=True)
+                        loss.backward()
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+                        optimizer.step()
+                        schedule.step()
+                        loss_sum += loss.item() * len(indices)
+                        seen += len(indices)
+                        bar.update()
         except KeyboardInterrupt:
             interrupted = True
             break
-        cer = character_error_rate(model, valid)
+        finally:
+            bar.close()
+        cer, cer_nosp = character_error_rate(model, valid)
         history["train_loss"].append(loss_sum / max(seen, 1))
         history["valid_cer"].append(cer)
+        history["valid_cer_nosp"].append(cer_nosp)
         history["seconds"].append(time.perf_counter() - started)
         if cer < best_cer:
             best_cer = cer
             save_state_dict(model, out / MODEL_FILE)
-            to_numpy_model(model.layers, {**line_model_meta(), "valid_cer": cer, "epoch": epoch + 1,
-                                          "command": "nnrecog train lines", "seed": opts.seed}).save(out / "model.npz")
+            to_numpy_model(model.layers, {**line_model_meta(), "valid_cer": cer, "valid_cer_nosp": cer_nosp,
+                                          "epoch": epoch + 1, "command": "nnrecog train lines", "seed": opts.seed}
+                           ).save(out / "model.npz")
         with atomic_path(out / RESUME_FILE) as tmp:
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
                         "history": history, "epoch": epoch, "best_cer": best_cer, "rng": rng.bit_generator.state}, tmp)
-        tqdm.write(f"train lines epoch {epoch + 1}/{opts.epochs}: loss {history['train_loss'][-1]:.3f} | "
-                   f"valid CER {cer:.2%} | {history['seconds'][-1]:.0f} s")
+        message = (f"train lines epoch {epoch + 1}/{opts.epochs}: loss {history['train_loss'][-1]:.3f} | "
+                   f"valid CER {cer:.2%} ({cer_nosp:.2%} without spaces) | {history['seconds'][-1]:.0f} s")
+        with open(out / "log.txt", "a", encoding="utf-8") as log:
+            log.write(message + "\n")
+        tqdm.write(message)
+    best = int(np.argmin(history["valid_cer"])) if history["valid_cer"] else -1
     results = {
         "model": "line recogniser " + "-".join(map(str, DEFAULT_CHANNELS)),
         "best_valid_cer": best_cer,
-        "best_epoch": int(np.argmin(history["valid_cer"])) + 1 if history["valid_cer"] else 0,
+        "best_valid_cer_nosp": history["valid_cer_nosp"][best] if best >= 0 else math.inf,
+        "best_epoch": best + 1,
         "epochs": len(history["valid_cer"]),
         "n_params": sum(p.numel() for p in model.parameters()),
-        "train_lines": len(train),
+        "train_lines_per_epoch": opts.shards_per_epoch * opts.shard_lines,
         "valid_lines": len(valid),
         "seconds_per_epoch": float(np.mean(history["seconds"])) if history["seconds"] else 0.0,
         "interrupted": interrupted,
@@ -233,5 +332,6 @@ def train_lines(**options: object) -> dict[str, object]:
     write_json(out / "results.json", results)
     if history["valid_cer"]:
         plots.plot_curves({"train": history["train_loss"]}, out / "loss.png", "CTC loss per line", title="line recogniser")
-        plots.plot_curves({"valid": history["valid_cer"]}, out / "cer.png", "character error rate", title="line recogniser")
+        plots.plot_curves({"valid": history["valid_cer"], "valid, no spaces": history["valid_cer_nosp"]}, out / "cer.png",
+                          "character error rate", title="line recogniser")
     return results

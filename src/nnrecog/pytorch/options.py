@@ -17,6 +17,7 @@ from nnrecog.options import (
     BATCH_SIZE,
     DATA_DIR,
     EPOCHS,
+    NON_NEGATIVE_INT,
     OUT_DIR,
     POSITIVE_FLOAT,
     POSITIVE_INT,
@@ -124,7 +125,14 @@ class LinesOptions:
     epochs: int = EPOCHS(12)
     batch_size: int = BATCH_SIZE(32)
     lr: float = Option("peak learning rate (AdamW, one cycle: warm up, then cosine down)", POSITIVE_FLOAT)(2e-3)
-    train_lines: int = Option("synthetic training lines (made once, cached)", POSITIVE_INT, metavar="N")(50000)
+    shard_lines: int = Option("synthetic training lines per shard, each made afresh", POSITIVE_INT, metavar="N")(1000)
+    shards_per_epoch: int = Option("shards of new lines per epoch", POSITIVE_INT, metavar="N")(25)
+    shard_passes: int = Option("times each shard is trained on (reshuffled)", POSITIVE_INT, metavar="N")(2)
+    init: str | os.PathLike | None = Option(
+        "start from this exported line recogniser (model.npz), e.g. the shipped one, instead of at random",
+        metavar="NPZ")(None)
+    workers: int = Option("background processes making the shards (0: in the training process)",
+                          NON_NEGATIVE_INT, metavar="N")(1)
     valid_lines: int = Option("synthetic validation lines, from the valid split's glyphs", POSITIVE_INT,
                               metavar="N")(2000)
     source: str = Option("the built data set whose glyphs make the lines ('default', or a built folder)",

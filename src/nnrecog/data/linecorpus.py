@@ -1,0 +1,158 @@
+"""Synthetic line corpora: many lines stored side by side, made once and cached (the validation
+lines), or made afresh shard by shard (the training stream, :func:`make_shard`).
+
+A shard is a function of ``(seed, index)`` alone, so a training run is the same whatever
+process makes its shards and whenever: ``nnrecog train lines`` reproduces from its seed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from nnrecog.data.lines import LINE_CHARACTERS, LineFormat, LineSources, LineStyle, random_text, synthetic_line
+from nnrecog.data.options import LinesOptions
+
+#: Bump whenever the synthetic lines a seed gives change; their cache is keyed by it.
+LINES_VERSION = 2
+
+
+@dataclass
+class LineCorpus:
+    """Normalised line images and their texts.
+
+    Attributes
+    ----------
+    pixels : (height, total width) uint8, every line side by side, ink dark (0) on white (255).
+    offsets : (n + 1,) int64, line ``i`` is ``pixels[:, offsets[i]:offsets[i + 1]]``.
+    texts : n strings, words separated by single spaces.
+    """
+
+    pixels: np.ndarray
+    offsets: np.ndarray
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def image(self, i: int) -> np.ndarray:
+        """Line ``i``, (height, w) float32 in [0, 1], ink dark."""
+        return self.pixels[:, self.offsets[i] : self.offsets[i + 1]].astype(np.float32) / 255.0
+
+    @property
+    def widths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def make_corpus(
+    count: int, sources: LineSources, seed: int | tuple[int, ...], style: LineStyle = LineStyle(),
+    fmt: LineFormat = LineFormat(), progress: bool = True,
+) -> LineCorpus:
+    """``count`` synthetic lines of :func:`random_text` (with progress)."""
+    from tqdm.auto import tqdm
+
+    rng = np.random.default_rng(seed)
+    images, texts = [], []
+    for _ in tqdm(range(count), desc="synthetic lines", unit="line", disable=not progress):
+        line = synthetic_line(random_text(sources, rng, style), sources, rng, style, fmt)
+        images.append((line.image * 255).round().astype(np.uint8))
+        texts.append(line.text)
+    offsets = np.concatenate([[0], np.cumsum([im.shape[1] for im in images])]).astype(np.int64)
+    return LineCorpus(np.concatenate(images, axis=1), offsets, texts)
+
+
+def make_shard(index: int, count: int, sources: LineSources, seed: int, style: LineStyle = LineStyle()) -> LineCorpus:
+    """Shard ``index`` of the training stream of ``seed``: ``count`` lines, its own random stream."""
+    return make_corpus(count, sources, (seed, 1 + index), style, progress=False)
+
+
+def save_corpus(corpus: LineCorpus, path: str | os.PathLike) -> None:
+    """Write a corpus as one ``.npz`` (atomically)."""
+    from nnrecog.fileio import atomic_path
+
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, pixels=corpus.pixels, offsets=corpus.offsets, texts=np.array(corpus.texts, dtype=str))
+
+
+def load_corpus(path: str | os.PathLike, fmt: LineFormat = LineFormat()) -> LineCorpus:
+    """Read a corpus written by :func:`save_corpus`, every array checked before it is read.
+
+    Raises
+    ------
+    InputError : not such a file, or its arrays disagree (the message names the file).
+    """
+    from nnrecog.errors import InputError
+    from nnrecog.fileio import ArraySpec, open_npz
+
+    with open_npz(path, "a synthetic line corpus") as archive:
+        archive.expect({
+            "pixels": ArraySpec(shape=(fmt.height, None), dtype="uint8"),
+            "offsets": ArraySpec(shape=(None,), kinds="i"),
+            "texts": ArraySpec(shape=(None,), kinds="U"),
+        })
+        pixels, offsets, texts = archive.read("pixels"), archive.read("offsets"), archive.read("texts")
+    if len(offsets) != len(texts) + 1 or offsets[0] != 0 or offsets[-1] != pixels.shape[1] or (np.diff(offsets) < 1).any():
+        raise InputError(f"{path}: the line offsets do not cut its pixels into its {len(texts)} lines")
+    if any(set(t) - set(LINE_CHARACTERS + " ") for t in texts):
+        raise InputError(f"{path}: a text holds characters other than A-Z, 0-9 and spaces")
+    return LineCorpus(pixels, offsets.astype(np.int64), [str(t) for t in texts])
+
+
+def corpus_path(split: str, count: int, seed: int) -> Path:
+    """Where the cached synthetic lines of a split live."""
+    from nnrecog.paths import cache_dir
+
+    return cache_dir() / f"lines-v{LINES_VERSION}-{split}-{count}-seed{seed}.npz"
+
+
+def line_corpus(
+    split: str, count: int, seed: int, source: str | os.PathLike = "default",
+    data_dir: str | os.PathLike | None = None, progress: bool = True,
+) -> LineCorpus:
+    """``count`` synthetic lines made of the glyphs of ``split`` (``train`` to learn from,
+    ``valid`` to choose the epoch), made once and cached (:func:`corpus_path`)."""
+    from nnrecog.data.lines import line_sources
+
+    path = corpus_path(split, count, seed)
+    if path.is_file():
+        return load_corpus(path)
+    corpus = make_corpus(count, line_sources(source, data_dir, split), seed + (split == "valid"), progress=progress)
+    save_corpus(corpus, path)
+    return corpus
+
+
+def show_corpus(corpus: LineCorpus, path: str | os.PathLike, count: int = 24) -> None:
+    """A PNG of the first ``count`` lines, each above its text."""
+    from PIL import ImageFont
+
+    from nnrecog.fileio import atomic_path
+
+    count = min(count, len(corpus))
+    height = corpus.pixels.shape[0]
+    width = max(int(corpus.widths[:count].max(initial=1)), 200)
+    sheet = Image.new("L", (width + 8, count * (height + 18) + 4), 255)
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=12)
+    for i in range(count):
+        top = 4 + i * (height + 18)
+        sheet.paste(Image.fromarray((corpus.image(i) * 255).astype(np.uint8)), (4, top))
+        draw.text((4, top + height + 2), corpus.texts[i], fill=96, font=font)
+    with atomic_path(path) as tmp:
+        sheet.save(tmp)
+
+
+def lines_command(options: LinesOptions) -> Path:
+    """``nnrecog data lines``: make (or find) a corpus, copy it to ``options.out``, picture it;
+    returns where it is."""
+    corpus = line_corpus(options.split, options.count, options.seed, options.source, options.data_dir)
+    path = corpus_path(options.split, options.count, options.seed)
+    if options.out is not None:
+        save_corpus(corpus, options.out)
+        path = Path(options.out)
+    if options.show is not None:
+        show_corpus(corpus, options.show)
+    return path
