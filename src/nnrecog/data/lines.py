@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import string
 from dataclasses import dataclass, field
+
 import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage as ndi
@@ -217,6 +218,10 @@ class LineStyle:
     string_length: tuple[int, int] = (1, 9)
 
 
+def _random_word(sources: LineSources, rng: np.random.Generator) -> str:
+    return sources.words[int(rng.integers(len(sources.words)))]
+
+
 def _token(sources: LineSources, rng: np.random.Generator) -> str:
     """A token of the kind forms and lists hold: a postcode, a phone number, a date, a code, a
     word with a number."""
@@ -227,7 +232,7 @@ def _token(sources: LineSources, rng: np.random.Generator) -> str:
         return "".join(string.ascii_uppercase[int(i)] for i in rng.integers(0, 26, n))
 
     def word() -> str:
-        return sources.words[int(rng.integers(len(sources.words)))] if sources.words else letters(int(rng.integers(2, 8)))
+        return _random_word(sources, rng) if sources.words else letters(int(rng.integers(2, 8)))
 
     kind = int(rng.integers(8))
     if kind == 0:
@@ -255,7 +260,7 @@ def random_text(sources: LineSources, rng: np.random.Generator, style: LineStyle
     for _ in range(int(rng.integers(style.words_per_line[0], style.words_per_line[1] + 1))):
         kind = int(rng.choice(len(kinds), p=kinds))
         if kind == 0 and sources.words:
-            words.append(sources.words[int(rng.integers(len(sources.words)))])
+            words.append(_random_word(sources, rng))
             continue
         if kind == 4:
             words.append(_token(sources, rng))

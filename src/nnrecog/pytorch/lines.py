@@ -145,7 +145,7 @@ class ShardStream(torch.utils.data.Dataset):
         self._sources = None
 
     def __len__(self) -> int:
-        return 1 << 30
+        return 1 << 30  # the stream has no end; each epoch's sampler names its own shards
 
     def __getitem__(self, index: int) -> LineCorpus:
         from nnrecog.data.linecorpus import make_shard
@@ -164,20 +164,17 @@ def warm_start(model: LineNet, path: str | os.PathLike, images: torch.Tensor) ->
     network lacks (the space, for a recogniser of characters only) start at zero weight and
     the lowest bias it has."""
     from nnrecog import nn as npnn
+    from nnrecog.errors import InputError
 
     exported = [layer for layer in npnn.load(path).layers if isinstance(layer, npnn.Conv2D)]
     convolutions = [m for m in model.layers if isinstance(m, nn.Conv2d)]
     if len(exported) != len(convolutions):
-        from nnrecog.errors import InputError
-
         raise InputError(f"{path}: {len(exported)} convolutions, the line network has {len(convolutions)}")
     with torch.no_grad():
         for conv, layer in zip(convolutions, exported):
             W, b = torch.from_numpy(layer.params["W"]), torch.from_numpy(layer.params["b"])
             rows = min(len(W), conv.weight.shape[0])
             if W.shape[1:] != conv.weight.shape[1:]:
-                from nnrecog.errors import InputError
-
                 raise InputError(f"{path}: a convolution of shape {tuple(W.shape)} where the network has {tuple(conv.weight.shape)}")
             conv.weight.zero_()
             conv.bias.fill_(float(b.min()))
@@ -200,8 +197,8 @@ def _as_is(item: LineCorpus) -> LineCorpus:
 
 
 def _batches_per_shard(shard_lines: int, batch_size: int) -> int:
-    pool = 50 * batch_size
-    return sum(-(-min(pool, shard_lines - start) // batch_size) for start in range(0, shard_lines, pool))
+    """How many batches :func:`_batches` cuts a shard into (the same for any widths and order)."""
+    return len(_batches(np.zeros(shard_lines, np.int64), batch_size, np.random.default_rng(0)))
 
 
 def line_model_meta() -> dict[str, object]:
