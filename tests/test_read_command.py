@@ -61,7 +61,33 @@ def test_a_bad_photo_among_good_ones_leaves_the_others_read(folder, tmp_path, ca
     status = main(["read", str(folder / "0_page.png"), str(bad), str(folder / "1_page.png"), "--jobs", "2", "--json"])
     out, err = capsys.readouterr()
     assert status == 2 and err.count("bad.jpg") == 1
-    assert [Path(d["file"]).name for d in json.loads(out)] == ["0_page.png", "1_page.png"]
+    documents = json.loads(out)
+    assert [Path(d["file"]).name for d in documents] == ["0_page.png", "bad.jpg", "1_page.png"]
+    assert "lines" not in documents[1] and "bad.jpg" in documents[1]["error"]
+    assert all("error" not in d for d in documents[::2])
+
+
+def test_bad_inputs_each_get_their_own_line(folder, tmp_path, capsys):
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    no_photos = tmp_path / "notes"
+    no_photos.mkdir()
+    (no_photos / "a.txt").write_text("words")
+    cases = {
+        (str(empty),): "empty.jpg: empty file (0 bytes)",
+        (str(no_photos),): f"no photo to read in {no_photos}",
+        (str(folder / "0_page.png"), "--out", str(tmp_path / "no" / "such" / "x.txt")):
+            f"the folder {tmp_path / 'no' / 'such'} does not exist",
+        (str(folder / "0_page.png"), "--out", f"{tmp_path / 'no' / 'such'}/"):
+            f"the folder {tmp_path / 'no'} does not exist",
+    }
+    for args, message in cases.items():
+        assert main(["read", *args]) == 2
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.startswith("nnrecog: error:")]
+        assert len(lines) == 1 and message in lines[0], (args, err)
+        assert "Traceback" not in err
+    assert not (tmp_path / "no").exists(), "no folder made for a mistyped --out"
 
 
 def test_stdin_is_one_image(folder):

@@ -90,7 +90,8 @@ def photo_inputs(paths: Sequence[str | os.PathLike], stdin: BinaryIO | None = No
         if not images:
             notes.append(f"{path}: no image in this folder")
     if not photos:
-        raise InputError("no photo to read")
+        folders = [str(p) for p in paths if str(p) != STDIN]
+        raise InputError(f"no photo to read in {', '.join(folders)}" if folders else "no photo to read")
     return photos, notes
 
 
@@ -233,6 +234,9 @@ def run_read(options: ReadOptions, stdin: BinaryIO | None = None) -> ReadOutcome
     out = Path(options.out) if options.out is not None else None
     if fmt == "pdf" and out is None:
         raise InputError("--format pdf writes a file: give --out FILE.pdf (or a folder)")
+    if out is not None and not out.is_dir() and not out.parent.is_dir():
+        # a typo in a path should not make a tree of folders: only the last one is created
+        raise InputError(f"--out {options.out}: the folder {out.parent} does not exist")
     photos, notes = photo_inputs(options.photos, stdin)
     outcome = ReadOutcome(None, notes=notes)
     readings = []
@@ -240,20 +244,30 @@ def run_read(options: ReadOptions, stdin: BinaryIO | None = None) -> ReadOutcome
                                options.reader_config(), options.jobs, options.line_model):
         if reading.error:
             outcome.errors.append(reading.error)
-        if reading.page is not None:
-            readings.append(Reading(reading.photo.name, reading.page, reading.photo.source))
+        # a photo read whose overlay could not be written still has its page
+        failed = reading.error if reading.page is None else None
+        readings.append(Reading(reading.photo.name, reading.page, reading.photo.source, failed))
     several = len(photos) > 1
+    documents = [r for r in readings if r.page is not None or fmt == "json"]
     if out is None:
-        outcome.stdout = render(readings, fmt, several) if readings or several else b""
+        outcome.stdout = render(documents, fmt, several) if _has_content(documents, fmt, several) else b""
     elif _is_folder_target(options.out):
         ensure_dir(out)
-        for reading, path in zip(readings, output_paths([r.name for r in readings], out, fmt)):
+        read = [r for r in readings if r.page is not None]
+        for reading, path in zip(read, output_paths([r.name for r in read], out, fmt)):
             _write(path, render([reading], fmt, several=False))
             outcome.written.append(path)
-    elif readings or several:
-        _write(out, render(readings, fmt, several))
+    elif _has_content(documents, fmt, several):
+        _write(out, render(documents, fmt, several))
         outcome.written.append(out)
     return outcome
+
+
+def _has_content(documents: list[Reading], fmt: str, several: bool) -> bool:
+    """Whether there is a document to write: a photo read, or a JSON list (of errors) asked for
+    by several photos. hOCR, ALTO and PDF need a page, and one photo that failed has only its
+    error line."""
+    return any(r.page is not None for r in documents) or (several and fmt in ("json", "text", "tsv"))
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -2,17 +2,19 @@
 
 - ``text``: each photo's text (several photos: a ``==> NAME <==`` header before each);
 - ``json``: one document per photo, ``{"file", "size": [height, width], "lines", "rejected"}``
-  (:meth:`~nnrecog.ocr.elements.Page.export`), a list of them for several photos;
+  (:meth:`~nnrecog.ocr.elements.Page.export`), a list of them for several photos, where a
+  photo that could not be read is ``{"file", "error"}``;
 - ``hocr``: hOCR 1.2 (``ocr_page`` > ``ocr_carea`` > ``ocr_par`` > ``ocr_line`` >
   ``ocrx_word`` with ``bbox`` and ``x_wconf`` > ``ocrx_cinfo`` per character with ``x_bboxes``
   and ``x_conf``), one ``ocr_page`` per photo;
-- ``alto``: ALTO v4 XML (``Page`` > ``PrintSpace`` > ``TextBlock`` > ``TextLine`` >
-  ``String`` with HPOS/VPOS/WIDTH/HEIGHT/WC and a ``Glyph`` per character, ``SP`` between);
+- ``alto``: ALTO 4.4 XML (``Page`` > ``PrintSpace`` > ``TextBlock`` > ``TextLine`` >
+  ``String`` with HPOS/VPOS/WIDTH/HEIGHT/WC and a ``Glyph`` per character, ``SP`` between),
+  a ``Page`` per photo;
 - ``tsv``: Tesseract's TSV (``level page_num block_num par_num line_num word_num left top
   width height conf text``; levels 1 page, 2 block, 3 paragraph, 4 line, 5 word; ``conf`` 0-100
   for words, -1 otherwise);
 - ``pdf``: a searchable PDF, each photo a page with an invisible text layer placed on its
-  words (needs ``fpdf2``: ``pip install 'nnrecog[pdf]'``).
+  words (:func:`_pdf_line`; needs ``fpdf2``: ``pip install 'nnrecog[pdf]'``).
 
 nnrecog finds lines, not blocks or paragraphs: every page has one block and one paragraph
 holding its lines. Coordinates are the photo's pixels (after EXIF rotation); confidences are
@@ -26,10 +28,16 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
+import numpy as np
+
 from nnrecog.errors import InputError
-from nnrecog.ocr.elements import Box, Page
+from nnrecog.ocr.elements import Box, Line, Page
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FORMATS = ("text", "json", "hocr", "alto", "tsv", "pdf")
 #: The suffix of a file of each format (``--out DIR`` names files ``<photo stem><suffix>``).
@@ -40,23 +48,33 @@ PDF_DPI = 150
 #: The photo inside a PDF is shrunk to at most this many pixels on its long side and stored
 #: as a JPEG of this quality: a searchable copy, not an archive of the original.
 PDF_IMAGE_SIDE, PDF_JPEG_QUALITY = 2000, 85
+#: Helvetica's capital height over its font size: the hidden text's capitals fill each box.
+PDF_CAP_HEIGHT = 0.718
+#: The space left between two words of the hidden text, over its font size: text extraction
+#: sees a word break above 0.15 and keeps the words in one block below 0.7.
+PDF_SPACE = 0.5
+#: The narrowest space (points) put between two words whose boxes touch or overlap.
+PDF_MIN_GAP = 0.5
 
 
 @dataclass
 class Reading:
     """One photo's reading: the name it goes by in documents, its page, and where the photo
-    is (only a PDF needs the photo itself)."""
+    is (only a PDF needs the photo itself); or, for a photo that could not be read, no page
+    and the error (JSON lists it as ``{"file", "error"}``; the other formats leave it out)."""
 
     name: str
-    page: Page
+    page: Page | None
     photo: str | os.PathLike | bytes | None = None
+    error: str | None = None
 
 
-def render(readings: Sequence[Reading], fmt: str, several: bool | None = None) -> bytes:
+def render(readings: Sequence[Reading], fmt: str, several: bool | None = None, visible_text: bool = False) -> bytes:
     """One document in ``fmt`` holding every reading, as bytes (UTF-8 for the text formats).
 
     ``several`` (default: more than one reading) gives text its per-photo headers and JSON its
     list: a script that asked for several photos gets a list even when only one could be read.
+    ``visible_text`` draws a PDF's text layer instead of hiding it, to see where it lies.
 
     Raises
     ------
@@ -64,16 +82,22 @@ def render(readings: Sequence[Reading], fmt: str, several: bool | None = None) -
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if fmt == "pdf":
-        return _pdf(readings)
     several = len(readings) > 1 if several is None else several
-    if fmt in ("text", "json"):
-        return (_text if fmt == "text" else _json)(readings, several).encode("utf-8")
+    if fmt == "json":
+        return _json(readings, several).encode("utf-8")
+    readings = [r for r in readings if r.page is not None]
+    if fmt == "pdf":
+        return _pdf(readings, visible_text)
+    if fmt == "text":
+        return _text(readings, several).encode("utf-8")
     return {"hocr": _hocr, "alto": _alto, "tsv": _tsv}[fmt](readings).encode("utf-8")
 
 
 def document(reading: Reading) -> dict:
-    """The JSON document of one photo: ``{"file", "size", "lines", "rejected"}``."""
+    """The JSON document of one photo: ``{"file", "size", "lines", "rejected"}``, or
+    ``{"file", "error"}`` for a photo that could not be read."""
+    if reading.page is None:
+        return {"file": reading.name, "error": reading.error or "could not be read"}
     return {"file": reading.name, "size": list(reading.page.size), **reading.page.export()}
 
 
@@ -160,6 +184,19 @@ def _alto_position(box: Box) -> str:
     return f'HPOS="{left}" VPOS="{top}" WIDTH="{width}" HEIGHT="{height}"'
 
 
+def _alto_sources(readings: Sequence[Reading]) -> list[str]:
+    """``sourceImageInformation``: ALTO allows one ``fileName``, so several photos are named by
+    one ``fileIdentifier`` each, in page order (``fileIdentifierLocation`` names the page)."""
+    if not readings:
+        return []
+    if len(readings) == 1:
+        names = [f"<fileName>{escape(readings[0].name)}</fileName>"]
+    else:
+        names = [f'<fileIdentifier fileIdentifierLocation="page_{p}">{escape(r.name)}</fileIdentifier>'
+                 for p, r in enumerate(readings, start=1)]
+    return ["<sourceImageInformation>", *names, "</sourceImageInformation>"]
+
+
 def _alto(readings: Sequence[Reading]) -> str:
     from nnrecog import __version__
 
@@ -167,12 +204,11 @@ def _alto(readings: Sequence[Reading]) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-        'xsi:schemaLocation="http://www.loc.gov/standards/alto/ns-v4# http://www.loc.gov/alto/v4/alto-4-2.xsd">',
+        'xsi:schemaLocation="http://www.loc.gov/standards/alto/ns-v4# http://www.loc.gov/alto/v4/alto-4-4.xsd" '
+        'SCHEMAVERSION="4.4">',
         "<Description>",
         "<MeasurementUnit>pixel</MeasurementUnit>",
-        "<sourceImageInformation>",
-        *(f"<fileName>{escape(r.name)}</fileName>" for r in readings),
-        "</sourceImageInformation>",
+        *_alto_sources(readings),
         '<OCRProcessing ID="OCR_0"><ocrProcessingStep><processingSoftware>'
         f"<softwareName>{SOFTWARE}</softwareName><softwareVersion>{__version__}</softwareVersion>"
         "</processingSoftware></ocrProcessingStep></OCRProcessing>",
@@ -234,7 +270,7 @@ def _tsv(readings: Sequence[Reading]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _pdf(readings: Sequence[Reading]) -> bytes:
+def _pdf(readings: Sequence[Reading], visible_text: bool = False) -> bytes:
     try:
         from fpdf import FPDF
         from fpdf.enums import TextMode
@@ -261,19 +297,48 @@ def _pdf(readings: Sequence[Reading]) -> bytes:
             encoded = io.BytesIO()
             image.save(encoded, "JPEG", quality=PDF_JPEG_QUALITY)
         pdf.image(encoded, x=0, y=0, w=width * points, h=height * points)
-        pdf.text_mode = TextMode.INVISIBLE
+        pdf.text_mode = TextMode.FILL if visible_text else TextMode.INVISIBLE
         for line in reading.page.lines:
-            for word in line.words:
-                left, top, box_width, box_height = (v * points for v in _xywh(word.box))
-                size = max(1.0, box_height)
-                pdf.set_font_size(size)
-                natural = pdf.get_string_width(word.text)
-                pdf.set_stretching(100.0 * box_width / natural if natural > 0 else 100.0)
-                # text sits on its baseline; a capital's baseline is the bottom of its box
-                pdf.text(left, top + box_height, word.text)
-        pdf.set_stretching(100.0)
+            _pdf_line(pdf, line, points)
         pdf.text_mode = TextMode.FILL
     return bytes(pdf.output())
+
+
+def _pdf_line(pdf: "FPDF", line: Line, points: float) -> None:
+    """One line's hidden text, laid out so that text extraction (``pdftotext``, a viewer's
+    search) gives back the line as read: its words on one baseline (their median bottom), at one
+    size (capitals as tall as the median word), each word stretched (``Tz``) over its box and
+    half the gap on either side, a space in what is left between. Extraction keeps a line's
+    words together only when the gaps are small beside the font size (poppler pulls a word into
+    a block within 0.7 of it), and handwriting's word gaps are larger than that; a search still
+    highlights each word where it is written, only wider by half its gaps."""
+    words = line.words
+    baseline = float(np.median([w.box[2] for w in words])) * points
+    size = max(1.0, float(np.median([w.box[2] - w.box[0] for w in words])) * points / PDF_CAP_HEIGHT)
+    pdf.set_font_size(size)
+    space = PDF_SPACE * size
+    edges = [word.box[1] * points for word in words[:1]]
+    for left, right in zip(words, words[1:]):
+        gap_left, gap_right = left.box[3] * points, right.box[1] * points
+        spread = max(0.0, (gap_right - gap_left - space) / 2)
+        edges += [gap_left + spread, gap_right - spread]
+    edges.append(words[-1].box[3] * points)
+    for i, word in enumerate(words):
+        start, stop = edges[2 * i], edges[2 * i + 1]
+        _fitted_text(pdf, start, baseline, stop - start, word.text)
+        if i + 1 < len(words):
+            _fitted_text(pdf, stop, baseline, max(edges[2 * i + 2] - stop, PDF_MIN_GAP), " ")
+    pdf.set_stretching(100.0)
+
+
+def _fitted_text(pdf: "FPDF", x: float, baseline: float, width: float, text: str) -> None:
+    """``text`` at ``(x, baseline)`` stretched to ``width`` points (measured unstretched: the
+    width fpdf2 reports includes the stretch in force)."""
+    pdf.set_stretching(100.0)
+    natural = pdf.get_string_width(text)
+    if natural > 0:
+        pdf.set_stretching(100.0 * width / natural)
+    pdf.text(x, baseline, text)
 
 
 def output_paths(names: Sequence[str], out: str | os.PathLike, fmt: str) -> list[Path]:

@@ -93,11 +93,22 @@ def load_photo(
     except Image.DecompressionBombError as exc:
         raise InputError(f"{name}: image too large to read safely ({exc})") from None
     except UnidentifiedImageError:
+        if _is_empty(path):
+            raise InputError(f"{name}: empty file (0 bytes), expected an image") from None
         raise InputError(f"{name}: not an image file PIL can read (expected JPEG, PNG, ...)") from None
     except (OSError, ValueError, SyntaxError, TypeError, struct.error, ZeroDivisionError) as exc:
         # a damaged or crafted file can make PIL's decoders fail in many ways (a TIFF tag of
         # the wrong type raises TypeError): each is the same "cannot be read" to the user
         raise InputError(f"{name}: truncated or damaged image ({type(exc).__name__}: {exc})") from None
+
+
+def _is_empty(source: PhotoSource) -> bool:
+    if isinstance(source, bytes):
+        return not source
+    try:
+        return os.path.getsize(source) == 0
+    except (OSError, TypeError):
+        return False
 
 
 def upright_grey(image: Image.Image | np.ndarray) -> np.ndarray:
