@@ -143,7 +143,9 @@ def test_read_json_of_one_failed_photo_prints_nothing(capsys, tmp_path: Path):
     tiny = tmp_path / "tiny.png"
     Image.new("L", (1, 1), 255).save(tiny)
     assert main(["read", "--json", str(not_an_image), str(tiny)]) == 2
-    assert json.loads(capsys.readouterr().out) == [{"file": str(tiny), "size": [1, 1], "lines": [], "rejected": []}]
+    failed, read = json.loads(capsys.readouterr().out)
+    assert failed["file"] == str(not_an_image) and "not an image" in failed["error"]
+    assert read == {"file": str(tiny), "size": [1, 1], "lines": [], "rejected": []}
 
 
 def test_ocr_read_refuses_what_is_not_an_image():

@@ -143,3 +143,105 @@ def test_an_mlp_shows_its_hidden_layer_and_its_no_character_output(doubting_serv
     _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hidden-layers canvas")) == 1,
           "no hidden layer was drawn")
     assert "16 units" in browser.find_element(By.CSS_SELECTOR, "#hidden-layers figcaption").text
+
+
+#: Wraps the page's fetch so that the first photo's answer arrives DELAY_MS late: a slow photo.
+_SLOW_FIRST_READ = """
+const original = window.fetch;
+let reads = 0;
+window.fetch = async (url, options) => {
+  const response = await original(url, options);
+  if (String(url).startsWith('/api/read') && String(url).includes('format=json') && reads++ === 0) {
+    await new Promise((resolve) => setTimeout(resolve, %d));
+  }
+  return response;
+};
+"""
+
+
+def test_a_slow_photo_then_a_fast_one_shows_the_fast_ones_own_reading(server, browser, shared_data: Path, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server.url)
+    browser.execute_script(_SLOW_FIRST_READ % 3000)
+    slow, fast = shared_data / "ocr_samples" / "04_deep.jpg", shared_data / "ocr_samples" / "02_letters.jpg"
+    browser.find_element(By.ID, "file").send_keys(str(slow))
+    _wait(browser, lambda d: "reading 04_deep.jpg" in d.find_element(By.ID, "status").text, "the slow photo did not start")
+    browser.find_element(By.ID, "file").send_keys(str(fast))
+    queue = browser.find_element(By.ID, "queue")
+    _wait(browser, lambda d: queue.text.count("characters") == 2, "both photos were not read")
+    # what is on show is the fast photo, with its own reading: text, boxes and downloads
+    text = browser.find_element(By.ID, "photo-text")
+    assert text.get_attribute("data-file") == "02_letters.jpg"
+    assert "DEEP" not in text.text and "02_letters.jpg" in browser.find_element(By.ID, "status").text
+    assert browser.find_element(By.CSS_SELECTOR, "#queue li.selected").text.startswith("02_letters.jpg")
+    browser.find_element(By.CSS_SELECTOR, '#downloads button[data-format="json"]').click()
+    download = tmp_path / "downloads" / "02_letters.json"
+    _wait(browser, lambda d: download.is_file() and download.stat().st_size > 0, "the JSON was not downloaded")
+    assert '"02_letters.jpg"' in download.read_text()
+    # the slow one keeps its own reading, shown when chosen from the list
+    browser.find_element(By.XPATH, "//ol[@id='queue']//button[contains(., '04_deep.jpg')]").click()
+    _wait(browser, lambda d: "DEEP LEARNING" in text.text, "the slow photo's reading was lost")
+
+
+def test_several_photos_queue_and_cancel_drops_the_rest(server, browser, shared_data: Path):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server.url)
+    browser.execute_script(_SLOW_FIRST_READ % 4000)
+    photos = [shared_data / "ocr_samples" / name for name in ("01_list.jpg", "02_letters.jpg", "03_haiku.jpg")]
+    browser.find_element(By.ID, "file").send_keys("\n".join(map(str, photos)))
+    items = lambda d: d.find_elements(By.CSS_SELECTOR, "#queue li")  # noqa: E731
+    _wait(browser, lambda d: len(items(d)) == 3, "the three photos were not queued")
+    assert "waiting" in browser.find_element(By.ID, "queue").text
+    assert browser.find_element(By.ID, "progress").is_displayed()
+    browser.find_element(By.ID, "cancel").click()
+    _wait(browser, lambda d: d.find_element(By.ID, "queue").text.count("cancelled") == 3, "cancel left photos queued")
+    assert not browser.find_element(By.ID, "progress").is_displayed()
+    assert all(b.get_attribute("disabled") for b in browser.find_elements(By.CSS_SELECTOR, "#downloads button"))
+    # a photo chosen after a cancel is read as usual
+    browser.find_element(By.ID, "file").send_keys(str(photos[1]))
+    _wait(browser, lambda d: d.find_element(By.ID, "queue").text.count("characters") == 1, "no reading after cancel")
+    assert not browser.find_element(By.ID, "copy").get_attribute("disabled")
+
+
+def test_an_error_shows_no_broken_image_and_no_downloads(server, browser, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    truncated = tmp_path / "cut.png"
+    truncated.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(6))
+    _open(browser, server.url)
+    browser.find_element(By.ID, "file").send_keys(str(truncated))
+    status = browser.find_element(By.ID, "status")
+    _wait(browser, lambda d: "cut.png" in status.text and "error" in status.get_attribute("class"),
+          "the refusal was not shown")
+    assert "processed" not in status.text, "Pillow's own wording reached the page"
+    assert not browser.find_element(By.ID, "photo-img").is_displayed()
+    assert all(b.get_attribute("disabled") for b in browser.find_elements(By.CSS_SELECTOR, "#downloads button"))
+    assert browser.find_element(By.ID, "copy").get_attribute("disabled")
+
+
+def test_a_page_on_another_origin_cannot_make_the_server_work(server, browser, tmp_path: Path):
+    """A page served from another localhost port POSTs to the server (as text/plain, which needs no
+    preflight): Chromium sends it, the server answers 403 and reads nothing."""
+    import http.server
+    import re
+    import threading
+
+    page = tmp_path / "evil" / "index.html"
+    page.parent.mkdir()
+    page.write_text(f"""<!doctype html><script>
+fetch("{server.url}api/read?format=text", {{method: "POST", mode: "no-cors",
+  headers: {{"Content-Type": "text/plain"}}, body: "not a photo"}})
+  .finally(() => {{ document.title = "sent"; }});
+</script>""")
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(page.parent), **k)  # noqa: E731
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        browser.get(f"http://127.0.0.1:{evil.server_address[1]}/index.html")
+        _wait(browser, lambda d: d.title == "sent", "the other page did not send its request")
+    finally:
+        evil.shutdown()
+    text = server.log.read_text(errors="replace")
+    assert re.search(r'"POST /api/read\?format=text HTTP/1.1" 403', text), text[-1500:]

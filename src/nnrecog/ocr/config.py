@@ -31,6 +31,10 @@ class PhotoConfig:
 
     #: Largest working image (about 2000 x 1500 for a 4:3 photo); photos are decoded at this size.
     max_pixels: int = 3_000_000
+    #: A photo that would decode to more pixels than this is refused from its header, before
+    #: any memory is taken: 64 MP is 256 MB of RGBA. A JPEG decodes at down to 1/8 scale, so it
+    #: counts a 64th of its pixels (a 100-megapixel JPEG is read); other formats decode whole.
+    max_decoded_pixels: int = 64_000_000
     #: The page is first looked at with this many pixels to measure its characters...
     probe_pixels: int = 500_000
     #: ...then worked on where they are about this many pixels tall...

@@ -40,8 +40,18 @@ def is_image_name(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
-def open_photo(path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels) -> tuple[np.ndarray, tuple[int, int]]:
-    """Read an image file (or its bytes) as a grey array of at most ``max_pixels`` pixels.
+class PhotoTooLarge(ValueError):
+    """An image whose decoded size is over the limit, found from its header."""
+
+
+#: A JPEG decodes at 1/8 of its sides at the least (DCT scaling): 1/64 of its pixels.
+_JPEG_SMALLEST_DECODE = 64
+
+
+def open_photo(path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels,
+               max_decoded_pixels: int = PhotoConfig.max_decoded_pixels) -> tuple[np.ndarray, tuple[int, int]]:
+    """Read an image file (or its bytes) as a grey array of at most ``max_pixels`` pixels,
+    refusing from its header one that would decode to more than ``max_decoded_pixels``.
 
     Returns
     -------
@@ -52,9 +62,14 @@ def open_photo(path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels) -> t
     ------
     OSError, PIL.UnidentifiedImageError, ValueError : the file is missing, not an image, or
         truncated (:func:`load_photo` turns these into one clear error line).
+    PhotoTooLarge : the image would decode to more than ``max_decoded_pixels``.
     """
     with Image.open(opened(path)) as image:
         width, height = image.size
+        decoded = width * height // (_JPEG_SMALLEST_DECODE if image.format == "JPEG" else 1)
+        if decoded > max_decoded_pixels:
+            raise PhotoTooLarge(f"{width} x {height} pixels is over the limit of "
+                                f"{max_decoded_pixels / 1e6:g} megapixels decoded")
         if _exif_orientation(image) in (5, 6, 7, 8):
             width, height = height, width
         factor = min(1.0, math.sqrt(max_pixels / (width * height)))
@@ -76,16 +91,19 @@ def open_photo(path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels) -> t
 
 
 def load_photo(
-    path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels, name: str | None = None
+    path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels, name: str | None = None,
+    max_decoded_pixels: int = PhotoConfig.max_decoded_pixels,
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """:func:`open_photo` with every failure turned into an :class:`~nnrecog.errors.InputError`
     naming the file (``name``, default the path; ``"stdin"`` for bytes)."""
     name = name or ("stdin" if isinstance(path, bytes) else str(path))
     try:
         with warnings.catch_warnings():
-            # the photo is read at a bounded working resolution, so large is not a danger here
+            # the decoded size is bounded by max_decoded_pixels, checked from the header
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return open_photo(path, max_pixels)
+            return open_photo(path, max_pixels, max_decoded_pixels)
+    except PhotoTooLarge as exc:
+        raise InputError(f"{name}: image too large to read safely ({exc})") from None
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -99,7 +117,7 @@ def load_photo(
     except (OSError, ValueError, SyntaxError, TypeError, struct.error, ZeroDivisionError) as exc:
         # a damaged or crafted file can make PIL's decoders fail in many ways (a TIFF tag of
         # the wrong type raises TypeError): each is the same "cannot be read" to the user
-        raise InputError(f"{name}: truncated or damaged image ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{name}: the image is truncated or damaged and cannot be read") from None
 
 
 def _is_empty(source: PhotoSource) -> bool:

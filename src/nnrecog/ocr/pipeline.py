@@ -100,7 +100,7 @@ def read_file(
     """
     classifier, word_list = load_classifier(model), resolve_lexicon(lexicon)
     recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
-    grey, photo_size = photo.load_photo(path, config.photo.max_pixels, name)
+    grey, photo_size = photo.load_photo(path, config.photo.max_pixels, name, config.photo.max_decoded_pixels)
     return read_segmentation(segment(grey, photo_size, config), classifier, word_list, config, recognizer)
 
 

@@ -8,13 +8,16 @@
 - ``POST /api/read``: a photo (raw body or a form's file) -> its reading in ``format``.
 
 Parameters (``model``, ``format``, ``engine``, ``lexicon``) come as query parameters or form
-fields. Every refusal is a 4xx (5xx for faults of ours) with the body ``{"error": "one line"}``.
+fields. Every refusal is a 4xx (5xx for faults of ours or a busy server) with the body
+``{"error": "one line"}``, and every response has the security headers of
+:mod:`nnrecog.web.guard`, which also refuses other hosts, other origins' POSTs and long URLs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import resources
@@ -24,7 +27,6 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -37,8 +39,9 @@ from nnrecog.ocr.recognize import Classifier
 from nnrecog.options import OneOf
 from nnrecog.web.config import ServeConfig
 from nnrecog.web.glyphs import SHIPPED, GlyphClassifier, checked_input, describe, drawn_input
+from nnrecog.web.guard import Guard, ReceiveBudget
 from nnrecog.web.pool import PhotoPool, ReadJob
-from nnrecog.web.uploads import Upload, UploadError, parse_upload, read_body
+from nnrecog.web.uploads import ClientGone, Upload, UploadError, parse_upload, read_body
 
 #: The Content-Type of each format's document.
 MEDIA_TYPES = {
@@ -48,14 +51,6 @@ MEDIA_TYPES = {
     "alto": "application/xml",
     "tsv": "text/tab-separated-values; charset=utf-8",
     "pdf": "application/pdf",
-}
-#: The page may load scripts, styles and pictures from this server only (and the photo the
-#: user chose, shown from a blob: address).
-_PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; "
-                               "base-uri 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
 }
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 #: A name the reader's documents give a photo: no folders, no control characters, not too long.
@@ -122,11 +117,12 @@ class Api:
             "max_upload_bytes": config.max_upload_bytes,
             "top_k": config.top_k,
         }
+        self.budget = ReceiveBudget(config.max_receiving_bytes)
         self._page = (resources.files("nnrecog.web") / "static" / "index.html").read_text(encoding="utf-8")
 
     async def page(self, request: Request) -> Response:
         """``GET /``: the page, allowed to load nothing but this server's files."""
-        return HTMLResponse(self._page, headers=_PAGE_HEADERS)
+        return HTMLResponse(self._page)
 
     async def get_info(self, request: Request) -> Response:
         """``GET /api/info``: the classifiers (:func:`~nnrecog.web.glyphs.describe`), engines,
@@ -134,7 +130,7 @@ class Api:
         return JSONResponse(self.info)
 
     async def _request(self, request: Request) -> _Request:
-        body = await read_body(request, self.config.max_upload_bytes)
+        body = await read_body(request, self.config.max_upload_bytes, self.budget, self.config.body_deadline_s)
         upload = parse_upload(body, request.headers.get("content-type"), self.config.max_form_parts)
         return _Request(upload, {**request.query_params, **upload.fields})
 
@@ -182,6 +178,12 @@ async def _upload_refused(request: Request, exc: UploadError) -> Response:
     return _error(exc.status, str(exc))
 
 
+async def _client_gone(request: Request, exc: ClientGone) -> Response:
+    # nobody is left to answer: one line in the log, not a traceback
+    logging.getLogger("nnrecog.serve").warning("%s", exc)
+    return Response(status_code=400)
+
+
 async def _input_refused(request: Request, exc: InputError) -> Response:
     return _error(422, str(exc))
 
@@ -199,11 +201,11 @@ def create_app(api: Api) -> Starlette:
     """The application serving ``api``, which stops ``api.pool`` when it shuts down. On a loopback
     address it answers only requests sent to a loopback name (a web page elsewhere cannot reach
     it by renaming its own host)."""
-    middleware = []
+    hosts = None
     if api.config.loopback:
         host = api.config.host
-        hosts = ["localhost", "127.0.0.1", "[::1]", f"[{host}]" if ":" in host else host]  # Host writes IPv6 in []
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=hosts))
+        hosts = ("localhost", "127.0.0.1", "[::1]", f"[{host}]" if ":" in host else host)  # Host writes IPv6 in []
+    middleware = [Middleware(Guard, config=api.config, hosts=hosts)]
     routes = [
         Route("/", api.page),
         Route("/api/info", api.get_info),
@@ -211,8 +213,8 @@ def create_app(api: Api) -> Starlette:
         Route("/api/read", api.read, methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("nnrecog.web", "static")]), name="static"),
     ]
-    handlers = {UploadError: _upload_refused, InputError: _input_refused, HTTPException: _http_refused,
-                Exception: _fault}
+    handlers = {UploadError: _upload_refused, ClientGone: _client_gone, InputError: _input_refused,
+                HTTPException: _http_refused, Exception: _fault}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -92,10 +92,11 @@ def request(method: str, url: str, body: bytes | None = None, content_type: str 
 
 @dataclass
 class LocalServer:
-    """``nnrecog serve`` running in a child process: its address and the process."""
+    """``nnrecog serve`` running in a child process: its address, the process and its log file."""
 
     url: str
     process: subprocess.Popen
+    log: Path
 
     @property
     def alive(self) -> bool:
@@ -125,7 +126,7 @@ def local_server(*args: str, log: str | os.PathLike, startup_s: float = 600.0) -
                 tail = log.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"nnrecog serve did not start (exit status {process.poll()}):\n{tail}")
             time.sleep(0.1)
-        yield LocalServer(found.group(1), process)
+        yield LocalServer(found.group(1), process, log)
     finally:
         process.terminate()  # uvicorn stops on SIGTERM, and the workers with it
         try:

@@ -30,9 +30,23 @@ class ServeConfig:
     max_form_parts: int = 32
     #: Connections the kernel holds while the server is busy or still starting (uvicorn's default).
     backlog: int = 2048
-    #: Connections served at once; more get a 503 from the server itself. With the upload cap
-    #: this bounds the memory uploads can take (every body is held in memory, none on disk).
-    max_connections: int = 32
+    #: Requests served at once; more get a JSON 503 (uvicorn itself refuses connections beyond
+    #: four times this, a backstop).
+    max_connections: int = 64
+    #: Requests from one client address at once; more get a 503 (on a loopback address every
+    #: client is 127.0.0.1, so this is no lower than what the page itself may send).
+    max_requests_per_client: int = 48
+    #: Bytes of request bodies being received at once, all requests together; a body that
+    #: would pass it gets a 503: many large uploads at once cannot take the memory, while
+    #: slow clients, each holding little, do not lock the others out.
+    max_receiving_bytes: int = 256 * 2**20
+    #: A body must have arrived within this many seconds (else 408): a client sending a few
+    #: bytes a second frees its place.
+    body_deadline_s: float = 20.0
+    #: A photo must be read within this many seconds of being queued (else 504).
+    read_deadline_s: float = 120.0
+    #: URLs (path and query) longer than this are refused (414).
+    max_url_bytes: int = 8192
     #: Photos being read or waiting for a worker at once; one more is refused (503): the
     #: queue stays short enough that a photo waits seconds, not minutes.
     max_waiting: int = 16

@@ -114,9 +114,10 @@ def drawn_input(image: bytes, max_pixels: int, name: str = "glyph") -> np.ndarra
 
     Raises
     ------
-    InputError : not an image, truncated, or too large to decode safely (naming ``name``).
+    InputError : not an image, truncated, or one that would decode to more than ``max_pixels``
+        (a canvas is far smaller; a JPEG counts a 64th of its pixels), naming ``name``.
     """
-    return normalize_glyph(load_photo(image, max_pixels, name)[0])
+    return normalize_glyph(load_photo(image, max_pixels, name, max_decoded_pixels=max_pixels)[0])
 
 
 def checked_input(pixels: object) -> np.ndarray:

@@ -30,6 +30,8 @@ class ServeOptions:
                           metavar="N")(ServeConfig.workers)
     max_upload_mb: float = Option("largest upload accepted, in MiB", POSITIVE_FLOAT,
                                   metavar="MIB")(ServeConfig.max_upload_bytes / 2**20)
+    body_timeout: float = Option("seconds a request's body may take to arrive; a slower upload gets 408",
+                                 POSITIVE_FLOAT, metavar="S")(ServeConfig.body_deadline_s)
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -38,4 +40,5 @@ class ServeOptions:
         """The :class:`~nnrecog.web.config.ServeConfig` these options ask for."""
         return ServeConfig(host=self.host, port=self.port, models=tuple(map(str, self.models)),
                            detector=None if self.detector is None else str(self.detector), workers=self.workers,
-                           max_upload_bytes=max(1, int(self.max_upload_mb * 2**20)))
+                           max_upload_bytes=max(1, int(self.max_upload_mb * 2**20)),
+                           body_deadline_s=self.body_timeout)

@@ -145,7 +145,11 @@ class PhotoPool:
         self._waiting += 1
         pool = self._pool
         try:
-            return await asyncio.wrap_future(pool.submit(_read_in_worker, job))
+            return await asyncio.wait_for(asyncio.wrap_future(pool.submit(_read_in_worker, job)),
+                                          self._config.read_deadline_s)
+        except asyncio.TimeoutError:
+            return ReadResult(error=f"{job.name}: not read within {self._config.read_deadline_s:g} s; "
+                              "try a smaller photo", status=504)
         except BrokenProcessPool:
             if self._pool is pool:  # the first to notice starts the new workers
                 pool.shutdown(wait=False, cancel_futures=True)

@@ -46,6 +46,7 @@ def serve(options: ServeOptions) -> int:
         import uvicorn
 
         from nnrecog.web.app import Api, create_app
+        from nnrecog.web.guard import JsonErrorProtocol
     except ImportError as exc:
         raise InputError(f"{NEEDS_WEB} ({exc})") from None
     from nnrecog.ocr.config import ENGINES, LINE_ENGINES
@@ -69,8 +70,9 @@ def serve(options: ServeOptions) -> int:
                 print(f"nnrecog: note: listening on {config.host}: every machine that can reach this one "
                       "can use the page", file=sys.stderr)
             print(f"nnrecog serve: {_url(sock)} (Ctrl-C stops)", flush=True)
-            settings = uvicorn.Config(app, log_level="info", limit_concurrency=config.max_connections,
-                                      backlog=config.backlog)
+            # the Guard answers busy in JSON at max_connections; uvicorn's own plain 503 is a backstop
+            settings = uvicorn.Config(app, log_level="info", limit_concurrency=4 * config.max_connections,
+                                      backlog=config.backlog, http=JsonErrorProtocol)
             uvicorn.Server(settings).run(sockets=[sock])
         finally:
             pool.close()

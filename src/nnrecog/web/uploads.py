@@ -6,11 +6,15 @@ temporary files).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+
+from nnrecog.web.guard import ReceiveBudget
+
 
 class UploadError(Exception):
     """An upload refused with an HTTP status and a one-line reason."""
@@ -34,13 +38,20 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.3g} MiB"
 
 
-async def read_body(request: Request, cap: int) -> bytes:
-    """The request's body, at most ``cap`` bytes.
+class ClientGone(Exception):
+    """The client closed the connection before its body arrived (logged in one line)."""
+
+
+async def read_body(request: Request, cap: int, budget: ReceiveBudget, deadline_s: float) -> bytes:
+    """The request's body, at most ``cap`` bytes, arrived within ``deadline_s`` seconds, its
+    bytes held against ``budget`` while they arrive.
 
     Raises
     ------
     UploadError : 413 when the body is (or declares itself) larger than ``cap``; 400 for a
-        malformed Content-Length.
+        malformed Content-Length; 408 when it did not arrive in time; 503 when the budget of
+        bodies being received is spent.
+    ClientGone : the client went away mid-body.
     """
     declared = request.headers.get("content-length")
     if declared is not None:
@@ -50,12 +61,27 @@ async def read_body(request: Request, cap: int) -> bytes:
             # answered before reading: a client that sent 'Expect: 100-continue' (curl does
             # for large files) never sends the body at all
             raise UploadError(413, f"upload of {_mib(int(declared))} is over the {_mib(cap)} limit")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise UploadError(413, f"upload is over the {_mib(cap)} limit")
-        chunks.append(chunk)
+    chunks: list[bytes] = []
+    size = 0
+
+    async def receive() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            if size + len(chunk) > cap:
+                raise UploadError(413, f"upload is over the {_mib(cap)} limit")
+            if not budget.take(len(chunk)):
+                raise UploadError(503, "busy: too many uploads arriving at once; try again shortly")
+            size += len(chunk)
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(receive(), deadline_s)
+    except asyncio.TimeoutError:
+        raise UploadError(408, f"the upload did not arrive within {deadline_s:g} s") from None
+    except ClientDisconnect:
+        raise ClientGone(f"{request.client.host if request.client else 'a client'} went away during its upload") from None
+    finally:
+        budget.give(size)
     return b"".join(chunks)
 
 

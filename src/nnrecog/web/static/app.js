@@ -134,7 +134,7 @@ async function classify() {
     showGlyph(await response.json());
     say($("draw-status"), "");
   } catch (error) {
-    say($("draw-status"), error.message, true);
+    say($("draw-status"), plain(error), true);
   }
 }
 
@@ -204,9 +204,16 @@ function showHidden(layers) {
 }
 
 // --- photos ----------------------------------------------------------------------------------
+//
+// Every photo chosen or dropped is an entry of the queue, read one after another. An answer is
+// kept in its own entry, and only the entry on show is drawn: a slow photo's answer arriving
+// after a faster one's never lands on the other photo. Cancel aborts the reading in flight and
+// drops those still waiting.
 
-let photo = null; // the chosen file, sent again for each download
-let photoJson = null; // the JSON reading as the server wrote it
+const entries = [];
+let shown = null; // the entry on show
+let current = null; // the entry being read: { entry, controller }
+let tick = null;
 
 function readParams(format) {
   const params = new URLSearchParams({ format, model: model(), lexicon: $("lexicon").checked });
@@ -214,38 +221,148 @@ function readParams(format) {
   return params;
 }
 
-function sendPhoto(format) {
+function sendPhoto(entry, format, signal) {
   const form = new FormData();
-  form.append("photo", photo, photo.name);
-  return api(`/api/read?${readParams(format)}`, { method: "POST", body: form });
+  form.append("photo", entry.file, entry.file.name);
+  return api(`/api/read?${readParams(format)}`, { method: "POST", body: form, signal });
 }
 
-async function readPhoto(file) {
-  if (!file) return;
-  const status = $("status");
-  if (file.size > info.max_upload_bytes) {
-    const mib = (n) => (n / 2 ** 20).toFixed(1);
-    say(status, `${file.name} is ${mib(file.size)} MiB; the server takes at most ${mib(info.max_upload_bytes)} MiB`, true);
+const mib = (n) => (n / 2 ** 20).toFixed(1);
+
+function addPhotos(files) {
+  const added = [...files].map((file) => {
+    const entry = { file, state: "waiting", json: null, error: null, url: URL.createObjectURL(file) };
+    if (file.size > info.max_upload_bytes) {
+      entry.state = "error";
+      entry.error = `${file.name} is ${mib(file.size)} MiB; the server takes at most ${mib(info.max_upload_bytes)} MiB`;
+    }
+    entries.push(entry);
+    return entry;
+  });
+  if (!added.length) return;
+  show(added[added.length - 1]);
+  listQueue();
+  readNext();
+}
+
+const STATES = { waiting: "waiting", reading: "reading …", done: "", error: "not read", cancelled: "cancelled" };
+
+function listQueue() {
+  $("queue").replaceChildren(...entries.map((entry) => {
+    const item = document.createElement("li");
+    item.className = `${entry.state}${entry === shown ? " selected" : ""}`;
+    const button = document.createElement("button");
+    button.type = "button";
+    const name = document.createElement("span");
+    name.textContent = entry.file.name;
+    const state = document.createElement("span");
+    state.className = "state";
+    state.textContent = entry.state === "done" ? `${characters(entry.reading)} characters` : STATES[entry.state];
+    button.append(name, state);
+    button.addEventListener("click", () => show(entry));
+    item.append(button);
+    return item;
+  }));
+}
+
+const characters = (doc) => doc.lines.reduce((n, line) => n + line.words.reduce((m, w) => m + w.chars.length, 0), 0);
+
+async function readNext() {
+  if (current) return;
+  const entry = entries.find((e) => e.state === "waiting");
+  if (!entry) {
+    busy(false);
     return;
   }
-  photo = file;
-  photoJson = null;
-  const image = $("photo-img");
-  URL.revokeObjectURL(image.src);
-  image.src = URL.createObjectURL(file);
+  const controller = new AbortController();
+  current = { entry, controller };
+  entry.state = "reading";
+  busy(true, entry);
+  listQueue();
+  try {
+    entry.json = await (await sendPhoto(entry, "json", controller.signal)).text();
+    entry.reading = JSON.parse(entry.json);
+    entry.state = "done";
+  } catch (error) {
+    entry.state = controller.signal.aborted ? "cancelled" : "error";
+    entry.error = controller.signal.aborted ? `${entry.file.name}: cancelled` : plain(error);
+  }
+  current = null;
+  listQueue();
+  if (entry === shown) show(entry);
+  readNext();
+}
+
+// What the browser says when the server is gone ("Failed to fetch", "NetworkError when ...") in words.
+function plain(error) {
+  return error instanceof TypeError
+    ? "the server cannot be reached: is nnrecog serve still running?"
+    : error.message;
+}
+
+function busy(on, entry = null) {
+  $("progress").hidden = !on;
+  $("cancel").hidden = !on;
+  clearInterval(tick);
+  if (!on) return;
+  const started = Date.now();
+  const waiting = () => entries.filter((e) => e.state === "waiting").length;
+  const update = () => {
+    const more = waiting() ? `, ${waiting()} more waiting` : "";
+    say($("status"), `reading ${entry.file.name} … ${Math.round((Date.now() - started) / 1000)} s${more}`);
+  };
+  update();
+  tick = setInterval(update, 1000);
+}
+
+$("cancel").addEventListener("click", () => {
+  for (const entry of entries) {
+    if (entry.state === "waiting") {
+      entry.state = "cancelled";
+      entry.error = `${entry.file.name}: cancelled`;
+    }
+  }
+  if (current) current.controller.abort();
+  listQueue();
+  if (shown) show(shown);
+});
+
+// Show one entry: its photo, and its reading, its error or that it is still being read. All
+// that the previous entry showed is cleared first.
+function show(entry) {
+  shown = entry;
+  $("result").hidden = false;
   $("boxes").replaceChildren();
   $("photo-text").textContent = "";
-  $("result").hidden = false;
-  say(status, `reading ${file.name} …`);
-  try {
-    photoJson = await (await sendPhoto("json")).text();
-    showReading(JSON.parse(photoJson));
-    const count = JSON.parse(photoJson).lines.reduce((n, line) => n + line.words.reduce((m, w) => m + w.chars.length, 0), 0);
-    say(status, `${file.name}: ${count} characters read`);
-  } catch (error) {
-    say(status, error.message, true);
+  say($("hover"), "point at a box for its character's confidence");
+  const image = $("photo-img");
+  if (image.dataset.url !== entry.url) {
+    image.hidden = false;
+    $("no-preview").hidden = true;
+    image.dataset.url = entry.url;
+    image.src = entry.url;
   }
+  const done = entry.state === "done";
+  for (const button of $("downloads").children) button.disabled = !done;
+  $("copy").disabled = !done;
+  if (done) {
+    showReading(entry.reading);
+    say($("status"), `${entry.file.name}: ${characters(entry.reading)} characters read`);
+  } else if (entry.error) {
+    image.hidden = true;
+    $("no-preview").hidden = true;
+    say($("status"), entry.error, true);
+  } else if (!current) {
+    say($("status"), `${entry.file.name}: waiting`);
+  }
+  listQueue();
 }
+
+$("photo-img").addEventListener("error", () => {
+  // a file the browser cannot show (a TIFF, a damaged JPEG): no broken image, a line instead
+  $("photo-img").hidden = true;
+  $("no-preview").hidden = !(shown && shown.state !== "error");
+});
 
 function box(parent, [y1, x1, y2, x2], className, title) {
   const rect = document.createElementNS(SVG, "rect");
@@ -281,6 +398,7 @@ function showReading(doc) {
     }
   }
   $("photo-text").textContent = doc.lines.map((line) => line.text).join("\n") || "(no writing found)";
+  $("photo-text").dataset.file = doc.file;
 }
 
 $("boxes").addEventListener("mouseover", (event) => {
@@ -292,24 +410,40 @@ $("boxes").addEventListener("mouseover", (event) => {
   }
 });
 
+$("copy").addEventListener("click", async () => {
+  const text = shown && shown.reading ? shown.reading.lines.map((line) => line.text).join("\n") : "";
+  try {
+    await navigator.clipboard.writeText(text);
+    say($("hover"), "text copied");
+  } catch (error) {
+    // no clipboard permission: select the text for Ctrl-C instead
+    getSelection().selectAllChildren($("photo-text"));
+    say($("hover"), "press Ctrl-C to copy the selected text");
+  }
+});
+
 async function download(format, suffix) {
-  const status = $("status");
+  const entry = shown;
+  if (!entry || entry.state !== "done") return;
   try {
     const blob = format === "json"
-      ? new Blob([photoJson], { type: "application/json" })
-      : await (await sendPhoto(format)).blob();
+      ? new Blob([entry.json], { type: "application/json" })
+      : await (await sendPhoto(entry, format)).blob();
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
-    link.download = photo.name.replace(/\.[^.]*$/, "") + suffix;
+    link.download = entry.file.name.replace(/\.[^.]*$/, "") + suffix;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   } catch (error) {
-    say(status, error.message, true);
+    say($("status"), plain(error), true);
   }
 }
 
 const file = $("file");
-file.addEventListener("change", () => readPhoto(file.files[0]));
+file.addEventListener("change", () => {
+  addPhotos(file.files);
+  file.value = ""; // the same file chosen again is a new reading
+});
 const drop = $("drop");
 drop.addEventListener("dragover", (event) => {
   event.preventDefault();
@@ -319,7 +453,7 @@ drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (event) => {
   event.preventDefault();
   drop.classList.remove("over");
-  readPhoto(event.dataTransfer.files[0]);
+  addPhotos(event.dataTransfer.files);
 });
 
 // --- start -----------------------------------------------------------------------------------
@@ -347,6 +481,7 @@ async function start() {
     button.type = "button";
     button.textContent = labels[name] || name;
     button.dataset.format = name;
+    button.disabled = true;
     button.addEventListener("click", () => download(name, suffix));
     return button;
   }));
@@ -354,4 +489,4 @@ async function start() {
   document.body.dataset.ready = "true";
 }
 
-start().catch((error) => say($("status"), `the page could not start: ${error.message}`, true));
+start().catch((error) => say($("status"), `the page could not start: ${plain(error)}`, true));
