@@ -9,7 +9,6 @@ Bounded in count (31 slow clients, 3 large PNGs at once) and in time (a 2-second
 from __future__ import annotations
 
 import importlib.util
-import io
 import json
 import socket
 import threading
@@ -19,9 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from PIL import Image
 
-from nnrecog.web.client import Reply, local_server, multipart, request
+from nnrecog.web.client import Reply, large_png, local_server, multipart, peak_rss_kb, request, trickle_upload
 
 pytestmark = pytest.mark.skipif(
     not all(importlib.util.find_spec(m) for m in ("starlette", "uvicorn", "python_multipart")),
@@ -70,36 +68,15 @@ def _json_refusal(reply: Reply, status: int) -> str:
     return error
 
 
-def _tree_peak_rss_kb(pid: int) -> int:
-    """The peak resident memory (VmHWM) of a process and of its children, in kB, summed."""
-    def peak(p: int) -> int:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        return 0
-
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    return peak(pid) + sum(peak(c) for c in children)
-
-
-def _big_png() -> bytes:
-    """A 13000 x 13000 RGBA PNG of about 0.7 MB: 676 MB once decoded (under PIL's own bomb limit)."""
-    out = io.BytesIO()
-    Image.new("RGBA", (13000, 13000), (255, 255, 255, 255)).save(out, "PNG", compress_level=9)
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def big_png() -> bytes:
-    return _big_png()
+    return large_png()
 
 
 def test_a_png_that_decodes_huge_is_refused_from_its_header_on_both_endpoints(server, big_png):
     if not Path(f"/proc/{server.process.pid}/status").exists():
         pytest.skip("needs /proc to measure the server's memory")
-    before = _tree_peak_rss_kb(server.process.pid)
+    before = peak_rss_kb(server.process.pid)
     for path in ("api/classify", "api/read"):
         reply = request("POST", server.url + path, big_png, "image/png")
         assert "13000 x 13000" in _json_refusal(reply, 422)
@@ -107,33 +84,15 @@ def test_a_png_that_decodes_huge_is_refused_from_its_header_on_both_endpoints(se
             replies = list(pool.map(lambda _: request("POST", server.url + path, big_png, "image/png"), range(3)))
         for reply in replies:
             _json_refusal(reply, 422)
-    grown_mb = (_tree_peak_rss_kb(server.process.pid) - before) / 1024
+    grown_mb = (peak_rss_kb(server.process.pid) - before) / 1024
     assert grown_mb < 100, f"the server's peak memory grew by {grown_mb:.0f} MB"
-
-
-def _trickle(server, stop: threading.Event, replies: list) -> None:
-    """Declare a 1 MiB photo and send it a few bytes at a time until stopped or refused."""
-    with socket.create_connection(_address(server), timeout=60) as sock:
-        sock.sendall(b"POST /api/read HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
-                     b"Content-Length: 1048576\r\n\r\n")
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                sock.sendall(b"\x89PNG"[:2])
-                data = sock.recv(65536)
-                if data:
-                    replies.append(data)
-                    return
-            except socket.timeout:
-                continue
-            except OSError:
-                return
 
 
 def test_slow_uploads_do_not_lock_out_the_page_or_a_real_photo(server, shared_data):
     photo = (shared_data / "ocr_samples" / "02_letters.jpg").read_bytes()
     stop, replies = threading.Event(), []
-    threads = [threading.Thread(target=_trickle, args=(server, stop, replies)) for _ in range(SLOW_CLIENTS)]
+    threads = [threading.Thread(target=lambda: replies.append(trickle_upload(server.url, stop)))
+               for _ in range(SLOW_CLIENTS)]
     for thread in threads:
         thread.start()
     try:

@@ -18,6 +18,7 @@ import select
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -134,3 +135,53 @@ def local_server(*args: str, log: str | os.PathLike, startup_s: float = 600.0) -
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def peak_rss_kb(pid: int) -> int:
+    """The peak resident memory (``VmHWM``, kB) of a process and of its children, summed: a
+    server and its photo workers. 0 where ``/proc`` cannot tell."""
+    def peak(process: int) -> int:
+        try:
+            status = Path(f"/proc/{process}/status").read_text()
+        except OSError:
+            return 0
+        return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(c) for c in (task / "children").read_text().split()]
+    return peak(pid) + sum(peak(c) for c in children)
+
+
+def trickle_upload(url: str, stop: threading.Event, declared: int = 2**20) -> bytes:
+    """POST a photo of ``declared`` bytes to ``url``'s ``/api/read``, two bytes at a time, until the
+    server answers (its first bytes are returned) or ``stop`` is set (b"")."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=60) as sock:
+        sock.sendall(f"POST /api/read HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: image/png\r\n"
+                     f"Content-Length: {declared}\r\n\r\n".encode())
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                sock.sendall(b"\x89P")
+                data = sock.recv(65536)
+                if data:
+                    return data
+            except socket.timeout:
+                continue
+            except OSError:
+                return b""
+    return b""
+
+
+def large_png(side: int = 13000) -> bytes:
+    """A white RGBA PNG of ``side`` x ``side`` pixels: 0.7 MB for 13000, 676 MB once decoded, and
+    under PIL's own bomb limit: what a server must refuse from the header."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA", (side, side), (255, 255, 255, 255)).save(out, "PNG", compress_level=9)
+    return out.getvalue()
