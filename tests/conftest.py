@@ -10,6 +10,18 @@ import pytest
 from nnrecog.paths import data_dir
 
 
+#: Fixtures that make a test heavy end to end: a test that uses one is marked ``slow``, left out
+#: of the default run and run by ``pytest -m slow`` (``.ci/run`` runs both).
+SLOW_FIXTURES = ("quick_report",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in SLOW_FIXTURES):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared data directory; tests that need it skip where it does not exist."""
