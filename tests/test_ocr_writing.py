@@ -67,3 +67,14 @@ def test_dev_photos_with_clear_truth_read_within_bounds(shared_data, tmp_path, p
     report = evaluate_folder(tmp_path)
     assert report["total"]["cer"] <= max_cer, report["photos"][0]["text"]
     assert report["total"]["spurious"] == 0
+
+
+def test_a_dark_object_cut_by_the_frame_does_not_set_the_writings_scale(shared_data):
+    """ust_1234: beside the sheet, a dark object the photo's frame cuts through holds far more ink
+    than the thin digits; the page's character height (and so its working resolution) comes
+    from what lies inside the frame, and the digits are found."""
+    from nnrecog.ocr.pipeline import read_file
+
+    page = read_file(shared_data / "ocr_dev" / "ust_1234.jpeg")
+    on_sheet = "".join(c.text for c in page.chars if c.box[3] < 1400 and c.box[0] > 300)
+    assert on_sheet.startswith("12") and len(on_sheet) >= 3, on_sheet

@@ -76,14 +76,21 @@ class PageInk:
         """The page's typical character height: the ink-weighted median height of the
         components shaped like characters (width over height within ``char_aspect``), so
         that long ripples, wood grain or a sheet's edge, however much ink they hold, do not
-        set it; all components when none is so shaped."""
+        set it; all components when none is so shaped. Components the photo's frame cuts
+        through count only when nothing else does: the frame cuts through the desk and what
+        lies on it (a dark object beside the sheet holds far more ink than thin strokes),
+        rarely through the writing."""
         heights = self.boxes[:, 2] - self.boxes[:, 0]
         widths = self.boxes[:, 3] - self.boxes[:, 1]
         low, high = config.char_aspect
         shaped = (widths >= low * heights) & (widths <= high * heights)
-        if not shaped.any():
-            return typical_height(heights, self.areas)
-        return typical_height(heights[shaped], self.areas[shaped])
+        rows, columns = self.labels.shape
+        inside = ((self.boxes[:, 0] > 0) & (self.boxes[:, 1] > 0)
+                  & (self.boxes[:, 2] < rows) & (self.boxes[:, 3] < columns))
+        for chosen in (shaped & inside, shaped):
+            if chosen.any():
+                return typical_height(heights[chosen], self.areas[chosen])
+        return typical_height(heights, self.areas)
 
 
 @dataclass
