@@ -69,7 +69,7 @@ from nnrecog.data import CLASSES, load_nist26
 from nnrecog.errors import InputError
 from nnrecog.ocr.evaluate import NIST_PAGE_TEXTS, PhotoScore, labelled_photos, pooled_total, score_text
 from nnrecog.ocr.lexicon import default_lexicon
-from nnrecog.ocr.pipeline import read, read_file
+from nnrecog.ocr.reader import read, read_file
 from nnrecog.ocr.recognize import Classifier, load_classifier
 from nnrecog.ocr.synthetic import compose_page, images_by_label
 from nnrecog.paths import data_dir

@@ -21,7 +21,7 @@ from pathlib import Path
 from nnrecog.ocr.config import ENGINES, ReaderConfig
 from nnrecog.ocr.lexicon import default_lexicon
 from nnrecog.ocr.linereader import load_line_recognizer
-from nnrecog.ocr.pipeline import read_file
+from nnrecog.ocr.reader import read_file
 from nnrecog.ocr.recognize import load_classifier
 from nnrecog.paths import data_dir
 

@@ -10,7 +10,8 @@ import pytest
 from nnrecog.data import CLASSES
 from nnrecog.ocr.config import ReaderConfig
 from nnrecog.ocr.linereader import KIND, default_line_model_path, load_line_recognizer
-from nnrecog.ocr.pipeline import glyph_lines, has_touching_letters, read, segment
+from nnrecog.ocr.pipeline import glyph_lines, has_touching_letters, segment
+from nnrecog.ocr.reader import read
 from nnrecog.ocr.recognize import GlyphReader, load_classifier
 from nnrecog.ocr.synthetic import compose_page
 

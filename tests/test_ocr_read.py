@@ -192,8 +192,9 @@ def test_cli_reads_several_photos_and_reports_bad_ones(page_file, model_path, tm
     assert status == 2
     assert len(err.strip().splitlines()) == 2 and "bad.png" in err and "none.jpg" in err
     readings = json.loads(out)
-    assert [r["file"] for r in readings] == [str(page_file), str(page_file)]
-    assert all(len(r["lines"]) == 2 for r in readings)
+    assert [r["file"] for r in readings] == [str(page_file), str(bad), str(page_file.parent / "none.jpg"), str(page_file)]
+    assert all(len(r["lines"]) == 2 for r in readings[::3])
+    assert all("error" in r and "lines" not in r for r in readings[1:3])
     written = sorted(p.name for p in overlay.parent.iterdir())
     assert written == ["ov-1-page.png", "ov-4-page.png"]
     with Image.open(overlay.parent / written[0]) as image:

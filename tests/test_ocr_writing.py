@@ -73,7 +73,7 @@ def test_a_dark_object_cut_by_the_frame_does_not_set_the_writings_scale(shared_d
     """ust_1234: beside the sheet, a dark object the photo's frame cuts through holds far more ink
     than the thin digits; the page's character height (and so its working resolution) comes
     from what lies inside the frame, and the digits are found."""
-    from nnrecog.ocr.pipeline import read_file
+    from nnrecog.ocr.reader import read_file
 
     page = read_file(shared_data / "ocr_dev" / "ust_1234.jpeg")
     on_sheet = "".join(c.text for c in page.chars if c.box[3] < 1400 and c.box[0] > 300)

@@ -1,9 +1,9 @@
 """Reading many photos, as ``nnrecog read`` does: files, folders and stdin, in parallel processes,
 one result or one error line per photo, overlays, and the output documents.
 
-The model and word list are loaded once per process; photos are read in parallel worker
-processes (``jobs``), results come back in input order, and a photo that cannot be read
-yields its one-line error while the others are read.
+One :class:`~nnrecog.ocr.reader.Reader` holds the models and word list; photos are read in
+parallel worker processes (``jobs``), results come back in input order, and a photo that cannot
+be read yields its one-line error while the others are read.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,40 +19,15 @@ from PIL import Image
 
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path, ensure_dir
-from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
-from nnrecog.ocr.elements import Page
+from nnrecog.ocr.config import ReaderConfig
 from nnrecog.ocr.formats import Reading, output_paths, render
 from nnrecog.ocr.options import ReadOptions
-from nnrecog.ocr.photo import PhotoSource, is_image_name
-from nnrecog.ocr.linereader import load_line_recognizer
-from nnrecog.ocr.pipeline import DEFAULT_CONFIG, LineModelArg, ModelArg, read_file, resolve_lexicon
-from nnrecog.ocr.recognize import Classifier, load_classifier
+from nnrecog.ocr.photo import is_image_name
+from nnrecog.ocr.reader import DEFAULT_CONFIG, LineModelArg, ModelArg, Photo, PhotoReading, Reader
 
 #: The most bytes ``nnrecog read -`` takes from stdin (a photo, not a video).
 MAX_STDIN_BYTES = 256 * 2**20
 STDIN = "-"
-
-
-@dataclass(frozen=True)
-class Photo:
-    """A photo to read: the name it goes by (its path, or ``stdin``) and where its bytes are."""
-
-    name: str
-    source: PhotoSource
-
-
-@dataclass
-class PhotoReading:
-    """The outcome of reading one photo of a batch: a page, or the one-line error."""
-
-    photo: Photo
-    page: Page | None = None
-    error: str | None = None
-    overlay: Path | None = None
-
-    @property
-    def path(self) -> Path:
-        return Path(self.photo.name)
 
 
 def photo_inputs(paths: Sequence[str | os.PathLike], stdin: BinaryIO | None = None) -> tuple[list[Photo], list[str]]:
@@ -127,44 +100,6 @@ def overlay_paths(overlay: str | os.PathLike, names: list[str]) -> list[Path]:
     ]
 
 
-@dataclass
-class _Reader:
-    """What one process reads with: the model, the word list and the settings."""
-
-    classifier: Classifier
-    lexicon: object
-    config: ReaderConfig
-    line_model: object = None
-
-    def read(self, photo: Photo, overlay: Path | None) -> PhotoReading:
-        from nnrecog.ocr.overlay import open_for_overlay, save_overlay
-        from nnrecog.ocr.photo import opened
-
-        try:
-            page = read_file(photo.source, self.classifier, self.lexicon, self.config, photo.name, self.line_model)
-        except InputError as exc:
-            return PhotoReading(photo, error=str(exc))
-        if overlay is not None:
-            try:
-                save_overlay(open_for_overlay(opened(photo.source)), page, overlay)
-            except OSError as exc:
-                return PhotoReading(photo, page, error=f"{overlay}: cannot write the overlay ({exc.strerror or exc})")
-        return PhotoReading(photo, page, overlay=overlay)
-
-
-_WORKER: _Reader | None = None
-
-
-def _start_worker(reader: _Reader) -> None:
-    global _WORKER
-    _WORKER = reader
-
-
-def _read_in_worker(job: tuple[Photo, Path | None]) -> PhotoReading:
-    assert _WORKER is not None
-    return _WORKER.read(*job)
-
-
 def read_photos(
     photos: Sequence[Photo | str | os.PathLike],
     model: ModelArg = None,
@@ -174,13 +109,8 @@ def read_photos(
     jobs: int = 1,
     line_model: LineModelArg = None,
 ) -> Iterator[PhotoReading]:
-    """Read several photos, yielding each result in input order as it is ready.
-
-    A photo that cannot be read yields a :class:`PhotoReading` with ``error`` set (one line
-    naming the file) and the others are still read. With ``overlay``, each read photo's
-    overlay is written to :func:`overlay_paths`. With ``jobs > 1``, photos are read in that
-    many worker processes (never more than there are photos), each with its own copy of the
-    model, loaded once.
+    """:meth:`Reader.read_many <nnrecog.ocr.reader.Reader.read_many>` of a reader built for these
+    arguments, each read photo's overlay written to :func:`overlay_paths` of ``overlay``.
 
     Raises
     ------
@@ -188,18 +118,8 @@ def read_photos(
         lexicon, or overlay name) is unusable.
     """
     photos = [p if isinstance(p, Photo) else Photo(str(p), Path(p)) for p in photos]
-    targets = overlay_paths(overlay, [p.name for p in photos]) if overlay is not None else [None] * len(photos)
-    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
-    reader = _Reader(load_classifier(model), resolve_lexicon(lexicon), config, recognizer)
-    jobs = min(jobs, len(photos))
-    if jobs <= 1:
-        for photo, target in zip(photos, targets):
-            yield reader.read(photo, target)
-        return
-    # fork: the workers start with the loaded model and word list, nothing to pickle or load
-    with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_start_worker,
-                             initargs=(reader,)) as pool:
-        yield from pool.map(_read_in_worker, zip(photos, targets))
+    targets = overlay_paths(overlay, [p.name for p in photos]) if overlay is not None else None
+    return Reader(config, model, lexicon, line_model).read_many(photos, jobs, targets)
 
 
 @dataclass

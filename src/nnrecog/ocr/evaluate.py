@@ -32,10 +32,8 @@ import numpy as np
 from nnrecog.errors import InputError
 from nnrecog.paths import data_dir as data_dir_of
 from nnrecog.ocr.photo import is_image_name
-from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
-from nnrecog.ocr.linereader import load_line_recognizer
-from nnrecog.ocr.pipeline import DEFAULT_CONFIG, LineModelArg, ModelArg, read, read_file, resolve_lexicon
-from nnrecog.ocr.recognize import load_classifier
+from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.reader import DEFAULT_CONFIG, LineModelArg, ModelArg, Reader
 
 GT_SUFFIX = ".gt.txt"
 
@@ -197,9 +195,7 @@ def evaluate_folder(
     """
     pairs = labelled_photos(folder if folder is not None else data_dir_of(data_dir) / "ocr_samples")
     start = time.perf_counter()
-    classifier = load_classifier(model)
-    word_list = resolve_lexicon(lexicon)
-    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
+    reader = Reader(config, model, lexicon, line_model)
     load_seconds = time.perf_counter() - start
     scores, failed = [], []
     for image, truth in pairs:
@@ -210,7 +206,7 @@ def evaluate_folder(
             continue
         start = time.perf_counter()
         try:
-            text, error = read_file(image, classifier, word_list, config, line_model=recognizer).text, None
+            text, error = reader.read(image).text, None
         except InputError as exc:
             text, error = "", str(exc)
             failed.append(error)
@@ -218,7 +214,7 @@ def evaluate_folder(
     if not scores:  # no ground truth could be read: no total to report
         raise InputError(failed[0] + (f" (and {len(failed) - 1} more like it)" if len(failed) > 1 else ""))
     return {
-        "model": classifier.source,
+        "model": reader.classifier.source,
         "lexicon": bool(lexicon),
         "load_seconds": round(load_seconds, 4),
         "photos": [s.export() for s in scores],
@@ -290,15 +286,13 @@ def evaluate_nist_pages(
     from nnrecog.ocr.synthetic import compose_page, images_by_label
 
     images = images_by_label(*load_nist26(data_dir), CLASSES)
-    classifier = load_classifier(model)
-    word_list = resolve_lexicon(lexicon)
-    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
+    reader = Reader(config, model, lexicon, line_model)
     scores = []
     for seed in seeds:
         for text in texts:
             page = compose_page(text, images, np.random.default_rng(seed), letter_gap=letter_gap)
             start = time.perf_counter()
-            reading = read(page.image, classifier, word_list, config, recognizer).text
+            reading = reader.read(page.image).text
             scores.append(score_text(f"{seed}", reading, text, time.perf_counter() - start))
     return {"pages": len(scores), **pooled_total(scores)}
 

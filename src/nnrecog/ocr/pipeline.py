@@ -6,6 +6,8 @@ the paper) -> rules (ruled lines out) -> components (character candidates) -> la
 lexicon) -> writing (only lines that look like writing on paper) -> the
 :class:`~nnrecog.ocr.elements.Page` tree.
 
+:class:`~nnrecog.ocr.reader.Reader` owns the loaded models and calls these stages:
+
 >>> from nnrecog import ocr
 >>> page = ocr.read_file("note.jpg")
 >>> print(page.text)
@@ -14,94 +16,21 @@ lexicon) -> writing (only lines that look like writing on paper) -> the
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 import numpy as np
-from PIL import Image
 
 from nnrecog.ocr import components, ink, layout, photo, resegment, rules, sheet, writing
 from nnrecog.ocr.components import Glyph, PageInk, Segmentation
 from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig, ResegmentConfig
 from nnrecog.ocr.decode import read_line, read_line_frames
 from nnrecog.ocr.elements import Page
-from nnrecog.ocr.lexicon import Lexicon, default_lexicon
+from nnrecog.ocr.lexicon import Lexicon
 from nnrecog.ocr.lineimage import line_image
 from nnrecog.ocr.linereader import LineRecognizer, load_line_recognizer
-from nnrecog.ocr.photo import PhotoSource
-from nnrecog.ocr.recognize import Classifier, GlyphReader, load_classifier
+from nnrecog.ocr.recognize import Classifier, GlyphReader
 
-ModelArg = Classifier | str | os.PathLike | None
-LineModelArg = LineRecognizer | str | os.PathLike | None
-LexiconArg = bool | Lexicon | None
 DEFAULT_CONFIG = ReaderConfig()
-
-
-def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
-    """The word list to decode with: a given ``Lexicon``, the default one for ``True``, else None."""
-    if isinstance(lexicon, Lexicon):
-        return lexicon
-    return default_lexicon() if lexicon else None
-
-
-def read(
-    image: Image.Image | np.ndarray | str | os.PathLike,
-    model: ModelArg = None,
-    lexicon: LexiconArg = True,
-    config: ReaderConfig = DEFAULT_CONFIG,
-    line_model: LineModelArg = None,
-) -> Page:
-    """Read the handwritten text of a page.
-
-    Parameters
-    ----------
-    image : a PIL image (any mode; its EXIF rotation is applied), a grey or colour array
-        ``(H, W)`` / ``(H, W, C)`` (integer or float in [0, 1]), or a file path
-        (:func:`read_file`).
-    model : a loaded :class:`~nnrecog.ocr.recognize.Classifier`, a model file path, or
-        ``None`` for the default model shipped in the package. Load it once with
-        :func:`~nnrecog.ocr.recognize.load_classifier` when reading many photos.
-    lexicon : decode words with the English word list (:mod:`nnrecog.ocr.lexicon`);
-        ``False`` reads glyph by glyph (the letters/digits prior still applies); a
-        :class:`~nnrecog.ocr.lexicon.Lexicon` uses that word list.
-    config : every setting of every stage (:class:`~nnrecog.ocr.config.ReaderConfig`), the
-        engine among them.
-    line_model : the line recogniser of the ``lines`` engine, as ``model`` (``None``: the
-        shipped one); unused by the ``chars`` engine.
-
-    Returns
-    -------
-    Page : lines top to bottom, words left to right, boxes in the image's pixels. A blank page
-        gives a page without lines (``text == ""``).
-    """
-    if isinstance(image, (str, os.PathLike)):
-        return read_file(image, model, lexicon, config, line_model=line_model)
-    seg = segment(photo.upright_grey(image), config=config)
-    return read_segmentation(seg, load_classifier(model), resolve_lexicon(lexicon), config, line_model)
-
-
-def read_file(
-    path: PhotoSource,
-    model: ModelArg = None,
-    lexicon: LexiconArg = True,
-    config: ReaderConfig = DEFAULT_CONFIG,
-    name: str | None = None,
-    line_model: LineModelArg = None,
-) -> Page:
-    """Read a photo file, or the bytes of one (any format PIL reads; EXIF rotation applied).
-
-    Boxes refer to the photo as displayed (after EXIF rotation), at full resolution; ``name``
-    is what error messages call the photo (default: its path).
-
-    Raises
-    ------
-    InputError : the file is missing, is not an image, is truncated or damaged, or is larger
-        than PIL's decompression-bomb limit. The message names the file.
-    """
-    classifier, word_list = load_classifier(model), resolve_lexicon(lexicon)
-    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
-    grey, photo_size = photo.load_photo(path, config.photo.max_pixels, name, config.photo.max_decoded_pixels)
-    return read_segmentation(segment(grey, photo_size, config), classifier, word_list, config, recognizer)
 
 
 def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk:
@@ -177,7 +106,7 @@ def read_segmentation(
     classifier: Classifier,
     lexicon: Lexicon | None,
     config: ReaderConfig = DEFAULT_CONFIG,
-    line_model: LineModelArg = None,
+    line_model: LineRecognizer | None = None,
 ) -> Page:
     """Stages 6-10 on a segmented page: lines, cuts and joins (or line images), classes (or
     frames), words, writing."""
@@ -185,7 +114,8 @@ def read_segmentation(
     lines = glyph_lines(seg, reader, config)
     typical_gap = layout.page_typical_gap([[g.box for g in line] for line in lines], config.layout)
     probs = reader.probabilities([g for line in lines for g in line])
-    recognizer = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
+    # a Reader passes its loaded line model; a direct caller without one gets the shipped one
+    recognizer = (line_model or load_line_recognizer()) if config.engine in LINE_ENGINES else None
     page_lines, character_probability, start = [], [], 0
     for line in lines:
         line_probs = probs[start : start + len(line)]

@@ -10,7 +10,6 @@ of memory, say) costs the photos then being read a 503, not the server.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import multiprocessing
 import os
 import sys
@@ -22,10 +21,9 @@ from dataclasses import dataclass
 
 from nnrecog.errors import InputError
 from nnrecog.ocr.formats import Reading, render
-from nnrecog.ocr.lexicon import Lexicon, default_lexicon
-from nnrecog.ocr.linereader import LineRecognizer, load_line_recognizer
-from nnrecog.ocr.pipeline import read_file
-from nnrecog.ocr.recognize import Classifier
+from nnrecog.ocr.lexicon import default_lexicon
+from nnrecog.ocr.linereader import load_line_recognizer
+from nnrecog.ocr.reader import Reader
 from nnrecog.web.config import ServeConfig
 from nnrecog.web.glyphs import ModelChoice, load_models
 
@@ -54,18 +52,15 @@ class ReadResult:
 
 @dataclass
 class _Worker:
-    """What one worker process reads with."""
+    """What one worker process reads with: a reader per classifier, sharing the word list and
+    the line recogniser."""
 
-    classifiers: dict[str, Classifier]
-    lexicon: Lexicon
-    line_model: LineRecognizer | None
-    config: ServeConfig
+    readers: dict[str, Reader]
 
     def read(self, job: ReadJob) -> ReadResult:
-        config = dataclasses.replace(self.config.reader, engine=job.engine)
+        reader = self.readers[job.model].replace(engine=job.engine, lexicon=job.lexicon)
         try:
-            page = read_file(job.photo, self.classifiers[job.model], self.lexicon if job.lexicon else False,
-                             config, job.name, self.line_model)
+            page = reader.read(job.photo, job.name)
             return ReadResult(render([Reading(job.name, page, job.photo)], job.format, several=False))
         except InputError as exc:
             return ReadResult(error=" ".join(str(exc).split()), status=422)
@@ -88,8 +83,9 @@ def _exit_with_parent() -> None:
 def _start_worker(choices: list[ModelChoice], config: ServeConfig, lines: bool) -> None:
     global _WORKER
     _exit_with_parent()
-    _WORKER = _Worker(load_models(choices, config.detector), default_lexicon(),
-                      load_line_recognizer() if lines else None, config)
+    lexicon, line_model = default_lexicon(), load_line_recognizer() if lines else None
+    _WORKER = _Worker({name: Reader(config.reader, classifier, lexicon, line_model)
+                       for name, classifier in load_models(choices, config.detector).items()})
 
 
 def _read_in_worker(job: ReadJob) -> ReadResult:

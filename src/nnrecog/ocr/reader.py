@@ -1,0 +1,216 @@
+"""The reader: one object that owns the loaded models and every setting, built once and then
+called for photo after photo (as PaddleOCR's ``TextSystem`` or docTR's ``ocr_predictor``).
+
+>>> from nnrecog.ocr import Reader
+>>> reader = Reader()                              # the shipped models, the default settings
+>>> page = reader.read("note.jpg")                 # a path, the bytes of a file, a PIL image, an array
+>>> for result in reader.read_many(["a.jpg", "b.png"], jobs=2):   # in order, one error per bad photo
+...     print(result.photo.name, result.error or result.page.text)
+
+:func:`read` and :func:`read_file` are conveniences over a cached :class:`Reader` for the same
+models and settings, so calling them in a loop loads nothing twice.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import os
+from collections.abc import Hashable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from nnrecog.errors import InputError
+from nnrecog.ocr import photo as photos
+from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
+from nnrecog.ocr.elements import Page
+from nnrecog.ocr.lexicon import Lexicon, default_lexicon
+from nnrecog.ocr.linereader import LineRecognizer, load_line_recognizer
+from nnrecog.ocr.photo import PhotoSource
+from nnrecog.ocr.pipeline import read_segmentation, segment
+from nnrecog.ocr.recognize import Classifier, load_classifier
+
+ModelArg = Classifier | str | os.PathLike | None
+LineModelArg = LineRecognizer | str | os.PathLike | None
+LexiconArg = bool | Lexicon | None
+ImageArg = Image.Image | np.ndarray | PhotoSource
+DEFAULT_CONFIG = ReaderConfig()
+
+
+def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
+    """The word list to decode with: a given ``Lexicon``, the default one for ``True``, else None."""
+    if isinstance(lexicon, Lexicon):
+        return lexicon
+    return default_lexicon() if lexicon else None
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo to read: the name it goes by (its path, or ``stdin``) and where its bytes are."""
+
+    name: str
+    source: PhotoSource
+
+
+@dataclass
+class PhotoReading:
+    """The outcome of reading one photo of many: a page, or the one-line error."""
+
+    photo: Photo
+    page: Page | None = None
+    error: str | None = None
+    overlay: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.photo.name)
+
+
+class Reader:
+    """The models and settings a photo is read with, loaded once.
+
+    Parameters
+    ----------
+    config : every setting of every stage (:class:`~nnrecog.ocr.config.ReaderConfig`), the
+        engine among them.
+    model : the character classifier: loaded, a model file, or ``None`` for the shipped one.
+    lexicon : decode words with the English word list; ``False`` reads glyph by glyph (the
+        letters/digits prior still applies); a :class:`~nnrecog.ocr.lexicon.Lexicon` uses that list.
+    line_model : the line recogniser of the ``auto`` and ``lines`` engines, as ``model``
+        (loaded only when the engine reads lines).
+
+    Raises
+    ------
+    InputError, nnrecog.nn.ModelFileError : a model file or the word list is unusable.
+    """
+
+    def __init__(self, config: ReaderConfig = DEFAULT_CONFIG, model: ModelArg = None, lexicon: LexiconArg = True,
+                 line_model: LineModelArg = None) -> None:
+        self.config = config
+        self.classifier = load_classifier(model)
+        self.lexicon = resolve_lexicon(lexicon)
+        self._line_model_arg = line_model
+        self.line_model = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
+
+    def replace(self, *, engine: str | None = None, lexicon: bool | None = None) -> Reader:
+        """This reader with another engine or without (or with) the word list, sharing what is
+        loaded (a server answers each request's choice without loading anything)."""
+        other = copy.copy(self)
+        if engine is not None and engine != self.config.engine:
+            other.config = dataclasses.replace(self.config, engine=engine)
+            if engine in LINE_ENGINES and other.line_model is None:
+                other.line_model = load_line_recognizer(self._line_model_arg)
+        if lexicon is not None:
+            other.lexicon = (self.lexicon or default_lexicon()) if lexicon else None
+        return other
+
+    def read(self, image: ImageArg, name: str | None = None) -> Page:
+        """Read one page: a photo file or its bytes (EXIF rotation applied, boxes in the photo's
+        pixels as displayed; ``name`` is what an error calls it), a PIL image, or a grey or
+        colour array ``(H, W)`` / ``(H, W, C)`` (integer, or float in [0, 1]).
+
+        Raises
+        ------
+        InputError : the file is missing, not an image, truncated or damaged, or too large to
+            decode safely; the message names it.
+        """
+        if isinstance(image, (str, os.PathLike, bytes)):
+            config = self.config.photo
+            grey, photo_size = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels)
+            seg = segment(grey, photo_size, self.config)
+        else:
+            seg = segment(photos.upright_grey(image), config=self.config)
+        return read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)
+
+    def read_photo(self, photo: Photo, overlay: Path | None = None) -> PhotoReading:
+        """One photo of many: its page (and its overlay written to ``overlay``), or its error."""
+        from nnrecog.ocr.overlay import open_for_overlay, save_overlay
+
+        try:
+            page = self.read(photo.source, photo.name)
+        except InputError as exc:
+            return PhotoReading(photo, error=str(exc))
+        if overlay is not None:
+            try:
+                save_overlay(open_for_overlay(photos.opened(photo.source)), page, overlay)
+            except OSError as exc:
+                return PhotoReading(photo, page, error=f"{overlay}: cannot write the overlay ({exc.strerror or exc})")
+        return PhotoReading(photo, page, overlay=overlay)
+
+    def read_many(self, paths: Sequence[Photo | str | os.PathLike], jobs: int = 1,
+                  overlays: Sequence[Path | None] | None = None) -> Iterator[PhotoReading]:
+        """Read several photos, yielding each result in input order as it is ready: a photo
+        that cannot be read yields its one-line error and the others are still read. With
+        ``jobs > 1`` they are read in that many processes (never more than there are photos),
+        each starting with this reader's loaded models. ``overlays``: where each photo's
+        overlay goes (None: none)."""
+        photo_list = [p if isinstance(p, Photo) else Photo(str(p), Path(p)) for p in paths]
+        targets = list(overlays) if overlays is not None else [None] * len(photo_list)
+        jobs = min(jobs, len(photo_list))
+        if jobs <= 1:
+            for photo, target in zip(photo_list, targets):
+                yield self.read_photo(photo, target)
+            return
+        # fork: the workers start with the loaded models and word list, nothing to pickle or load
+        with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_start_worker,
+                                 initargs=(self,)) as pool:
+            yield from pool.map(_read_in_worker, zip(photo_list, targets))
+
+
+_WORKER: Reader | None = None
+
+
+def _start_worker(reader: Reader) -> None:
+    global _WORKER
+    _WORKER = reader
+
+
+def _read_in_worker(job: tuple[Photo, Path | None]) -> PhotoReading:
+    assert _WORKER is not None
+    return _WORKER.read_photo(*job)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_reader(config: ReaderConfig, model: ModelArg, lexicon: LexiconArg, line_model: LineModelArg) -> Reader:
+    return Reader(config, model, lexicon, line_model)
+
+
+def reader_for(config: ReaderConfig = DEFAULT_CONFIG, model: ModelArg = None, lexicon: LexiconArg = True,
+               line_model: LineModelArg = None) -> Reader:
+    """A :class:`Reader` for these arguments, the same one again for the same arguments (the
+    last four are kept); arguments that cannot be told apart by value (a word list built by
+    the caller) get a reader of their own."""
+    arguments = (config, model, lexicon, line_model)
+    if all(isinstance(a, Hashable) for a in arguments):
+        return _cached_reader(*arguments)
+    return Reader(*arguments)
+
+
+def read(image: ImageArg, model: ModelArg = None, lexicon: LexiconArg = True, config: ReaderConfig = DEFAULT_CONFIG,
+         line_model: LineModelArg = None) -> Page:
+    """Read the handwritten text of a page (:meth:`Reader.read`) with a cached reader.
+
+    Returns
+    -------
+    Page : lines top to bottom, words left to right, boxes in the image's pixels. A blank page
+        gives a page without lines (``text == ""``).
+    """
+    return reader_for(config, model, lexicon, line_model).read(image)
+
+
+def read_file(path: PhotoSource, model: ModelArg = None, lexicon: LexiconArg = True,
+              config: ReaderConfig = DEFAULT_CONFIG, name: str | None = None, line_model: LineModelArg = None) -> Page:
+    """Read a photo file, or the bytes of one (:meth:`Reader.read`), with a cached reader.
+
+    Raises
+    ------
+    InputError : the file is missing, is not an image, is truncated or damaged, or is too
+        large to decode safely. The message names the file (``name``, default its path).
+    """
+    return reader_for(config, model, lexicon, line_model).read(path, name)
