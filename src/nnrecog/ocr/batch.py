@@ -8,12 +8,13 @@ be read yields its one-line error while the others are read.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from PIL import Image
 
@@ -24,6 +25,9 @@ from nnrecog.ocr.formats import Reading, output_paths, render
 from nnrecog.ocr.options import ReadOptions
 from nnrecog.ocr.photo import is_image_name
 from nnrecog.ocr.reader import DEFAULT_CONFIG, LineModelArg, ModelArg, Photo, PhotoReading, Reader
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 #: The most bytes ``nnrecog read -`` takes from stdin (a photo, not a video).
 MAX_STDIN_BYTES = 256 * 2**20
@@ -108,9 +112,11 @@ def read_photos(
     config: ReaderConfig = DEFAULT_CONFIG,
     jobs: int = 1,
     line_model: LineModelArg = None,
+    client: Client | None = None,
 ) -> Iterator[PhotoReading]:
     """:meth:`Reader.read_many <nnrecog.ocr.reader.Reader.read_many>` of a reader built for these
-    arguments, each read photo's overlay written to :func:`overlay_paths` of ``overlay``.
+    arguments (on the Dask cluster of ``client``, if given), each read photo's overlay written
+    to :func:`overlay_paths` of ``overlay``.
 
     Raises
     ------
@@ -119,7 +125,7 @@ def read_photos(
     """
     photos = [p if isinstance(p, Photo) else Photo(str(p), Path(p)) for p in photos]
     targets = overlay_paths(overlay, [p.name for p in photos]) if overlay is not None else None
-    return Reader(config, model, lexicon, line_model).read_many(photos, jobs, targets)
+    return Reader(config, model, lexicon, line_model).read_many(photos, jobs, targets, client)
 
 
 @dataclass
@@ -160,8 +166,15 @@ def run_read(options: ReadOptions, stdin: BinaryIO | None = None) -> ReadOutcome
     photos, notes = photo_inputs(options.photos, stdin)
     outcome = ReadOutcome(None, notes=notes)
     readings = []
-    for reading in read_photos(photos, options.classifier(), options.lexicon, options.overlay,
-                               options.reader_config(), options.jobs, options.line_model):
+    with contextlib.ExitStack() as stack:
+        client = None
+        if options.scheduler is not None:
+            from nnrecog.ocr.cluster import connect
+
+            client = stack.enter_context(connect(options.scheduler))
+        results = list(read_photos(photos, options.classifier(), options.lexicon, options.overlay,
+                                   options.reader_config(), options.jobs, options.line_model, client))
+    for reading in results:
         if reading.error:
             outcome.errors.append(reading.error)
         # a photo read whose overlay could not be written still has its page

@@ -75,6 +75,10 @@ class ReadOptions(ReaderOptions):
         "OUT-<photo name>.png each (OUT-<n>-<name>.png when names repeat)", metavar="OUT.png")(None)
     jobs: int = Option("photos read at once, in separate processes", check=Number(int, 0),
                        flags=("--jobs", "-j"), metavar="N")(DEFAULT_JOBS)
+    scheduler: str | None = Option(
+        "read on the Dask cluster of this scheduler instead of here (needs nnrecog[cluster]); each "
+        "worker gets the models once, the photos go as bytes, results come back in order",
+        metavar="tcp://HOST:PORT")(None)
 
     @property
     def output_format(self) -> str:

@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -41,6 +42,11 @@ LineModelArg = LineRecognizer | str | os.PathLike | None
 LexiconArg = bool | Lexicon | None
 ImageArg = Image.Image | np.ndarray | PhotoSource
 DEFAULT_CONFIG = ReaderConfig()
+#: How a pickled Reader names the shipped word list.
+_SHIPPED_LEXICON = "shipped word list"
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
@@ -98,6 +104,20 @@ class Reader:
         self._line_model_arg = line_model
         self.line_model = load_line_recognizer(line_model) if config.engine in LINE_ENGINES else None
 
+    def __getstate__(self) -> dict:
+        # the shipped word list (1.28 million forms) is rebuilt from the receiver's own cache
+        # rather than sent: a cluster worker or a spawned process gets a few MB, not the list
+        state = dict(self.__dict__)
+        # (a reader holding the shipped list got it from the cache, so asking again costs nothing)
+        if self.lexicon is not None and default_lexicon.cache_info().currsize and self.lexicon is default_lexicon():
+            state["lexicon"] = _SHIPPED_LEXICON
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        if state.get("lexicon") == _SHIPPED_LEXICON:
+            state["lexicon"] = default_lexicon()
+        self.__dict__.update(state)
+
     def replace(self, *, engine: str | None = None, lexicon: bool | None = None) -> Reader:
         """This reader with another engine or without (or with) the word list, sharing what is
         loaded (a server answers each request's choice without loading anything)."""
@@ -130,28 +150,27 @@ class Reader:
 
     def read_photo(self, photo: Photo, overlay: Path | None = None) -> PhotoReading:
         """One photo of many: its page (and its overlay written to ``overlay``), or its error."""
-        from nnrecog.ocr.overlay import open_for_overlay, save_overlay
-
         try:
             page = self.read(photo.source, photo.name)
         except InputError as exc:
             return PhotoReading(photo, error=str(exc))
-        if overlay is not None:
-            try:
-                save_overlay(open_for_overlay(photos.opened(photo.source)), page, overlay)
-            except OSError as exc:
-                return PhotoReading(photo, page, error=f"{overlay}: cannot write the overlay ({exc.strerror or exc})")
-        return PhotoReading(photo, page, overlay=overlay)
+        reading = PhotoReading(photo, page)
+        return write_overlay(reading, overlay) if overlay is not None else reading
 
     def read_many(self, paths: Sequence[Photo | str | os.PathLike], jobs: int = 1,
-                  overlays: Sequence[Path | None] | None = None) -> Iterator[PhotoReading]:
+                  overlays: Sequence[Path | None] | None = None, client: Client | None = None) -> Iterator[PhotoReading]:
         """Read several photos, yielding each result in input order as it is ready: a photo
         that cannot be read yields its one-line error and the others are still read. With
         ``jobs > 1`` they are read in that many processes (never more than there are photos),
-        each starting with this reader's loaded models. ``overlays``: where each photo's
-        overlay goes (None: none)."""
+        each starting with this reader's loaded models; with a Dask ``client``, on its cluster
+        (:mod:`nnrecog.ocr.cluster`). ``overlays``: where each photo's overlay goes (None: none)."""
         photo_list = [p if isinstance(p, Photo) else Photo(str(p), Path(p)) for p in paths]
         targets = list(overlays) if overlays is not None else [None] * len(photo_list)
+        if client is not None:
+            from nnrecog.ocr.cluster import read_on_cluster
+
+            yield from read_on_cluster(self, photo_list, client, targets)
+            return
         jobs = min(jobs, len(photo_list))
         if jobs <= 1:
             for photo, target in zip(photo_list, targets):
@@ -161,6 +180,18 @@ class Reader:
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_start_worker,
                                  initargs=(self,)) as pool:
             yield from pool.map(_read_in_worker, zip(photo_list, targets))
+
+
+def write_overlay(reading: PhotoReading, overlay: Path) -> PhotoReading:
+    """``reading`` with its photo's overlay written to ``overlay``, or with the error that it
+    could not be."""
+    from nnrecog.ocr.overlay import open_for_overlay, save_overlay
+
+    try:
+        save_overlay(open_for_overlay(photos.opened(reading.photo.source)), reading.page, overlay)
+    except OSError as exc:
+        return PhotoReading(reading.photo, reading.page, error=f"{overlay}: cannot write the overlay ({exc.strerror or exc})")
+    return PhotoReading(reading.photo, reading.page, overlay=overlay)
 
 
 _WORKER: Reader | None = None
