@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from nnrecog.ocr.batch import Photo, read_photos
+from nnrecog.ocr.batch import read_photos
+from nnrecog.ocr.readings import Photo
 from nnrecog.ocr.config import ENGINES, LINE_ENGINES, ReaderConfig
 from nnrecog.ocr.lexicon import default_lexicon
 from nnrecog.ocr.linereader import load_line_recognizer

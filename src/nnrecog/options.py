@@ -235,3 +235,10 @@ DATA_DIR = Option("shared data directory (default: $NNRECOG_DATA, else ../shared
 OUT_DIR = Option("output folder", flags=("--out",), metavar="DIR")
 EPOCHS = Option("passes over the training set", POSITIVE_INT)
 BATCH_SIZE = Option("samples per batch", POSITIVE_INT)
+RESUME = Option("continue the run saved in --out, from its last checkpoint")
+PROGRESS = Option("no progress bars")
+#: The glyph data a command learns from or measures on.
+GLYPH_DATA = Option("the glyph data: 'default' (the built open set), a built folder, or a folder of nist36_*.mat",
+                    flags=("--data",), metavar="SOURCE")
+DETECTOR = Option("character detector model file, which vets every glyph (default: the one shipped in the package; "
+                  "'none': take every glyph for a character)", metavar="PATH")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from nnrecog.cli.options import add_command, option_values
-from nnrecog.data.options import BuildOptions, LinesOptions, ShowOptions
+from nnrecog.data.options import BuildOptions, MakeLinesOptions, ShowOptions
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -25,7 +25,7 @@ def _show(args: argparse.Namespace) -> int:
 def _lines(args: argparse.Namespace) -> int:
     from nnrecog.data.linecorpus import lines_command
 
-    print(f"lines: {lines_command(LinesOptions(**option_values(args, LinesOptions)))}")
+    print(f"lines: {lines_command(MakeLinesOptions(**option_values(args, MakeLinesOptions)))}")
     if args.show is not None:
         print(f"wrote {args.show}")
     return 0
@@ -38,5 +38,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_command(actions, "build", BuildOptions, _build,
                 help="build the open NIST36-format set from the shared handwriting data")
     add_command(actions, "show", ShowOptions, _show, help="write a grid of samples per class as a PNG")
-    add_command(actions, "lines", LinesOptions, _lines,
+    add_command(actions, "lines", MakeLinesOptions, _lines,
                 help="make synthetic lines of handwriting (for train lines), --show to see them")

@@ -6,7 +6,7 @@ import argparse
 
 from nnrecog.cli.options import add_command, option_values
 from nnrecog.experiments.options import AutoencoderOptions, CnnOptions, DetectorOptions, MlpOptions, ReconstructOptions
-from nnrecog.pytorch.options import LinesOptions
+from nnrecog.pytorch.options import TrainLinesOptions
 
 #: Each trainable model: its options and its one-line help.
 _MODELS = {
@@ -32,7 +32,7 @@ def _train_lines(args: argparse.Namespace) -> int:
     require_torch()
     from nnrecog.pytorch.lines import train_lines
 
-    results = train_lines(**option_values(args, LinesOptions))
+    results = train_lines(**option_values(args, TrainLinesOptions))
     print(f"line recogniser: {results['epochs']} epochs (best {results['best_epoch']}), "
           f"{results['seconds_per_epoch']:.0f} s/epoch; validation CER {results['best_valid_cer']:.2%}")
     print(f"wrote {args.out_dir}/model.npz (read with: nnrecog read --engine lines --line-model {args.out_dir}/model.npz)")
@@ -54,6 +54,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
     for name, (options_class, help_text) in _MODELS.items():
         add_command(models, name, options_class, _train, help=help_text)
-    add_command(models, "lines", LinesOptions, _train_lines,
+    add_command(models, "lines", TrainLinesOptions, _train_lines,
                 help="the line recogniser (CTC on synthetic lines; needs nnrecog[torch])")
     add_command(subparsers, "reconstruct", ReconstructOptions, _reconstruct, help="run a trained autoencoder on glyph images")

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from nnrecog.data.lines import LINE_CHARACTERS, LineFormat, LineSources, LineStyle, random_text, synthetic_line
-from nnrecog.data.options import LinesOptions
+from nnrecog.data.options import MakeLinesOptions
 
 #: Bump whenever the synthetic lines a seed gives change; their cache is keyed by it.
 LINES_VERSION = 2
@@ -145,7 +145,7 @@ def show_corpus(corpus: LineCorpus, path: str | os.PathLike, count: int = 24) ->
         sheet.save(tmp)
 
 
-def lines_command(options: LinesOptions) -> Path:
+def lines_command(options: MakeLinesOptions) -> Path:
     """``nnrecog data lines``: make (or find) a corpus, copy it to ``options.out``, picture it;
     returns where it is."""
     corpus = line_corpus(options.split, options.count, options.seed, options.source, options.data_dir)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from nnrecog.data.nist36 import CLASSES, SPLITS
 from nnrecog.errors import InputError
-from nnrecog.options import DATA_DIR, POSITIVE_INT, SEED, OneOf, Option, check_fields
+from nnrecog.options import DATA_DIR, GLYPH_DATA, POSITIVE_INT, SEED, OneOf, Option, check_fields
 
 _SOURCE = "'default', a built folder, a folder of nist36_*.mat"
 
@@ -65,14 +65,14 @@ class ShowOptions:
 
 
 @dataclass(frozen=True)
-class LinesOptions:
+class MakeLinesOptions:
     """What ``nnrecog data lines`` makes: synthetic lines of handwriting (:mod:`nnrecog.data.lines`)."""
 
     split: str = Option("whose glyphs make the lines: train (to learn from) or valid", OneOf(("train", "valid")))(
         "train")
     count: int = Option("lines to make", POSITIVE_INT)(50000)
     seed: int = SEED(0)
-    source: str = Option(f"the built data set ({_SOURCE})", flags=("--data",))("default")
+    source: str = GLYPH_DATA("default")
     data_dir: str | os.PathLike | None = DATA_DIR(None)
     out: str | os.PathLike | None = Option(
         "also write the lines to this .npz (default: only the cache, where train lines looks)", metavar="FILE")(None)

@@ -19,11 +19,14 @@ from nnrecog.options import (
     DATA_DIR,
     EPOCHS,
     FRACTION,
+    GLYPH_DATA,
     NON_NEGATIVE_INT,
     OUT_DIR,
     POSITIVE_FLOAT,
     POSITIVE_INT,
     POSITIVE_INTS,
+    PROGRESS,
+    RESUME,
     SEED,
     OneOf,
     Option,
@@ -63,14 +66,12 @@ class TrainOptions:
     decay_every: int
     momentum: float = MOMENTUM(0.9)
     decay_factor: float = 0.5
-    source: str = Option(
-        "'default' (the built open set), a built folder, or a folder of nist36_*.mat", flags=("--data",)
-    )("default")
+    source: str = GLYPH_DATA("default")
     data_dir: str | os.PathLike | None = DATA_DIR(None)
     seed: int = SEED(0)
-    resume: bool = Option("continue the run saved in --out")(False)
+    resume: bool = RESUME(False)
     limit: int | None = Option("use at most N samples per split (quick runs)", POSITIVE_INT, metavar="N")(None)
-    progress: bool = Option("no progress bars")(True)
+    progress: bool = PROGRESS(True)
 
     def __post_init__(self) -> None:
         check_fields(self)

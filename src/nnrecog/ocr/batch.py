@@ -24,7 +24,8 @@ from nnrecog.ocr.config import ReaderConfig
 from nnrecog.ocr.formats import Reading, output_paths, render
 from nnrecog.ocr.options import ReadOptions
 from nnrecog.ocr.photo import is_image_name
-from nnrecog.ocr.reader import DEFAULT_CONFIG, LineModelArg, ModelArg, Photo, PhotoReading, Reader
+from nnrecog.ocr.reader import DEFAULT_CONFIG, LineModelArg, ModelArg, Reader
+from nnrecog.ocr.readings import Photo, PhotoReading
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -16,13 +16,19 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from nnrecog.errors import InputError
-from nnrecog.ocr.reader import Photo, PhotoReading, Reader
+from nnrecog.ocr.readings import Photo, PhotoReading, write_overlay
 
 if TYPE_CHECKING:
     from distributed import Client
+
+class PhotoReader(Protocol):
+    """What a worker reads with (a :class:`~nnrecog.ocr.reader.Reader`)."""
+
+    def read_photo(self, photo: Photo) -> PhotoReading: ...
+
 
 #: Photos in flight per worker thread: enough to keep every worker busy while results stream back.
 IN_FLIGHT_PER_THREAD = 4
@@ -49,7 +55,7 @@ def connect(address: str, timeout_s: float = 10.0) -> Client:
         raise InputError(f"--scheduler {address}: no Dask scheduler answers ({exc})") from None
 
 
-def _read_on_worker(reader: Reader, photo: Photo) -> PhotoReading:
+def _read_on_worker(reader: PhotoReader, photo: Photo) -> PhotoReading:
     return reader.read_photo(photo)
 
 
@@ -67,12 +73,10 @@ def _local_bytes(photo: Photo) -> Photo | PhotoReading:
         return PhotoReading(photo, error=f"{photo.name}: cannot be read ({exc.strerror or exc})")
 
 
-def read_on_cluster(reader: Reader, photos: Sequence[Photo], client: Client,
+def read_on_cluster(reader: PhotoReader, photos: Sequence[Photo], client: Client,
                     overlays: Sequence[Path | None] | None = None) -> Iterator[PhotoReading]:
     """:meth:`Reader.read_many` on the cluster of ``client``: the same results, in the same order.
     Overlays are drawn here, from the page each worker returns."""
-    from nnrecog.ocr.reader import write_overlay
-
     remote = client.scatter(reader, broadcast=True)
     threads = sum(client.nthreads().values()) or 1
     targets = list(overlays) if overlays is not None else [None] * len(photos)

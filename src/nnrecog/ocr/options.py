@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from nnrecog.ocr.config import ENGINES, ReaderConfig, WritingConfig
 from nnrecog.ocr.formats import FORMATS
-from nnrecog.options import DATA_DIR, Number, OneOf, Option, check_fields
+from nnrecog.options import DATA_DIR, DETECTOR, Number, OneOf, Option, check_fields
 
 #: The number of photos ``--jobs`` reads at once by default: one per core.
 DEFAULT_JOBS = os.cpu_count() or 1
@@ -28,9 +28,7 @@ class ReaderOptions:
         "call for, glyph by glyph where they stand apart, whole where they touch", check=OneOf(ENGINES))(ReaderConfig.engine)
     model: str | os.PathLike | None = Option(
         "character classifier model file (default: the model shipped in the package)", metavar="PATH")(None)
-    detector: str | os.PathLike | None = Option(
-        "character detector model file, which vets every glyph (default: the one shipped in the package; "
-        "'none': take every glyph for a character)", metavar="PATH")(None)
+    detector: str | os.PathLike | None = DETECTOR(None)
     line_model: str | os.PathLike | None = Option(
         "line recogniser model file, for --engine lines or auto (default: the one shipped in the package)",
         metavar="PATH")(None)

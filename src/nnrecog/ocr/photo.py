@@ -114,7 +114,7 @@ def load_photo(
         if _is_empty(path):
             raise InputError(f"{name}: empty file (0 bytes), expected an image") from None
         raise InputError(f"{name}: not an image file PIL can read (expected JPEG, PNG, ...)") from None
-    except (OSError, ValueError, SyntaxError, TypeError, struct.error, ZeroDivisionError) as exc:
+    except (OSError, ValueError, SyntaxError, TypeError, struct.error, ZeroDivisionError):
         # a damaged or crafted file can make PIL's decoders fail in many ways (a TIFF tag of
         # the wrong type raises TypeError): each is the same "cannot be read" to the user
         raise InputError(f"{name}: the image is truncated or damaged and cannot be read") from None

@@ -19,7 +19,6 @@ import functools
 import os
 from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ from nnrecog.ocr.elements import Page
 from nnrecog.ocr.lexicon import Lexicon, default_lexicon
 from nnrecog.ocr.linereader import LineRecognizer, load_line_recognizer
 from nnrecog.ocr.photo import PhotoSource
+from nnrecog.ocr.readings import Photo, PhotoReading, write_overlay
 from nnrecog.ocr.pipeline import read_segmentation, segment
 from nnrecog.ocr.recognize import Classifier, load_classifier
 
@@ -54,28 +54,6 @@ def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
     if isinstance(lexicon, Lexicon):
         return lexicon
     return default_lexicon() if lexicon else None
-
-
-@dataclass(frozen=True)
-class Photo:
-    """A photo to read: the name it goes by (its path, or ``stdin``) and where its bytes are."""
-
-    name: str
-    source: PhotoSource
-
-
-@dataclass
-class PhotoReading:
-    """The outcome of reading one photo of many: a page, or the one-line error."""
-
-    photo: Photo
-    page: Page | None = None
-    error: str | None = None
-    overlay: Path | None = None
-
-    @property
-    def path(self) -> Path:
-        return Path(self.photo.name)
 
 
 class Reader:
@@ -180,18 +158,6 @@ class Reader:
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_start_worker,
                                  initargs=(self,)) as pool:
             yield from pool.map(_read_in_worker, zip(photo_list, targets))
-
-
-def write_overlay(reading: PhotoReading, overlay: Path) -> PhotoReading:
-    """``reading`` with its photo's overlay written to ``overlay``, or with the error that it
-    could not be."""
-    from nnrecog.ocr.overlay import open_for_overlay, save_overlay
-
-    try:
-        save_overlay(open_for_overlay(photos.opened(reading.photo.source)), reading.page, overlay)
-    except OSError as exc:
-        return PhotoReading(reading.photo, reading.page, error=f"{overlay}: cannot write the overlay ({exc.strerror or exc})")
-    return PhotoReading(reading.photo, reading.page, overlay=overlay)
 
 
 _WORKER: Reader | None = None

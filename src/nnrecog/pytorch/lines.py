@@ -235,11 +235,11 @@ def train_lines(**options: object) -> dict[str, object]:
     from nnrecog.data.linecorpus import line_corpus
     from nnrecog.fileio import atomic_path, ensure_dir, write_json
     from nnrecog.pytorch.export import to_numpy_model
-    from nnrecog.pytorch.options import LinesOptions
+    from nnrecog.pytorch.options import TrainLinesOptions
     from nnrecog.pytorch.train import MODEL_FILE, RESUME_FILE, save_state_dict, set_threads
     from nnrecog.viz import plots
 
-    opts = LinesOptions(**options)
+    opts = TrainLinesOptions(**options)
     out = ensure_dir(opts.out_dir)
     set_threads()
     torch.manual_seed(opts.seed)

@@ -17,10 +17,13 @@ from nnrecog.options import (
     BATCH_SIZE,
     DATA_DIR,
     EPOCHS,
+    GLYPH_DATA,
     NON_NEGATIVE_INT,
     OUT_DIR,
     POSITIVE_FLOAT,
     POSITIVE_INT,
+    PROGRESS,
+    RESUME,
     SEED,
     Number,
     OneOf,
@@ -41,7 +44,7 @@ class FitOptions:
     batch_size: int | None = _runner_default(BATCH_SIZE)(None)
     lr: float | None = _runner_default(Option("peak learning rate (cosine schedule)", POSITIVE_FLOAT))(None)
     seed: int = SEED(0)
-    resume: bool = Option("continue the run saved in --out (last.pt)")(False)
+    resume: bool = RESUME(False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,9 +52,7 @@ class GlyphTrainOptions(FitOptions):
     """``nnrecog torch train``: :func:`nnrecog.pytorch.nist.train_glyphs`."""
 
     kind: str = Option("the course MLP (fc) or a CNN", OneOf(("fc", "cnn")), positional=True, metavar="MODEL")()
-    source: str = Option(
-        "'default' (the built open set), a built folder, or a folder of nist36_*.mat", flags=("--data",)
-    )("default")
+    source: str = GLYPH_DATA("default")
     augment: bool = Option("distort training glyphs (as nnrecog train --augment)")(False)
     limit: int | None = Option("use at most N samples per split (quick runs)", POSITIVE_INT, metavar="N")(None)
     out_dir: str | os.PathLike = OUT_DIR("runs/torch-train")
@@ -118,7 +119,7 @@ class ClassifyOptions:
 
 
 @dataclass(frozen=True, kw_only=True)
-class LinesOptions:
+class TrainLinesOptions:
     """``nnrecog train lines``: :func:`nnrecog.pytorch.lines.train_lines` (needs the torch extra)."""
 
     out_dir: str | os.PathLike = OUT_DIR("runs/lines")
@@ -135,9 +136,8 @@ class LinesOptions:
                           NON_NEGATIVE_INT, metavar="N")(1)
     valid_lines: int = Option("synthetic validation lines, from the valid split's glyphs", POSITIVE_INT,
                               metavar="N")(2000)
-    source: str = Option("the built data set whose glyphs make the lines ('default', or a built folder)",
-                         flags=("--data",))("default")
+    source: str = GLYPH_DATA("default")
     data_dir: str | os.PathLike | None = DATA_DIR(None)
     seed: int = SEED(0)
-    resume: bool = Option("continue the run saved in --out (last.pt)")(False)
-    progress: bool = Option("no progress bars")(True)
+    resume: bool = RESUME(False)
+    progress: bool = PROGRESS(True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnrecog.errors import InputError
-from nnrecog.options import DATA_DIR, OUT_DIR, SEED, Option, WordList, check_fields
+from nnrecog.options import DATA_DIR, GLYPH_DATA, OUT_DIR, PROGRESS, SEED, Option, WordList, check_fields
 
 #: The report's steps, in the write-up's order (each one cached on its own; see
 #: :mod:`nnrecog.report.steps`).
@@ -86,15 +86,13 @@ class ReportOptions:
 
     out_dir: str | os.PathLike = OUT_DIR("runs/report")
     quick: bool = Option("few epochs on subsets (about 5 minutes on 2 cores) instead of the full report")(False)
-    source: str = Option(
-        "the glyph data: 'default' (the built open set), a built folder, or a folder of nist36_*.mat",
-        flags=("--data",), metavar="SOURCE")("default")
+    source: str = GLYPH_DATA("default")
     data_dir: str | os.PathLike | None = DATA_DIR(None)
     seed: int = SEED(0)
     only: Sequence[str] | None = Option(
         "bring only these steps up to date, e.g. q3-mlp,q4-ocr (the others are shown from the cache "
         "where they are there)", WordList(STEP_IDS), metavar="STEP,...")(None)
-    progress: bool = Option("no progress bars")(True)
+    progress: bool = PROGRESS(True)
     scale: Scale | None = None
 
     def __post_init__(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nnrecog.options import POSITIVE_FLOAT, POSITIVE_INT, Number, Option, check_fields
+from nnrecog.options import DETECTOR, POSITIVE_FLOAT, POSITIVE_INT, Number, Option, check_fields
 from nnrecog.web.config import ServeConfig
 
 
@@ -23,9 +23,7 @@ class ServeOptions:
     models: tuple[str, ...] = Option(
         "an nnrecog .npz character classifier to offer beside the shipped one (may be repeated)",
         flags=("--model",), metavar="PATH", repeatable=True)(ServeConfig.models)
-    detector: str | None = Option(
-        "character detector model file (default: the one shipped in the package; 'none': take every "
-        "glyph for a character)", metavar="PATH")(ServeConfig.detector)
+    detector: str | None = DETECTOR(ServeConfig.detector)
     workers: int = Option("processes that read photos, each loading the models once", POSITIVE_INT,
                           metavar="N")(ServeConfig.workers)
     max_upload_mb: float = Option("largest upload accepted, in MiB", POSITIVE_FLOAT,
