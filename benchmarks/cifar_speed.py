@@ -25,7 +25,7 @@ def measure(recipe: str, threads: int, precision: str, batch: int, seconds: floa
     import torch.nn.functional as F
 
     from nnrecog.pytorch.cifar_recipes import RECIPES
-    from nnrecog.pytorch.train import autocast
+    from nnrecog.pytorch.context import autocast
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)

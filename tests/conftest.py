@@ -75,7 +75,7 @@ def doubting_detector(tmp_path_factory) -> Path:
 def quick_report(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The ``--quick`` report (the slow part of the report tests, about 2 minutes on 2 cores, run
     once): its folder and its report.json. Tests that change it work on a copy."""
-    from nnrecog.report.steps import run_report
+    from nnrecog.report.runner import run_report
 
     out = tmp_path_factory.mktemp("report")
     return out, run_report(out_dir=out, quick=True, data_dir=shared_data, progress=False)

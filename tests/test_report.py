@@ -21,9 +21,10 @@ import pytest
 from PIL import Image
 
 from nnrecog.cli import main
-from nnrecog.report import steps
+from nnrecog.report import runner, steps
 from nnrecog.report.options import QUICK, STEP_IDS
-from nnrecog.report.steps import MANIFEST, STEPS_FOLDER, TORCH_MISSING, run_report
+from nnrecog.report.runner import run_report
+from nnrecog.report.content import MANIFEST, STEPS_FOLDER, TORCH_MISSING
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 TORCH_STEPS = tuple(step.id for step in steps.STEPS if step.torch)
@@ -155,7 +156,7 @@ def test_ctrl_c_keeps_every_finished_step(quick_report, shared_data, tmp_path, m
         raise KeyboardInterrupt
 
     patched = tuple(dataclasses.replace(s, run=interrupted) if s.id == "q5-autoencoder" else s for s in steps.STEPS)
-    monkeypatch.setattr(steps, "STEPS", patched)
+    monkeypatch.setattr(runner, "STEPS", patched)
     with pytest.raises(KeyboardInterrupt):
         run_report(out_dir=out, quick=True, data_dir=shared_data, progress=False)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -173,7 +174,7 @@ def test_without_torch_the_torch_sections_say_so_and_the_rest_runs(quick_report,
     code = (
         "import sys\n"
         "sys.modules['torch'] = None  # as if nnrecog[torch] were not installed\n"
-        "from nnrecog.report.steps import run_report\n"
+        "from nnrecog.report.runner import run_report\n"
         f"run_report(out_dir={str(out)!r}, quick=True, data_dir={str(shared_data)!r}, progress=False)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=300)

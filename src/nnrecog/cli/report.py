@@ -11,7 +11,7 @@ from nnrecog.report.options import ReportOptions
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from nnrecog.report.steps import run_report
+    from nnrecog.report.runner import run_report
 
     report = run_report(**option_values(args, ReportOptions))
     out = Path(args.out_dir)

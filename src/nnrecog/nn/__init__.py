@@ -21,7 +21,8 @@ from nnrecog.nn.functional import (
 )
 from nnrecog.nn.gradcheck import gradcheck
 from nnrecog.nn.init import xavier_uniform, zeros
-from nnrecog.nn.layers import Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D
+from nnrecog.nn.conv import Conv2D, MaxPool2D
+from nnrecog.nn.layers import Dense, Dropout, Flatten, Layer
 from nnrecog.nn.losses import accuracy, cross_entropy, softmax_cross_entropy, squared_error
 from nnrecog.nn.model import ModelFileError, Sequential, load
 from nnrecog.nn.optim import SGD, Momentum, step_decay

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnrecog.nn.layers import Conv2D, Dense, Flatten, MaxPool2D
+from nnrecog.nn.conv import Conv2D, MaxPool2D
+from nnrecog.nn.layers import Dense, Flatten
 from nnrecog.nn.losses import softmax_cross_entropy, squared_error
 from nnrecog.nn.model import Sequential
 

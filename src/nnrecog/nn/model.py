@@ -22,8 +22,12 @@ from typing import Any
 import numpy as np
 
 from nnrecog.fileio import ArraySpec, BadFileError, NpzArchive, atomic_open, open_npz
+from nnrecog.nn.conv import Conv2D, MaxPool2D
 from nnrecog.nn.functional import softmax
-from nnrecog.nn.layers import LAYER_TYPES, Layer
+from nnrecog.nn.layers import Dense, Dropout, Flatten, Layer
+
+#: The layers a model file may name, by class name.
+LAYER_TYPES: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Flatten, Dropout)}
 
 FORMAT = "nnrecog.nn.Sequential"
 VERSION = 1

@@ -129,7 +129,7 @@ def train_cifar10(
     # torch is imported here only: the readers above work without the torch extra.
     import torch
 
-    from nnrecog.pytorch import train
+    from nnrecog.pytorch import context, train
     from nnrecog.pytorch.cifar_recipes import FULL, QUICK, fit_whitening, resolve_precision
     from nnrecog.pytorch.models import parameter_count
     from nnrecog.pytorch.report import write_run
@@ -142,7 +142,7 @@ def train_cifar10(
     data = read_cifar10(folder)  # all checks happen here, before any training starts
     loaded = time.perf_counter()
     (X, y), (X_test, y_test) = data["train"], data["test"]
-    ctx = train.start(config.seed)
+    ctx = context.start(config.seed)
     config = train.configure(config, precision=resolve_precision(config.precision, ctx.device))
     try:
         model = recipe.build(len(data["classes"]))
@@ -173,4 +173,4 @@ def train_cifar10(
             results = write_run(out_dir, results, history, y_test, y_pred, data["classes"], title=f"CIFAR-10 ({recipe.name})")
         return results
     finally:
-        train.finish(ctx)
+        context.finish(ctx)

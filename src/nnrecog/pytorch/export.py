@@ -22,7 +22,7 @@ from torch import nn
 from nnrecog import nn as npnn
 from nnrecog.errors import InputError
 from nnrecog.pytorch.nist import GLYPH_MODELS
-from nnrecog.pytorch.train import load_state_dict
+from nnrecog.pytorch.context import load_state_dict
 
 _ACTIVATIONS = {nn.ReLU: "relu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
 

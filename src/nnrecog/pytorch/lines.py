@@ -26,7 +26,6 @@ seen in more than one epoch (``shard_passes`` times in its own).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -236,7 +235,8 @@ def train_lines(**options: object) -> dict[str, object]:
     from nnrecog.fileio import atomic_path, ensure_dir, write_json
     from nnrecog.pytorch.export import to_numpy_model
     from nnrecog.pytorch.options import TrainLinesOptions
-    from nnrecog.pytorch.train import MODEL_FILE, RESUME_FILE, save_state_dict, set_threads
+    from nnrecog.pytorch.context import save_state_dict, set_threads
+    from nnrecog.pytorch.train import MODEL_FILE, RESUME_FILE
     from nnrecog.viz import plots
 
     opts = TrainLinesOptions(**options)

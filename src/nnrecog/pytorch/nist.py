@@ -20,7 +20,8 @@ from nnrecog import metrics
 from nnrecog.data import CLASSES, load, load_nist26
 from nnrecog.data.augment import augment_batch
 from nnrecog.errors import InputError
-from nnrecog.pytorch import train
+from nnrecog.pytorch import context, train
+from nnrecog.pytorch.arrays import ArrayDataset
 from nnrecog.pytorch.models import fc_net, glyph_cnn
 from nnrecog.pytorch.report import write_run
 
@@ -94,7 +95,7 @@ def _limit(splits: dict[str, tuple[np.ndarray, np.ndarray]], limit: int | None, 
 
 
 def _predict(model: nn.Module, images: np.ndarray, kind: str, device: torch.device) -> np.ndarray:
-    dataset = train.ArrayDataset(to_model_input(images, kind), np.zeros(len(images), np.int64))
+    dataset = ArrayDataset(to_model_input(images, kind), np.zeros(len(images), np.int64))
     return train.predict_logits(model, dataset, device=device)
 
 
@@ -131,14 +132,14 @@ def train_glyphs(
     config = train.configure(spec.defaults, **options)
     splits = _limit(load(source, data_dir), limit, config.seed)
     out = Path(out_dir)
-    ctx = train.start(config.seed)
+    ctx = context.start(config.seed)
     try:
         model = spec.build()
         (X_train, y_train), (X_valid, y_valid) = splits["train"], splits["valid"]
         history = train.fit(
             model,
-            train.ArrayDataset(to_model_input(X_train, kind), y_train),
-            train.ArrayDataset(to_model_input(X_valid, kind), y_valid),
+            ArrayDataset(to_model_input(X_train, kind), y_train),
+            ArrayDataset(to_model_input(X_valid, kind), y_valid),
             config,
             ctx,
             out,
@@ -167,4 +168,4 @@ def train_glyphs(
             results.update(metrics.nist26_scores(_predict(model, X26, kind, ctx.device), y26))
         return write_run(out, results, history, y_test, y_pred, CLASSES, title=f"torch {kind}")
     finally:
-        train.finish(ctx)
+        context.finish(ctx)

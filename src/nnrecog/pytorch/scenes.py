@@ -25,7 +25,8 @@ from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path
 from nnrecog.paths import cache_dir
 from nnrecog.paths import data_dir as data_dir_path
-from nnrecog.pytorch import pretrained, train
+from nnrecog.pytorch import context, pretrained, train
+from nnrecog.pytorch.arrays import ArrayDataset, stratified_split
 from nnrecog.pytorch.models import scene_cnn
 from nnrecog.pytorch.report import write_run
 from nnrecog.pytorch.train import TrainConfig, configure
@@ -121,7 +122,7 @@ def _lite0_features(folder: Path, split: str) -> dict[str, np.ndarray]:
 
 
 def _fit_scratch(
-    folder: Path, config: train.TrainConfig, ctx: train.Context, out: Path, size: int, resume: bool
+    folder: Path, config: train.TrainConfig, ctx: context.Context, out: Path, size: int, resume: bool
 ) -> tuple[np.ndarray, np.ndarray, dict[str, list[float]]]:
     X, y = load_split_images(str(folder), "train", size)
     X_test, y_test = load_split_images(str(folder), "test", size)
@@ -130,25 +131,25 @@ def _fit_scratch(
 
 
 def _fit_pretrained(
-    folder: Path, config: train.TrainConfig, ctx: train.Context, out: Path, resume: bool
+    folder: Path, config: train.TrainConfig, ctx: context.Context, out: Path, resume: bool
 ) -> tuple[np.ndarray, np.ndarray, dict[str, list[float]]]:
     features = _lite0_features(folder, "train")
     test = _lite0_features(folder, "test")
     # Building the feature network draws its (then overwritten) initial weights from torch's
     # generator: seed again, so the head starts the same whether or not the features were cached.
     torch.manual_seed(config.seed)
-    keep, held = train.stratified_split(features["y"], VALID_FRACTION, config.seed)
+    keep, held = stratified_split(features["y"], VALID_FRACTION, config.seed)
     # Mirrored copies of the training images double the head's training set.
     X_train = np.concatenate([features["plain"][keep], features["flipped"][keep]])
     y_train = np.concatenate([features["y"][keep], features["y"][keep]])
     head = nn.Sequential(nn.Dropout(0.2), nn.Linear(pretrained.FEATURE_DIM, len(SCENE_CLASSES)))
     history = train.fit(
-        head, train.ArrayDataset(X_train, y_train), train.ArrayDataset(features["plain"][held], features["y"][held]),
+        head, ArrayDataset(X_train, y_train), ArrayDataset(features["plain"][held], features["y"][held]),
         config, ctx, out, resume=resume, desc="scenes head",
     )
     # Test-time augmentation: average the logits of the photo and its mirror image.
     logits = sum(
-        train.predict_logits(head, train.ArrayDataset(test[view], test["y"]), device=ctx.device)
+        train.predict_logits(head, ArrayDataset(test[view], test["y"]), device=ctx.device)
         for view in ("plain", "flipped")
     )
     return logits.argmax(1), test["y"], history
@@ -192,7 +193,7 @@ def train_scenes(
     out = Path(out_dir)
     config = configure(PRETRAINED_DEFAULTS if pretrained_features else SCRATCH_DEFAULTS, **options)
     read_split(folder, "train")  # fail fast, before any heavy work, on a bad folder
-    ctx = train.start(config.seed)
+    ctx = context.start(config.seed)
     try:
         if pretrained_features:
             y_pred, y_test, history = _fit_pretrained(folder, config, ctx, out, resume)
@@ -210,4 +211,4 @@ def train_scenes(
             results = write_run(out, results, history, y_test, y_pred, SCENE_CLASSES, title=f"scenes: {results['mode']}")
         return results
     finally:
-        train.finish(ctx)
+        context.finish(ctx)

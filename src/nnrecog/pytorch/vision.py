@@ -10,7 +10,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnrecog.pytorch import train
+from nnrecog.pytorch import context, train
+from nnrecog.pytorch.arrays import ArrayDataset, stratified_split
 from nnrecog.pytorch.transforms import normalize, random_crop, random_flip, uint8_to_float
 
 VALID_FRACTION = 0.1
@@ -88,7 +89,7 @@ def fit_images(
     y: np.ndarray,
     X_test: np.ndarray,
     config: train.TrainConfig,
-    ctx: train.Context,
+    ctx: context.Context,
     out: Path,
     resume: bool,
     desc: str,
@@ -108,7 +109,7 @@ def fit_images(
     y_pred : (n_test,) int64
     history : dict, as :func:`nnrecog.pytorch.train.fit` returns it
     """
-    keep, held = train.stratified_split(y, options.valid_fraction, config.seed)
+    keep, held = stratified_split(y, options.valid_fraction, config.seed)
     padding = X.shape[1] // 8 if options.padding is None else options.padding
     train_tf, eval_tf = image_transforms(X[keep], padding, config.seed + ctx.rank, options.channels_last)
     if prepare is not None:
@@ -117,8 +118,8 @@ def fit_images(
         model = model.to(memory_format=torch.channels_last)
     history = train.fit(
         model,
-        train.ArrayDataset(X[keep], y[keep]),
-        train.ArrayDataset(X[held], y[held]),
+        ArrayDataset(X[keep], y[keep]),
+        ArrayDataset(X[held], y[held]),
         config,
         ctx,
         out,
@@ -129,7 +130,7 @@ def fit_images(
     )
     dummy_labels = np.zeros(len(X_test), dtype=np.int64)
     logits = sum(
-        weight * train.predict_logits(model, train.ArrayDataset(view, dummy_labels), transform=eval_tf,
+        weight * train.predict_logits(model, ArrayDataset(view, dummy_labels), transform=eval_tf,
                                       device=ctx.device, precision=config.precision)
         for weight, view in tta_views(X_test, options.tta)
     )

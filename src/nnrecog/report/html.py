@@ -1,4 +1,4 @@
-"""``report.html``: the report of :func:`nnrecog.report.steps.run_report` as one page that opens
+"""``report.html``: the report of :func:`nnrecog.report.runner.run_report` as one page that opens
 offline (inline style, no script, figures beside it in ``steps/``).
 
 Every measured number sits in an element with ``data-number="STEP.KEY"``, its text the
@@ -101,7 +101,7 @@ def _at_a_glance(sections: list[dict[str, Any]]) -> str:
 
 
 def render(report: dict[str, Any]) -> str:
-    """The whole page of ``report`` (as :func:`~nnrecog.report.steps.run_report` returns it)."""
+    """The whole page of ``report`` (as :func:`~nnrecog.report.runner.run_report` returns it)."""
     sections = report["sections"]
     options, scale = report["options"], report["scale"]
     not_run = len(sections) - len(report["ran"]) - len(report["reused"])

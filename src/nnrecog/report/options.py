@@ -77,7 +77,7 @@ QUICK = Scale(
 
 @dataclass(frozen=True, kw_only=True)
 class ReportOptions:
-    """``nnrecog report``: :func:`nnrecog.report.steps.run_report`.
+    """``nnrecog report``: :func:`nnrecog.report.runner.run_report`.
 
     ``scale`` is for Python callers (the tests run an even smaller one); when given it wins
     over ``quick``. ``only`` names the steps to bring up to date (the others are shown from the
