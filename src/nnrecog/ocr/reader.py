@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from nnrecog.errors import InputError
+from nnrecog.ocr import orientation
 from nnrecog.ocr import photo as photos
 from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
 from nnrecog.ocr.elements import Page
@@ -121,10 +122,24 @@ class Reader:
         if isinstance(image, (str, os.PathLike, bytes)):
             config = self.config.photo
             grey, photo_size = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels)
-            seg = segment(grey, photo_size, self.config)
         else:
-            seg = segment(photos.upright_grey(image), config=self.config)
-        return read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)
+            grey = photos.upright_grey(image)
+            photo_size = grey.shape
+        seg = segment(grey, photo_size, self.config)
+        page = read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)
+        turning = self.config.orientation
+        if not (turning.enabled and orientation.is_weak(page, turning)):
+            return page
+        # a weak reading: perhaps the sheet lies sideways or upside down (EXIF said nothing)
+        turns = orientation.best_turn(seg, self.classifier, turning)
+        if turns == 0:
+            return page
+        turned_size = (photo_size[1], photo_size[0]) if turns % 2 else tuple(photo_size)
+        turned = read_segmentation(segment(np.rot90(grey, turns), turned_size, self.config), self.classifier,
+                                   self.lexicon, self.config, self.line_model)
+        if orientation.strength(turned) <= turning.margin * orientation.strength(page):
+            return page
+        return orientation.unturned_page(turned, turns, tuple(photo_size))
 
     def read_photo(self, photo: Photo, overlay: Path | None = None) -> PhotoReading:
         """One photo of many: its page (and its overlay written to ``overlay``), or its error."""
