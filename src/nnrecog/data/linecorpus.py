@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from nnrecog.data.lines import LINE_CHARACTERS, LineFormat, LineSources, LineStyle, random_text, synthetic_line
+from nnrecog.data.lineformat import LineFormat
+from nnrecog.data.lines import LINE_CHARACTERS, LineSources, LineStyle, random_text, synthetic_line
 from nnrecog.data.options import MakeLinesOptions
 
 #: Bump whenever the synthetic lines a seed gives change; their cache is keyed by it.

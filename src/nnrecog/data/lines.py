@@ -33,27 +33,12 @@ from PIL import Image, ImageDraw
 from scipy import ndimage as ndi
 
 from nnrecog.data.linedamage import LineDamage, damaged
-from nnrecog.data.normalize import NIST_STROKE_WIDTH, ink_bounds, set_stroke_width
+from nnrecog.data.lineformat import LineFormat
+from nnrecog.data.normalize import ink_bounds, set_stroke_width
 from nnrecog.data.nist36 import CLASSES
 
 #: Characters a line may hold: the 36 classes (word gaps are spaces in the text).
 LINE_CHARACTERS = CLASSES
-
-
-@dataclass(frozen=True)
-class LineFormat:
-    """The normalised line image a line recogniser reads (same for training and reading)."""
-
-    #: Rows of the image.
-    height: int = 32
-    #: Height of a capital letter, in rows (room is left for slant, drift and tails).
-    cap_height: float = 20.0
-    #: Stroke width, in pixels (NIST's glyphs: 2.5).
-    stroke: float = NIST_STROKE_WIDTH
-    #: Blank columns kept at each end, in cap heights.
-    margin: float = 0.25
-    #: Work is done at this many times the output resolution, then box-filtered down.
-    oversample: int = 2
 
 
 @dataclass

@@ -20,3 +20,6 @@ BUILT_ARRAYS = "nist36_open.npz"
 MANIFEST = "manifest.json"
 #: The held-out real NIST letters, relative to the shared data directory.
 NIST26_VALID = Path("nist26") / "nist26_valid.mat"
+
+#: Mean stroke width (px, 2 * ink area / ink perimeter at threshold 0.5) of nist26_valid.
+NIST_STROKE_WIDTH = 2.5

@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 from PIL import Image
 from scipy import ndimage as ndi
 
+from nnrecog.data.nist36 import NIST_STROKE_WIDTH
 from nnrecog.connectivity import EIGHT_CONNECTED
 from nnrecog.data.nist36 import SIDE
 
@@ -24,8 +25,6 @@ NIST_LONG_SIDE = 25.0
 #: Mean and spread of that long side, for builders that match the whole distribution.
 NIST_LONG_SIDE_MEAN, NIST_LONG_SIDE_STD = 25.3, 3.6
 NIST_LONG_SIDE_RANGE = (17.0, 31.0)
-#: Mean stroke width (px, 2 * ink area / ink perimeter at threshold 0.5) of nist26_valid.
-NIST_STROKE_WIDTH = 2.5
 
 #: Work at this multiple of the output resolution; the final box-filter downsampling gives
 #: the soft anti-aliased edges NIST images have.

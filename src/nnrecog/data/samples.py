@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnrecog.data.normalize import NIST_LONG_SIDE_MEAN, NIST_LONG_SIDE_RANGE, NIST_LONG_SIDE_STD, NIST_STROKE_WIDTH
-from nnrecog.data.nist36 import SIDE
+from nnrecog.data.nist36 import NIST_STROKE_WIDTH, SIDE
+from nnrecog.data.normalize import NIST_LONG_SIDE_MEAN, NIST_LONG_SIDE_RANGE, NIST_LONG_SIDE_STD
 
 #: Per-image stroke width of nist26_valid: 2.5 +- 0.45 px (5-95 %: 1.9-3.3).
 NIST_STROKE_STD = 0.45

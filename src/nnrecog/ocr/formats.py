@@ -279,7 +279,7 @@ def _pdf(readings: Sequence[Reading], visible_text: bool = False) -> bytes:
     import io
 
     from nnrecog.ocr.overlay import open_for_overlay
-    from nnrecog.ocr.photo import opened
+    from nnrecog.ocr.readings import opened
 
     pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from nnrecog.data.lines import LineFormat, normalize_line
+from nnrecog.data.lineformat import LineFormat
+from nnrecog.data.lines import normalize_line
 from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import LayoutConfig
 from nnrecog.ocr.elements import Box
@@ -28,7 +29,7 @@ class LineImage:
 
     Attributes
     ----------
-    image : (height, W) float32, ink dark on white (:class:`~nnrecog.data.lines.LineFormat`).
+    image : (height, W) float32, ink dark on white (:class:`~nnrecog.data.lineformat.LineFormat`).
     left, column_width : page column of image column ``c``: ``left + column_width * c``.
     own : (h, w) bool, the line's own ink over ``region`` (page coordinates, not levelled).
     region : ``[y1, x1, y2, x2]``, the page region ``own`` covers.

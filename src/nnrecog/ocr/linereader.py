@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from nnrecog import nn
-from nnrecog.data.lines import LineFormat
+from nnrecog.data.lineformat import LineFormat
 from nnrecog.errors import InputError
 from nnrecog.nn.functional import log_softmax
 

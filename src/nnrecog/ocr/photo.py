@@ -8,7 +8,6 @@ the page is worked on at the resolution where its characters are about
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import struct
@@ -21,18 +20,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from nnrecog.data.normalize import grey_image
 from nnrecog.errors import InputError
 from nnrecog.ocr.config import PhotoConfig
+from nnrecog.ocr.readings import PhotoSource, opened
 
 #: Image modes without transparency whose grey conversion PIL does directly in 8 bits.
 _EIGHT_BIT_OPAQUE = ("1", "L", "P", "RGB", "CMYK", "YCbCr")
 #: File suffixes taken for images when a folder is read.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm", ".ppm", ".pbm")
-#: A photo is a file, or the bytes of one (an image piped to ``nnrecog read -``).
-PhotoSource = str | os.PathLike | bytes
-
-
-def opened(source: PhotoSource) -> str | os.PathLike | io.BytesIO:
-    """What ``PIL.Image.open`` takes for a photo source."""
-    return io.BytesIO(source) if isinstance(source, bytes) else source
 
 
 def is_image_name(path: str | os.PathLike) -> bool:

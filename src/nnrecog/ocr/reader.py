@@ -27,15 +27,11 @@ import numpy as np
 from PIL import Image
 
 from nnrecog.errors import InputError
-from nnrecog.ocr import orientation
-from nnrecog.ocr import photo as photos
 from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
 from nnrecog.ocr.elements import Page
 from nnrecog.ocr.lexicon import Lexicon, default_lexicon
 from nnrecog.ocr.linereader import LineRecognizer, load_line_recognizer
-from nnrecog.ocr.photo import PhotoSource
-from nnrecog.ocr.readings import Photo, PhotoReading, write_overlay
-from nnrecog.ocr.pipeline import read_segmentation, segment
+from nnrecog.ocr.readings import Photo, PhotoReading, PhotoSource, write_overlay
 from nnrecog.ocr.recognize import Classifier, load_classifier
 
 ModelArg = Classifier | str | os.PathLike | None
@@ -119,6 +115,11 @@ class Reader:
         InputError : the file is missing, not an image, truncated or damaged, or too large to
             decode safely; the message names it.
         """
+        # the stages (scipy among them) load with the first page, not with the reader
+        from nnrecog.ocr import orientation
+        from nnrecog.ocr import photo as photos
+        from nnrecog.ocr.pipeline import read_segmentation, segment
+
         if isinstance(image, (str, os.PathLike, bytes)):
             config = self.config.photo
             grey, photo_size = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels)

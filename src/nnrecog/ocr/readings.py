@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnrecog.ocr import photo as photos
 from nnrecog.ocr.elements import Page
-from nnrecog.ocr.photo import PhotoSource
+
+#: A photo is a file, or the bytes of one (an image piped to ``nnrecog read -``).
+PhotoSource = str | os.PathLike | bytes
+
+
+def opened(source: PhotoSource) -> str | os.PathLike | io.BytesIO:
+    """What ``PIL.Image.open`` takes for a photo source."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ def write_overlay(reading: PhotoReading, overlay: Path) -> PhotoReading:
     from nnrecog.ocr.overlay import open_for_overlay, save_overlay
 
     try:
-        save_overlay(open_for_overlay(photos.opened(reading.photo.source)), reading.page, overlay)
+        save_overlay(open_for_overlay(opened(reading.photo.source)), reading.page, overlay)
     except OSError as exc:
         return PhotoReading(reading.photo, reading.page, error=f"{overlay}: cannot write the overlay ({exc.strerror or exc})")
     return PhotoReading(reading.photo, reading.page, overlay=overlay)

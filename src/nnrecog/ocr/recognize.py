@@ -17,13 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnrecog import nn
-from nnrecog.data import CLASSES, normalize_glyph
+from nnrecog.data import CLASSES
 from nnrecog.errors import InputError
-from nnrecog.ocr.components import Glyph, Segmentation
+
+if TYPE_CHECKING:
+    from nnrecog.ocr.components import Glyph, Segmentation
 
 #: The shipped default model and character detector, inside the package.
 DEFAULT_MODEL = "default.npz"
@@ -101,6 +104,8 @@ class Classifier(GlyphNetwork):
 
     def classify(self, crops: list[np.ndarray]) -> np.ndarray:
         """Normalise grey crops (ink dark on white) and classify them (as :meth:`probabilities`)."""
+        from nnrecog.data.normalize import normalize_glyph  # scipy: loaded when a page is read
+
         images = np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
         return self.probabilities(images)
 

@@ -1,7 +1,7 @@
 """The line recogniser: a fully convolutional network over a line image, trained with CTC in
 PyTorch, exported to ``nnrecog.nn`` for NumPy reading.
 
-Network (input ``(n, 1, 32, W)``: a normalised line, :class:`nnrecog.data.lines.LineFormat`,
+Network (input ``(n, 1, 32, W)``: a normalised line, :class:`nnrecog.data.lineformat.LineFormat`,
 ink bright on 0 so zero padding looks like paper; ``c = channels``)::
 
     conv 3x3, 1 -> c1, BN, ReLU; max-pool 2x2              (c1, 16, W/2)
@@ -204,7 +204,7 @@ def line_model_meta() -> dict[str, object]:
     """The meta of an exported line recogniser (read by :mod:`nnrecog.ocr.linereader`)."""
     import dataclasses
 
-    from nnrecog.data.lines import LineFormat
+    from nnrecog.data.lineformat import LineFormat
 
     return {"kind": "line_recognizer", "classes": LINE_CLASSES, "blank": BLANK, "frame_columns": FRAME_COLUMNS,
             "input": "ink_bright", "line_format": dataclasses.asdict(LineFormat())}
