@@ -26,8 +26,9 @@ from nnrecog.ocr.evaluate import PhotoScore, labelled_photos, pooled_total, scor
 from nnrecog.ocr.reader import Reader
 from nnrecog.paths import data_dir
 
-#: The settings chosen among, by name: the engines, and the two choices that decide most of what
-#: a line becomes (when auto reads a line whole; how wide a gap must be to start a word).
+#: The settings chosen among, by name: the engines, the two choices that decide most of what a
+#: line becomes (when auto reads a line whole; how wide a gap must be to start a word), and how
+#: faint a pixel may be beside the page's typical ink and still be ink (default 0.2).
 CANDIDATES: dict[str, ReaderConfig] = {
     "auto": ReaderConfig(),
     "chars": ReaderConfig(engine="chars"),
@@ -36,6 +37,8 @@ CANDIDATES: dict[str, ReaderConfig] = {
         ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, touching_line_fraction=0.1)),
     **{f"auto, word gaps from {h:g} heights": dataclasses.replace(
         ReaderConfig(), layout=dataclasses.replace(ReaderConfig().layout, word_gap_min_heights=h)) for h in (0.6, 0.75)},
+    **{f"auto, ink from {f:g} of the typical": dataclasses.replace(
+        ReaderConfig(), ink=dataclasses.replace(ReaderConfig().ink, relative_floor=f)) for f in (0.0, 0.3)},
 }
 
 

@@ -92,7 +92,8 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
 
     Weak: ``median + max(weak_sigmas sigma, weak_min)`` with ``sigma = 1.4826 MAD`` (the
     paper's noise); strong: ``max(Otsu of the pixels above weak, weak + strong_margin,
-    strong_min)``.
+    strong_min)``; then every kept pixel at least ``relative_floor`` times the kept ink's
+    median darkness.
 
     Parameters
     ----------
@@ -126,4 +127,7 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
     has_strong = np.zeros(regions.max() + 1, dtype=bool)
     has_strong[regions[darkness > strong]] = True
     has_strong[0] = False
-    return has_strong[regions]
+    mask = has_strong[regions]
+    if config.relative_floor > 0 and mask.any():
+        mask &= darkness > config.relative_floor * float(np.median(darkness[mask]))
+    return mask
