@@ -24,6 +24,7 @@ from nnrecog.ocr.readings import Photo, PhotoReading, write_overlay
 if TYPE_CHECKING:
     from distributed import Client
 
+
 class PhotoReader(Protocol):
     """What a worker reads with (a :class:`~nnrecog.ocr.reader.Reader`)."""
 
@@ -83,17 +84,19 @@ def read_on_cluster(reader: PhotoReader, photos: Sequence[Photo], client: Client
     pending: deque = deque()
     queue = iter(zip(photos, targets))
 
-    def send(photo: Photo, target: Path | None) -> None:
+    def send_next() -> None:
+        """Send the next photo, if any is left (one that cannot be read here is its error)."""
+        item = next(queue, None)
+        if item is None:
+            return
+        photo, target = item
         ready = _local_bytes(photo)
-        if isinstance(ready, PhotoReading):
-            pending.append((photo, target, ready))
-        else:
-            pending.append((photo, target, client.submit(_read_on_worker, remote, ready, retries=RETRIES, pure=False)))
+        if not isinstance(ready, PhotoReading):
+            ready = client.submit(_read_on_worker, remote, ready, retries=RETRIES, pure=False)
+        pending.append((photo, target, ready))
 
-    for photo, target in queue:
-        send(photo, target)
-        if len(pending) >= IN_FLIGHT_PER_THREAD * threads:
-            break
+    for _ in range(IN_FLIGHT_PER_THREAD * threads):
+        send_next()
     while pending:
         photo, target, result = pending.popleft()
         reading = result if isinstance(result, PhotoReading) else result.result()
@@ -102,6 +105,4 @@ def read_on_cluster(reader: PhotoReader, photos: Sequence[Photo], client: Client
         if reading.page is not None and target is not None:
             reading = write_overlay(reading, target)
         yield reading
-        for photo, target in queue:
-            send(photo, target)
-            break
+        send_next()

@@ -45,6 +45,8 @@ _SHIPPED_LEXICON = "shipped word list"
 if TYPE_CHECKING:
     from distributed import Client
 
+    from nnrecog.ocr.components import Segmentation
+
 
 def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
     """The word list to decode with: a given ``Lexicon``, the default one for ``True``, else None."""
@@ -115,10 +117,8 @@ class Reader:
         InputError : the file is missing, not an image, truncated or damaged, or too large to
             decode safely; the message names it.
         """
-        # the stages (scipy among them) load with the first page, not with the reader
         from nnrecog.ocr import orientation
-        from nnrecog.ocr import photo as photos
-        from nnrecog.ocr.pipeline import read_segmentation, segment
+        from nnrecog.ocr import photo as photos  # the stages (scipy) load with the first page
 
         if isinstance(image, (str, os.PathLike, bytes)):
             config = self.config.photo
@@ -126,8 +126,7 @@ class Reader:
         else:
             grey = photos.upright_grey(image)
             photo_size = grey.shape
-        seg = segment(grey, photo_size, self.config)
-        page = read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)
+        seg, page = self._read_grey(grey, tuple(photo_size))
         turning = self.config.orientation
         if not (turning.enabled and orientation.is_weak(page, turning)):
             return page
@@ -136,11 +135,17 @@ class Reader:
         if turns == 0:
             return page
         turned_size = (photo_size[1], photo_size[0]) if turns % 2 else tuple(photo_size)
-        turned = read_segmentation(segment(np.rot90(grey, turns), turned_size, self.config), self.classifier,
-                                   self.lexicon, self.config, self.line_model)
+        _, turned = self._read_grey(np.rot90(grey, turns), turned_size)
         if orientation.strength(turned) <= turning.margin * orientation.strength(page):
             return page
         return orientation.unturned_page(turned, turns, tuple(photo_size))
+
+    def _read_grey(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
+        """Stages 2-10 on a grey page: its segmentation and its reading."""
+        from nnrecog.ocr.pipeline import read_segmentation, segment
+
+        seg = segment(grey, photo_size, self.config)
+        return seg, read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)
 
     def read_photo(self, photo: Photo, overlay: Path | None = None) -> PhotoReading:
         """One photo of many: its page (and its overlay written to ``overlay``), or its error."""
