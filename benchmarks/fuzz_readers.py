@@ -4,7 +4,7 @@ seeded random mutations of valid files and count what happens.
 Readers: ``model`` (:func:`nnrecog.nn.load`), ``built`` (a built data set's ``nist36_open.npz``,
 :func:`nnrecog.data.readers.read_built`), ``mat`` (a course ``.mat`` file,
 :func:`nnrecog.data.readers.read_course_mat`) and ``image`` (a photo,
-:func:`nnrecog.ocr.photo.load_photo`). Each input ends as *accepted* (read), *refused* (the
+:func:`nnrecog.ocr.finding.photo.load_photo`). Each input ends as *accepted* (read), *refused* (the
 documented :class:`nnrecog.errors.InputError`, which ``ModelFileError`` and ``BadFileError``
 are) or a *crash*: any other exception, a ``MemoryError`` under the address-space limit set
 here (so an absurd allocation fails instead of swapping), or a hang past ``--hang-seconds``.
@@ -47,7 +47,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from nnrecog import nn  # noqa: E402
 from nnrecog.data.readers import read_built, read_course_mat, write_course_mat  # noqa: E402
 from nnrecog.errors import InputError  # noqa: E402
-from nnrecog.ocr.photo import load_photo  # noqa: E402
+from nnrecog.ocr.finding.photo import load_photo  # noqa: E402
 
 _BYTES = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x20, 0x30, 0x39)
 _INT32S = (0, 1, -1, 2**31 - 1, -(2**31), 2**16, 10**9, 255, 256)

@@ -19,7 +19,7 @@ import numpy as np
 
 
 def line_gaps(page) -> tuple[list[float], list[float]]:
-    """Per line of a :class:`~nnrecog.ocr.elements.Page`: letter gaps and word gaps over the
+    """Per line of a :class:`~nnrecog.ocr.document.elements.Page`: letter gaps and word gaps over the
     line's median character height."""
     letters, words = [], []
     for line in page.lines:

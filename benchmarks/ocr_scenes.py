@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from nnrecog.ocr.config import ENGINES, ReaderConfig
-from nnrecog.ocr.lexicon import default_lexicon
-from nnrecog.ocr.linereader import load_line_recognizer
 from nnrecog.ocr.reader import read_file
-from nnrecog.ocr.recognize import load_classifier
+from nnrecog.ocr.recognition.lexicon import default_lexicon
+from nnrecog.ocr.recognition.linereader import load_line_recognizer
+from nnrecog.ocr.recognition.recognize import load_classifier
 from nnrecog.paths import data_dir
 
 #: Every this-many-th photo of the train list is held out of the not-a-character crops.

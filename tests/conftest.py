@@ -34,9 +34,9 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def nist_images() -> dict[str, list[np.ndarray]]:
     """The real NIST letters of nist26_valid.mat (held out of every training set), by label:
-    the letters :func:`nnrecog.ocr.synthetic.compose_page` writes test pages with."""
+    the letters :func:`nnrecog.data.pages.compose_page` writes test pages with."""
     from nnrecog.data import CLASSES, load_nist26
-    from nnrecog.ocr.synthetic import images_by_label
+    from nnrecog.data.pages import images_by_label
 
     if not (data_dir() / "nist26" / "nist26_valid.mat").is_file():
         pytest.skip(f"nist26_valid.mat not found under {data_dir()} (set NNRECOG_DATA)")
@@ -61,7 +61,7 @@ def tiny_mlp(tmp_path_factory) -> Path:
 def doubting_detector(tmp_path_factory) -> Path:
     """A character detector file that takes every glyph for no character (``--detector``)."""
     from nnrecog import nn
-    from nnrecog.ocr.recognize import DETECTOR_KIND
+    from nnrecog.ocr.recognition.recognize import DETECTOR_KIND
 
     net = nn.Sequential(nn.Dense(1024, 2))
     net.layers[0].params["W"][...] = 0.0

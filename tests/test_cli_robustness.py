@@ -274,7 +274,7 @@ def test_transparent_photo_shrunk_before_compositing_matches_full_resolution(tmp
     from PIL import Image
 
     from nnrecog.data.normalize import grey_image
-    from nnrecog.ocr.photo import open_photo
+    from nnrecog.ocr.finding.photo import open_photo
 
     rgba = np.random.default_rng(0).integers(0, 256, (300, 400, 4), dtype=np.uint8)
     path = tmp_path / "semi_transparent.png"

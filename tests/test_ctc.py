@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnrecog.nn.ctc import ctc_log_likelihood, ctc_loss
-from nnrecog.ocr.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
+from nnrecog.ocr.recognition.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
 
 BLANK = 0
 
@@ -103,7 +103,7 @@ def test_alignment_places_each_letter_and_posteriors_read_its_frames():
 
 def test_an_exported_line_recogniser_gives_torchs_frames(tmp_path):
     torch = pytest.importorskip("torch")
-    from nnrecog.ocr.linereader import load_line_recognizer
+    from nnrecog.ocr.recognition.linereader import load_line_recognizer
     from nnrecog.pytorch.export import to_numpy_model
     from nnrecog.pytorch.lines import LineNet, frame_log_probs, line_model_meta
 

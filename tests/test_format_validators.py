@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from nnrecog.ocr.formats import PDF_DPI, Reading, render
+from nnrecog.ocr.document.formats import PDF_DPI, Reading, render
 from nnrecog.paths import data_dir
 
 SCHEMAS = Path(__file__).parent / "data" / "alto"
@@ -33,7 +33,7 @@ def _tool(name: str) -> str:
 
 def _readings(folder: str) -> list[Reading]:
     from nnrecog.ocr.batch import read_photos
-    from nnrecog.ocr.photo import is_image_name
+    from nnrecog.ocr.finding.photo import is_image_name
 
     root = data_dir() / folder
     if not root.is_dir():

@@ -72,15 +72,20 @@ def _imports(source: Path, module: str, is_package: bool, known: set[str], defer
     return {name for name in found if name in known and name != module}
 
 
-@pytest.mark.parametrize("deferred", [False, True], ids=["module-level imports", "all imports"])
-def test_no_import_circle_in_the_package(deferred: bool):
-    """Tarjan's strongly connected components over the imports of every module of src/nnrecog."""
+def _import_graph(deferred: bool) -> dict[str, set[str]]:
+    """Every module of src/nnrecog and the nnrecog modules it imports (:func:`_imports`)."""
     root = Path(__file__).resolve().parents[1] / "src"
     files = {}
     for path in sorted((root / "nnrecog").rglob("*.py")):
         parts = path.relative_to(root).with_suffix("").parts
         files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
-    graph = {m: _imports(p, m, p.name == "__init__.py", set(files), deferred) for m, p in files.items()}
+    return {m: _imports(p, m, p.name == "__init__.py", set(files), deferred) for m, p in files.items()}
+
+
+@pytest.mark.parametrize("deferred", [False, True], ids=["module-level imports", "all imports"])
+def test_no_import_circle_in_the_package(deferred: bool):
+    """Tarjan's strongly connected components over the imports of every module of src/nnrecog."""
+    graph = _import_graph(deferred)
 
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -110,3 +115,26 @@ def test_no_import_circle_in_the_package(deferred: bool):
         if node not in index:
             visit(node)
     assert not circles, f"import circles: {circles}"
+
+
+#: The OCR's stage folders, lowest first: each may import only those before it (and
+#: ``nnrecog.ocr.config``), never one after it nor the drivers beside them (pipeline, reader).
+_OCR_STAGES = ("document", "finding", "lines", "recognition")
+
+
+def test_ocr_stage_folders_import_downwards():
+    """The folders of nnrecog.ocr are the stages in order: finding the writing never imports
+    reading, and no stage imports the pipeline or the reader that drive it."""
+    upward = []
+    for module, targets in _import_graph(deferred=True).items():
+        parts = module.split(".")
+        if parts[:2] != ["nnrecog", "ocr"] or len(parts) < 4 or parts[2] not in _OCR_STAGES:
+            continue
+        rank = _OCR_STAGES.index(parts[2])
+        for target in targets:
+            tparts = target.split(".")
+            if tparts[:2] != ["nnrecog", "ocr"] or len(tparts) < 3 or tparts[2] == "config":
+                continue
+            if tparts[2] not in _OCR_STAGES or _OCR_STAGES.index(tparts[2]) > rank:
+                upward.append(f"{module} -> {target}")
+    assert not upward, f"imports pointing up the stages: {upward}"

@@ -14,7 +14,7 @@ import pytest
 import nnrecog.ocr
 from nnrecog.data import CLASSES, load_nist26
 from nnrecog.ocr import ReaderConfig, read
-from nnrecog.ocr.synthetic import compose_page, images_by_label
+from nnrecog.data.pages import compose_page, images_by_label
 from nnrecog.paths import data_dir
 
 OCR_SOURCES = Path(nnrecog.ocr.__file__).parent
@@ -37,7 +37,7 @@ def _replaced(config, path, value):
 
 
 def test_every_setting_is_read_by_a_stage():
-    sources = "\n".join(p.read_text() for p in OCR_SOURCES.glob("*.py") if p.name != "config.py")
+    sources = "\n".join(p.read_text() for p in OCR_SOURCES.rglob("*.py") if p.name != "config.py")
     unused = [".".join(path) for path, _ in _leaf_fields(ReaderConfig()) if not re.search(rf"\.{path[-1]}\b", sources)]
     assert unused == []
 

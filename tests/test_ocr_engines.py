@@ -9,11 +9,13 @@ import pytest
 
 from nnrecog.data import CLASSES
 from nnrecog.ocr.config import ReaderConfig
-from nnrecog.ocr.linereader import KIND, default_line_model_path, load_line_recognizer
-from nnrecog.ocr.pipeline import glyph_lines, has_touching_letters, segment
+from nnrecog.ocr.finding.segmentation import segment
+from nnrecog.ocr.lines.page_lines import glyph_lines
+from nnrecog.ocr.recognition.decode import has_touching_letters
 from nnrecog.ocr.reader import read
-from nnrecog.ocr.recognize import GlyphReader, load_classifier
-from nnrecog.ocr.synthetic import compose_page
+from nnrecog.ocr.recognition.linereader import KIND, default_line_model_path, load_line_recognizer
+from nnrecog.ocr.recognition.recognize import GlyphReader, load_classifier
+from nnrecog.data.pages import compose_page
 
 TEXT = "THE QUICK BROWN FOX\nJUMPS OVER THE LAZY DOG"
 
@@ -36,7 +38,7 @@ def test_auto_reads_touching_lines_whole_and_the_others_glyph_by_glyph(nist_imag
     classifier, recognizer = models
     image = compose_page(TEXT, nist_images, np.random.default_rng(3), char_height=40, letter_gap=letter_gap).image
     seg = segment(image)
-    touching = [has_touching_letters(line) for line in glyph_lines(seg, GlyphReader(seg, classifier))]
+    touching = [has_touching_letters(line) for line in glyph_lines(seg, GlyphReader(seg, classifier).top_log_probability)]
     readings = {
         engine: read(image, classifier, config=ReaderConfig(engine=engine), line_model=recognizer)
         for engine in ("chars", "lines", "auto")

@@ -8,7 +8,7 @@ import pytest
 
 from nnrecog.ocr.evaluate import score_text
 from nnrecog.ocr.reader import Reader
-from nnrecog.ocr.synthetic import compose_page
+from nnrecog.data.pages import compose_page
 
 TEXT = "THE QUICK BROWN FOX\nJUMPS OVER THE LAZY DOG"
 

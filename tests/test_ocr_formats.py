@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from nnrecog.errors import InputError
-from nnrecog.ocr.elements import Char, Line, Page, Rejected, Word
-from nnrecog.ocr.formats import TSV_COLUMNS, Reading, output_paths, render
+from nnrecog.ocr.document.elements import Char, Line, Page, Rejected, Word
+from nnrecog.ocr.document.formats import TSV_COLUMNS, Reading, output_paths, render
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 XHTML = "{http://www.w3.org/1999/xhtml}"

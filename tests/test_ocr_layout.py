@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnrecog.ocr import layout, resegment
 from nnrecog.ocr.config import PhotoConfig
-from nnrecog.ocr.pipeline import segment
-from nnrecog.ocr.synthetic import compose_page, uneven_light
+from nnrecog.ocr.lines import layout, resegment
+from nnrecog.ocr.finding.segmentation import segment
+from nnrecog.data.pages import compose_page, uneven_light
 
 TEXT = "HELLO WORLD\nTHE QUICK BROWN FOX\nJUMPS OVER A LAZY DOG"
 
@@ -150,7 +150,7 @@ def test_page_on_a_dark_textured_desk(nist_images):
 
 
 def test_working_resolution_follows_the_writing_size():
-    from nnrecog.ocr.photo import working_pixels
+    from nnrecog.ocr.finding.photo import working_pixels
 
     # characters 20 px tall on a 0.5 MP probe: 4x the pixels makes them 40 px tall
     assert working_pixels(20.0, 500_000, PhotoConfig(max_pixels=3_000_000)) == 2_000_000
@@ -162,7 +162,7 @@ def test_working_resolution_follows_the_writing_size():
 def test_only_dithered_pages_are_smoothed():
     from PIL import Image
 
-    from nnrecog.ocr.ink import undithered
+    from nnrecog.ocr.finding.ink import undithered
 
     grey_paper = np.full((200, 300), 0.8, np.float32)
     grey_paper[80:120, 50:250] = 0.1  # a thick dark bar: ink

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from nnrecog.ocr.config import OrientationConfig, ReaderConfig
-from nnrecog.ocr.elements import Char, Line, Page, Word
+from nnrecog.ocr.document.elements import Char, Line, Page, Word
 from nnrecog.ocr.evaluate import score_text
-from nnrecog.ocr.orientation import unturned_box, unturned_page
 from nnrecog.ocr.reader import Reader
-from nnrecog.ocr.synthetic import compose_page, ruled
+from nnrecog.ocr.recognition.orientation import unturned_box, unturned_page
+from nnrecog.data.pages import compose_page, ruled
 
 TEXT = "SEND THE BOX\nTO JIM QUAY"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nnrecog.ocr.evaluate import evaluate_folder
-from nnrecog.ocr.recognize import default_model_path
+from nnrecog.ocr.recognition.recognize import default_model_path
 from nnrecog.paths import data_dir
 
 #: Pooled CER (with spaces) the four photos must stay under; the target is 5 %.

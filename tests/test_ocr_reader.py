@@ -11,8 +11,8 @@ import pytest
 from nnrecog import ocr
 from nnrecog.ocr import reader as reader_module
 from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.document.readings import Photo
 from nnrecog.ocr.reader import Reader
-from nnrecog.ocr.readings import Photo
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from PIL import Image
 from nnrecog.data.normalize import grey_image
 from nnrecog.ocr import read
 from nnrecog.ocr.evaluate import evaluate_folder, score_text
-from nnrecog.ocr.recognize import load_classifier
-from nnrecog.ocr.synthetic import RULINGS, compose_page, on_desk, ruled
+from nnrecog.ocr.recognition.recognize import load_classifier
+from nnrecog.data.pages import RULINGS, compose_page, on_desk, ruled
 
 TEXT = "THE QUICK BROWN FOX\nJUMPS OVER THE LAZY DOG"
 

@@ -14,7 +14,7 @@ from nnrecog.cli import main
 from nnrecog.data import CLASSES, load_nist26
 from nnrecog.ocr.batch import photo_inputs, run_read
 from nnrecog.ocr.options import ReadOptions
-from nnrecog.ocr.synthetic import compose_page, images_by_label
+from nnrecog.data.pages import compose_page, images_by_label
 from nnrecog.paths import data_dir
 
 TEXTS = ("HELLO WORLD", "QUICK BROWN FOX", "LAZY DOG")

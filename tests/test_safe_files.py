@@ -248,7 +248,7 @@ def _tiff_with_rational_strip_offset(path: Path) -> Path:
 
 
 def test_crafted_photo_is_one_error_line(tmp_path: Path, capsys):
-    from nnrecog.ocr.photo import load_photo
+    from nnrecog.ocr.finding.photo import load_photo
 
     photo = _tiff_with_rational_strip_offset(tmp_path / "crafted.tif")
     with pytest.raises(InputError, match=re.escape(str(photo))):

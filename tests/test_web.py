@@ -28,8 +28,8 @@ from PIL import Image, ImageDraw
 from nnrecog import nn
 from nnrecog.cli import main
 from nnrecog.ocr.config import ENGINES
-from nnrecog.ocr.formats import FORMATS
-from nnrecog.ocr.linereader import default_line_model_path
+from nnrecog.ocr.document.formats import FORMATS
+from nnrecog.ocr.recognition.linereader import default_line_model_path
 from nnrecog.web.client import Reply, local_server, multipart, request
 from nnrecog.web.config import ServeConfig
 from nnrecog.web.glyphs import NOT_A_CHARACTER, model_choices
@@ -238,7 +238,7 @@ def test_info_lists_the_models_engines_and_formats(server, tiny_mlp: Path):
     assert models["default"]["kind"] == "cnn" and info["default_model"] == "default"
     assert models["mlp"]["kind"] == "mlp" and models["mlp"]["hidden"] == _hidden_units(tiny_mlp)
     # every classifier is vetted by the shipped character detector, when the package has one
-    from nnrecog.ocr.recognize import default_detector_path
+    from nnrecog.ocr.recognition.recognize import default_detector_path
 
     assert models["mlp"]["not_a_character"] is (default_detector_path() is not None)
     assert [f["name"] for f in info["formats"]] == list(FORMATS)

@@ -9,7 +9,7 @@ crops of :mod:`nnrecog.experiments.negatives` (photos without writing, cut as th
 a page), with the same augmentation for both.
 
 The reader multiplies each glyph's character probabilities by the detector's probability of a
-character (:class:`nnrecog.ocr.recognize.Classifier`): cut and join decisions and line
+character (:class:`nnrecog.ocr.recognition.recognize.Classifier`): cut and join decisions and line
 confidences then weigh a crop by how much it looks like a character. A separate network, not
 a 37th class of the classifier, because the 36-way decision is then made by a network that
 spends its capacity on characters alone (measured: a 37-class CNN read the held-out NIST
@@ -32,7 +32,7 @@ from nnrecog.experiments.training import TrainSettings
 
 #: The labels of the detector's outputs as figures and results name them.
 LABELS = "~C"
-#: What a detector's model file says of itself (read by :mod:`nnrecog.ocr.recognize`).
+#: What a detector's model file says of itself (read by :mod:`nnrecog.ocr.recognition.recognize`).
 KIND = "character_detector"
 
 

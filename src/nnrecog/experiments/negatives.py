@@ -4,7 +4,7 @@ A character classifier that has only ever seen characters reads everything as on
 wood grain, a keyboard key, the blade of a windmill. The character detector
 (:mod:`nnrecog.experiments.detector`) learns to tell them apart from crops of
 photos that hold no writing, cut out exactly as the reader cuts a page (its own stages up to
-the glyphs it would classify: :func:`nnrecog.ocr.pipeline.segment`, lines, punctuation marks
+the glyphs it would classify: :func:`nnrecog.ocr.finding.segmentation.segment`, lines, punctuation marks
 left out) and normalised as the reader normalises them, so it learns from what the reader
 will actually show it. The photos:
 
@@ -84,8 +84,8 @@ def candidate_crops(grey: np.ndarray) -> np.ndarray:
     (n, 32, 32) uint8, ink dark on white.
     """
     from nnrecog.data.normalize import normalize_glyph
-    from nnrecog.ocr import layout
-    from nnrecog.ocr.pipeline import segment
+    from nnrecog.ocr.lines import layout
+    from nnrecog.ocr.finding.segmentation import segment
 
     seg = segment(grey)
     crops = []
@@ -101,7 +101,7 @@ def blank_sheet_photo(desk: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     resized to :data:`DESK_SHAPE`)."""
     from PIL import Image
 
-    from nnrecog.ocr.synthetic import RULINGS, on_desk, ruled
+    from nnrecog.data.pages import RULINGS, on_desk, ruled
 
     height = int(rng.integers(500, 1100))
     sheet = np.full((height, int(height * rng.uniform(0.7, 1.5))), rng.uniform(0.8, 0.97), np.float32)
@@ -118,7 +118,7 @@ def blank_sheet_photo(desk: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _photos(data_dir: str | os.PathLike | None, rng: np.random.Generator) -> Iterator[tuple[str, np.ndarray]]:
     """``(name, grey page)`` of every photo the class is made of (see the module docstring)."""
-    from nnrecog.ocr.photo import load_photo
+    from nnrecog.ocr.finding.photo import load_photo
 
     for path in scene_list(data_dir, "train"):
         grey, _ = load_photo(path)

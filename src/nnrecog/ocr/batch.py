@@ -20,12 +20,12 @@ from PIL import Image
 
 from nnrecog.errors import InputError
 from nnrecog.fileio import atomic_path, ensure_dir
-from nnrecog.ocr.config import ReaderConfig
-from nnrecog.ocr.formats import Reading, output_paths, render
+from nnrecog.ocr.config import DEFAULT_CONFIG, ReaderConfig
+from nnrecog.ocr.document.formats import Reading, output_paths, render
+from nnrecog.ocr.document.readings import Photo, PhotoReading
+from nnrecog.ocr.finding.photo import is_image_name
 from nnrecog.ocr.options import ReadOptions
-from nnrecog.ocr.photo import is_image_name
-from nnrecog.ocr.reader import DEFAULT_CONFIG, LineModelArg, ModelArg, Reader
-from nnrecog.ocr.readings import Photo, PhotoReading
+from nnrecog.ocr.reader import LineModelArg, ModelArg, Reader
 
 if TYPE_CHECKING:
     from distributed import Client

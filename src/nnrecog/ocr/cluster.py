@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from nnrecog.errors import InputError
-from nnrecog.ocr.readings import Photo, PhotoReading, write_overlay
+from nnrecog.ocr.document.readings import Photo, PhotoReading, write_overlay
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class PhotoConfig:
-    """Decoding and the working resolution (:mod:`nnrecog.ocr.photo`).
+    """Decoding and the working resolution (:mod:`nnrecog.ocr.finding.photo`).
 
     A page is first probed at ``probe_pixels`` to measure its characters, then worked on at the
     resolution where they are about ``target_char_height`` pixels tall, within
@@ -70,7 +70,7 @@ class DitherConfig:
 
 @dataclass(frozen=True)
 class InkConfig:
-    """Paper brightness, background division and the hysteresis threshold (:mod:`nnrecog.ocr.ink`)."""
+    """Paper brightness, background division and the hysteresis threshold (:mod:`nnrecog.ocr.finding.ink`)."""
 
     dither: DitherConfig = field(default_factory=DitherConfig)
     #: Light smoothing before anything else (JPEG noise), sigma in px.
@@ -104,7 +104,7 @@ class InkConfig:
 
 @dataclass(frozen=True)
 class SheetConfig:
-    """Finding the sheet of paper on a darker surround (:mod:`nnrecog.ocr.sheet`)."""
+    """Finding the sheet of paper on a darker surround (:mod:`nnrecog.ocr.finding.sheet`)."""
 
     #: The sheet is looked for on a copy with this long side...
     long_side_px: int = 256
@@ -127,7 +127,7 @@ class SheetConfig:
 
 @dataclass(frozen=True)
 class RulesConfig:
-    """Removing ruled lines: notebook rules, margins, table borders, grids (:mod:`nnrecog.ocr.rules`)."""
+    """Removing ruled lines: notebook rules, margins, table borders, grids (:mod:`nnrecog.ocr.finding.rules`)."""
 
     #: Ink is bridged along a rule's direction over gaps this wide (dotted and dashed rules)...
     dot_gap_px: int = 6
@@ -154,7 +154,7 @@ class RulesConfig:
 
 @dataclass(frozen=True)
 class ComponentsConfig:
-    """Ink components as character candidates (:mod:`nnrecog.ocr.components`)."""
+    """Ink components as character candidates (:mod:`nnrecog.ocr.finding.components`)."""
 
     #: The page's character height is measured on components this wide for their height
     #: (from a bare 'I' to two touching letters)...
@@ -174,7 +174,7 @@ class ComponentsConfig:
 
 @dataclass(frozen=True)
 class LayoutConfig:
-    """Lines and words (:mod:`nnrecog.ocr.layout`)."""
+    """Lines and words (:mod:`nnrecog.ocr.lines.layout`)."""
 
     #: The page's writing may run at up to this angle (a photo taken askew), searched in steps
     #: of ``page_angle_step_deg``; an angle is taken when its lines are sharper than level's by
@@ -212,7 +212,7 @@ class LayoutConfig:
 
 @dataclass(frozen=True)
 class ResegmentConfig:
-    """Cutting touching characters and joining broken ones, by the classifier (:mod:`nnrecog.ocr.resegment`)."""
+    """Cutting touching characters and joining broken ones, by the classifier (:mod:`nnrecog.ocr.lines.resegment`)."""
 
     #: The ``auto`` engine reads a line whole, with the line recogniser, when at least this
     #: fraction of its glyphs were cut out of ink shared with another: its letters touch.
@@ -252,7 +252,7 @@ class ResegmentConfig:
 
 @dataclass(frozen=True)
 class DecodeConfig:
-    """Words from their glyphs' probabilities (:mod:`nnrecog.ocr.decode`, :mod:`nnrecog.ocr.lexicon`)."""
+    """Words from their glyphs' probabilities (:mod:`nnrecog.ocr.recognition.decode`, :mod:`nnrecog.ocr.recognition.lexicon`)."""
 
     #: Alternatives kept per character.
     top_k: int = 3
@@ -274,7 +274,7 @@ class DecodeConfig:
 
 @dataclass(frozen=True)
 class WritingConfig:
-    """Telling writing from everything else read as letters (:mod:`nnrecog.ocr.writing`)."""
+    """Telling writing from everything else read as letters (:mod:`nnrecog.ocr.recognition.writing`)."""
 
     #: A line is dropped when the mean probability of its characters is below this
     #: (``nnrecog read --min-confidence``): more likely than not, each is what was read.
@@ -297,7 +297,7 @@ class WritingConfig:
 
 @dataclass(frozen=True)
 class OrientationConfig:
-    """Reading a sheet photographed sideways or upside down (:mod:`nnrecog.ocr.orientation`).
+    """Reading a sheet photographed sideways or upside down (:mod:`nnrecog.ocr.recognition.orientation`).
 
     The EXIF orientation comes first; when the reading it gives is weak, the page's largest
     glyphs are classified turned a quarter, three quarters and half a turn, and a turn whose
@@ -356,3 +356,7 @@ class ReaderConfig:
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {self.engine!r}")
+
+
+#: The reader's settings as shipped.
+DEFAULT_CONFIG = ReaderConfig()

@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from nnrecog.errors import InputError
+from nnrecog.ocr.config import DEFAULT_CONFIG, ReaderConfig
+from nnrecog.ocr.finding.photo import is_image_name
+from nnrecog.ocr.reader import LineModelArg, ModelArg, Reader
 from nnrecog.paths import data_dir as data_dir_of
-from nnrecog.ocr.photo import is_image_name
-from nnrecog.ocr.config import ReaderConfig
-from nnrecog.ocr.reader import DEFAULT_CONFIG, LineModelArg, ModelArg, Reader
 
 GT_SUFFIX = ".gt.txt"
 
@@ -268,10 +268,10 @@ def evaluate_nist_pages(
     """Read pages composed of real NIST letters and score them: handwriting never trained on.
 
     Each text is written once per seed with letters drawn at random from nist26_valid.mat
-    (held out of every training set) by :func:`nnrecog.ocr.synthetic.compose_page`, with
+    (held out of every training set) by :func:`nnrecog.data.pages.compose_page`, with
     ``letter_gap`` character heights between letters (0.3: spaced block letters; 0: ink
     boxes abutting, so most neighbours touch). Only letters written in one piece are drawn
-    (:func:`~nnrecog.ocr.synthetic.images_by_label`), which makes the CER somewhat optimistic:
+    (:func:`~nnrecog.data.pages.images_by_label`), which makes the CER somewhat optimistic:
     broken letters are left to the course photos.
 
     Returns
@@ -283,7 +283,7 @@ def evaluate_nist_pages(
     InputError : nist26_valid.mat is not in the data directory.
     """
     from nnrecog.data import CLASSES, load_nist26
-    from nnrecog.ocr.synthetic import compose_page, images_by_label
+    from nnrecog.data.pages import compose_page, images_by_label
 
     images = images_by_label(*load_nist26(data_dir), CLASSES)
     reader = Reader(config, model, lexicon, line_model)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nnrecog.ocr.config import ENGINES, ReaderConfig, WritingConfig
-from nnrecog.ocr.formats import FORMATS
+from nnrecog.ocr.document.formats import FORMATS
 from nnrecog.options import DATA_DIR, DETECTOR, Number, OneOf, Option, check_fields
 
 #: The number of photos ``--jobs`` reads at once by default: one per core.
@@ -43,8 +43,8 @@ class ReaderOptions:
 
     def classifier(self) -> object:
         """The classifier and detector these options name, loaded
-        (:func:`~nnrecog.ocr.recognize.load_classifier`)."""
-        from nnrecog.ocr.recognize import detector_choice, load_classifier
+        (:func:`~nnrecog.ocr.recognition.recognize.load_classifier`)."""
+        from nnrecog.ocr.recognition.recognize import detector_choice, load_classifier
 
         return load_classifier(self.model, detector_choice(self.detector))
 

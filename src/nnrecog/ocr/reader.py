@@ -27,25 +27,24 @@ import numpy as np
 from PIL import Image
 
 from nnrecog.errors import InputError
-from nnrecog.ocr.config import LINE_ENGINES, ReaderConfig
-from nnrecog.ocr.elements import Page
-from nnrecog.ocr.lexicon import Lexicon, default_lexicon
-from nnrecog.ocr.linereader import LineRecognizer, load_line_recognizer
-from nnrecog.ocr.readings import Photo, PhotoReading, PhotoSource, write_overlay
-from nnrecog.ocr.recognize import Classifier, load_classifier
+from nnrecog.ocr.config import DEFAULT_CONFIG, LINE_ENGINES, ReaderConfig
+from nnrecog.ocr.document.elements import Page
+from nnrecog.ocr.document.readings import Photo, PhotoReading, PhotoSource, write_overlay
+from nnrecog.ocr.recognition.lexicon import Lexicon, default_lexicon
+from nnrecog.ocr.recognition.linereader import LineRecognizer, load_line_recognizer
+from nnrecog.ocr.recognition.recognize import Classifier, load_classifier
 
 ModelArg = Classifier | str | os.PathLike | None
 LineModelArg = LineRecognizer | str | os.PathLike | None
 LexiconArg = bool | Lexicon | None
 ImageArg = Image.Image | np.ndarray | PhotoSource
-DEFAULT_CONFIG = ReaderConfig()
 #: How a pickled Reader names the shipped word list.
 _SHIPPED_LEXICON = "shipped word list"
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from nnrecog.ocr.components import Segmentation
+    from nnrecog.ocr.finding.components import Segmentation
 
 
 def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
@@ -64,7 +63,7 @@ class Reader:
         engine among them.
     model : the character classifier: loaded, a model file, or ``None`` for the shipped one.
     lexicon : decode words with the English word list; ``False`` reads glyph by glyph (the
-        letters/digits prior still applies); a :class:`~nnrecog.ocr.lexicon.Lexicon` uses that list.
+        letters/digits prior still applies); a :class:`~nnrecog.ocr.recognition.lexicon.Lexicon` uses that list.
     line_model : the line recogniser of the ``auto`` and ``lines`` engines, as ``model``
         (loaded only when the engine reads lines).
 
@@ -117,8 +116,8 @@ class Reader:
         InputError : the file is missing, not an image, truncated or damaged, or too large to
             decode safely; the message names it.
         """
-        from nnrecog.ocr import orientation
-        from nnrecog.ocr import photo as photos  # the stages (scipy) load with the first page
+        from nnrecog.ocr.recognition import orientation
+        from nnrecog.ocr.finding import photo as photos  # the stages (scipy) load with the first page
 
         if isinstance(image, (str, os.PathLike, bytes)):
             config = self.config.photo
@@ -142,7 +141,8 @@ class Reader:
 
     def _read_grey(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
         """Stages 2-10 on a grey page: its segmentation and its reading."""
-        from nnrecog.ocr.pipeline import read_segmentation, segment
+        from nnrecog.ocr.finding.segmentation import segment
+        from nnrecog.ocr.pipeline import read_segmentation
 
         seg = segment(grey, photo_size, self.config)
         return seg, read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)

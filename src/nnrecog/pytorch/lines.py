@@ -114,8 +114,8 @@ def _tensors(corpus: LineCorpus, indices: np.ndarray) -> tuple[torch.Tensor, tor
 def character_error_rate(model: nn.Module, corpus: LineCorpus, batch_size: int = 64) -> tuple[float, float]:
     """Greedy-decoded CER on a corpus, with the spaces between words and without
     (Levenshtein distance over all characters)."""
-    from nnrecog.ocr.ctc import best_path
     from nnrecog.ocr.evaluate import alignment_counts
+    from nnrecog.ocr.recognition.ctc import best_path
 
     model.eval()
     errors, errors_nosp, total, total_nosp = 0, 0, 0, 0
@@ -201,7 +201,7 @@ def _batches_per_shard(shard_lines: int, batch_size: int) -> int:
 
 
 def line_model_meta() -> dict[str, object]:
-    """The meta of an exported line recogniser (read by :mod:`nnrecog.ocr.linereader`)."""
+    """The meta of an exported line recogniser (read by :mod:`nnrecog.ocr.recognition.linereader`)."""
     import dataclasses
 
     from nnrecog.data.lineformat import LineFormat
@@ -233,9 +233,9 @@ def train_lines(**options: object) -> dict[str, object]:
 
     from nnrecog.data.linecorpus import line_corpus
     from nnrecog.fileio import atomic_path, ensure_dir, write_json
+    from nnrecog.pytorch.context import save_state_dict, set_threads
     from nnrecog.pytorch.export import to_numpy_model
     from nnrecog.pytorch.options import TrainLinesOptions
-    from nnrecog.pytorch.context import save_state_dict, set_threads
     from nnrecog.pytorch.train import MODEL_FILE, RESUME_FILE
     from nnrecog.viz import plots
 

@@ -34,8 +34,8 @@ from starlette.staticfiles import StaticFiles
 
 from nnrecog.errors import InputError
 from nnrecog.ocr.config import LINE_ENGINES
-from nnrecog.ocr.formats import FORMATS, SUFFIXES
-from nnrecog.ocr.recognize import Classifier
+from nnrecog.ocr.document.formats import FORMATS, SUFFIXES
+from nnrecog.ocr.recognition.recognize import Classifier
 from nnrecog.options import OneOf
 from nnrecog.web.config import ServeConfig
 from nnrecog.web.glyphs import SHIPPED, GlyphClassifier, checked_input, describe, drawn_input

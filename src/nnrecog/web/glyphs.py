@@ -16,8 +16,8 @@ import numpy as np
 from nnrecog import nn
 from nnrecog.data.normalize import normalize_glyph
 from nnrecog.errors import InputError
-from nnrecog.ocr.photo import load_photo
-from nnrecog.ocr.recognize import Classifier, detector_choice, load_classifier, top_alternatives
+from nnrecog.ocr.finding.photo import load_photo
+from nnrecog.ocr.recognition.recognize import Classifier, detector_choice, load_classifier, top_alternatives
 
 #: The name of the shipped classifier in the API.
 SHIPPED = "default"
@@ -51,7 +51,7 @@ def model_choices(paths: Sequence[str]) -> list[ModelChoice]:
 
 def load_models(choices: Sequence[ModelChoice], detector: str | None = None) -> dict[str, Classifier]:
     """Each choice's classifier, loaded and checked, by name, vetted by ``detector``
-    (:func:`~nnrecog.ocr.recognize.detector_choice`).
+    (:func:`~nnrecog.ocr.recognition.recognize.detector_choice`).
 
     Raises
     ------

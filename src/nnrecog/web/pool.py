@@ -20,10 +20,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from nnrecog.errors import InputError
-from nnrecog.ocr.formats import Reading, render
-from nnrecog.ocr.lexicon import default_lexicon
-from nnrecog.ocr.linereader import load_line_recognizer
+from nnrecog.ocr.document.formats import Reading, render
 from nnrecog.ocr.reader import Reader
+from nnrecog.ocr.recognition.lexicon import default_lexicon
+from nnrecog.ocr.recognition.linereader import load_line_recognizer
 from nnrecog.web.config import ServeConfig
 from nnrecog.web.glyphs import ModelChoice, load_models
 

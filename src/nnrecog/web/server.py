@@ -50,8 +50,8 @@ def serve(options: ServeOptions) -> int:
     except ImportError as exc:
         raise InputError(f"{NEEDS_WEB} ({exc})") from None
     from nnrecog.ocr.config import ENGINES, LINE_ENGINES
-    from nnrecog.ocr.lexicon import default_lexicon
-    from nnrecog.ocr.linereader import default_line_model_path
+    from nnrecog.ocr.recognition.lexicon import default_lexicon
+    from nnrecog.ocr.recognition.linereader import default_line_model_path
     from nnrecog.web.glyphs import load_models, model_choices
     from nnrecog.web.pool import PhotoPool
 

@@ -2,7 +2,7 @@
 
 - ``text``: each photo's text (several photos: a ``==> NAME <==`` header before each);
 - ``json``: one document per photo, ``{"file", "size": [height, width], "lines", "rejected"}``
-  (:meth:`~nnrecog.ocr.elements.Page.export`), a list of them for several photos, where a
+  (:meth:`~nnrecog.ocr.document.elements.Page.export`), a list of them for several photos, where a
   photo that could not be read is ``{"file", "error"}``;
 - ``hocr``: hOCR 1.2 (``ocr_page`` > ``ocr_carea`` > ``ocr_par`` > ``ocr_line`` >
   ``ocrx_word`` with ``bbox`` and ``x_wconf`` > ``ocrx_cinfo`` per character with ``x_bboxes``
@@ -18,7 +18,7 @@
 
 nnrecog finds lines, not blocks or paragraphs: every page has one block and one paragraph
 holding its lines. Coordinates are the photo's pixels (after EXIF rotation); confidences are
-the reader's (:class:`~nnrecog.ocr.elements.Char`), as 0-1 in ALTO and 0-100 in hOCR and TSV.
+the reader's (:class:`~nnrecog.ocr.document.elements.Char`), as 0-1 in ALTO and 0-100 in hOCR and TSV.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 
 from nnrecog.errors import InputError
-from nnrecog.ocr.elements import Box, Line, Page
+from nnrecog.ocr.document.elements import Box, Line, Page
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -278,8 +278,8 @@ def _pdf(readings: Sequence[Reading], visible_text: bool = False) -> bytes:
         raise InputError("--format pdf needs the fpdf2 package: pip install 'nnrecog[pdf]'") from None
     import io
 
-    from nnrecog.ocr.overlay import open_for_overlay
-    from nnrecog.ocr.readings import opened
+    from nnrecog.ocr.document.overlay import open_for_overlay
+    from nnrecog.ocr.document.readings import opened
 
     pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)

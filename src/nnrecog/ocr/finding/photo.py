@@ -20,7 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from nnrecog.data.normalize import grey_image
 from nnrecog.errors import InputError
 from nnrecog.ocr.config import PhotoConfig
-from nnrecog.ocr.readings import PhotoSource, opened
+from nnrecog.ocr.document.readings import PhotoSource, opened
 
 #: Image modes without transparency whose grey conversion PIL does directly in 8 bits.
 _EIGHT_BIT_OPAQUE = ("1", "L", "P", "RGB", "CMYK", "YCbCr")

@@ -26,7 +26,7 @@ from nnrecog.data import CLASSES
 from nnrecog.errors import InputError
 
 if TYPE_CHECKING:
-    from nnrecog.ocr.components import Glyph, Segmentation
+    from nnrecog.ocr.finding.components import Glyph, Segmentation
 
 #: The shipped default model and character detector, inside the package.
 DEFAULT_MODEL = "default.npz"
@@ -221,7 +221,7 @@ def top_alternatives(probs: np.ndarray, classes: Sequence[str], k: int) -> list[
 
 class GlyphReader:
     """Classifies the crops of a page's glyphs, each glyph once: cut and join decisions
-    (:mod:`nnrecog.ocr.resegment`) read the same glyphs as the final reading."""
+    (:mod:`nnrecog.ocr.lines.resegment`) read the same glyphs as the final reading."""
 
     def __init__(self, seg: Segmentation, classifier: Classifier):
         self.seg, self.classifier = seg, classifier

@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
-from nnrecog.ocr.components import component_boxes, typical_height
-from nnrecog.ocr.config import RulesConfig
 from nnrecog.connectivity import EIGHT_CONNECTED
+from nnrecog.ocr.config import RulesConfig
+from nnrecog.ocr.finding.components import component_boxes, typical_height
 
 
 def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.ndarray:

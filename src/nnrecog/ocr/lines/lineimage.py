@@ -17,10 +17,10 @@ from PIL import Image
 
 from nnrecog.data.lineformat import LineFormat
 from nnrecog.data.lines import normalize_line
-from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import LayoutConfig
-from nnrecog.ocr.elements import Box
-from nnrecog.ocr.layout import median_height
+from nnrecog.ocr.document.elements import Box
+from nnrecog.ocr.finding.components import Glyph, Segmentation
+from nnrecog.ocr.lines.layout import median_height
 
 
 @dataclass

@@ -14,10 +14,10 @@ from dataclasses import replace
 import numpy as np
 
 from nnrecog.data.normalize import normalize_glyph
-from nnrecog.ocr.components import Segmentation
 from nnrecog.ocr.config import OrientationConfig
-from nnrecog.ocr.elements import Box, Char, Line, Page, Rejected, Word
-from nnrecog.ocr.recognize import Classifier
+from nnrecog.ocr.document.elements import Box, Char, Line, Page, Rejected, Word
+from nnrecog.ocr.finding.components import Segmentation
+from nnrecog.ocr.recognition.recognize import Classifier
 
 #: Quarter turns tried, counter-clockwise as ``numpy.rot90`` turns: sideways both ways, then
 #: upside down.

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from nnrecog.fileio import atomic_path
 
 if TYPE_CHECKING:
-    from nnrecog.ocr.elements import Page
+    from nnrecog.ocr.document.elements import Page
 
 #: Overlays are drawn at most this many pixels on the long side (a 12 MP photo gives a
 #: readable, quick-to-write picture; boxes are scaled with the photo).

@@ -11,7 +11,7 @@ from scipy import ndimage as ndi
 
 from nnrecog.data.normalize import otsu_threshold
 from nnrecog.ocr.config import InkConfig, SheetConfig
-from nnrecog.ocr.photo import resize_to
+from nnrecog.ocr.finding.photo import resize_to
 
 
 def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bins: int = InkConfig.otsu_bins) -> np.ndarray | None:

@@ -1,4 +1,4 @@
-"""Stage 9 (with :mod:`nnrecog.ocr.decode`): a letters-vs-digits prior per word and a lexicon-aware decoder.
+"""Stage 9 (with :mod:`nnrecog.ocr.recognition.decode`): a letters-vs-digits prior per word and a lexicon-aware decoder.
 
 A glyph alone cannot tell 0 from O, 1 from I, 5 from S or 2 from Z; its word usually can.
 

@@ -1,6 +1,6 @@
 """Stage 7: cut touching characters and join broken ones where the classifier reads them better.
 
-Once lines are known (:mod:`nnrecog.ocr.layout`), :func:`touching_candidates` names the glyphs
+Once lines are known (:mod:`nnrecog.ocr.lines.layout`), :func:`touching_candidates` names the glyphs
 much wider than the line's typical character and :func:`cut_columns` offers the columns with
 least ink as cuts; :func:`prefer_cuts` chooses among them with the classifier.
 :func:`fragment_candidates` names narrow side-by-side pieces that may be one broken character
@@ -14,9 +14,9 @@ from collections.abc import Callable
 import numpy as np
 from scipy import ndimage as ndi
 
-from nnrecog.ocr.components import Glyph, Segmentation
 from nnrecog.ocr.config import ResegmentConfig
-from nnrecog.ocr.layout import median_height
+from nnrecog.ocr.finding.components import Glyph, Segmentation
+from nnrecog.ocr.lines.layout import median_height
 
 #: ``(glyphs) -> (n,)`` log of each glyph's most probable class (a classifier's judgement).
 TopLogProbability = Callable[[list[Glyph]], np.ndarray]

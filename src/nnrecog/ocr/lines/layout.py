@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nnrecog.ocr.config import LayoutConfig
-from nnrecog.ocr.elements import Box
+from nnrecog.ocr.document.elements import Box
 
 def _centre(box: Box) -> tuple[float, float]:
     return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnrecog.ocr.elements import Page
+from nnrecog.ocr.document.elements import Page
 
 #: A photo is a file, or the bytes of one (an image piped to ``nnrecog read -``).
 PhotoSource = str | os.PathLike | bytes
@@ -44,7 +44,7 @@ class PhotoReading:
 def write_overlay(reading: PhotoReading, overlay: Path) -> PhotoReading:
     """``reading`` with its photo's overlay written to ``overlay``, or with the error that it
     could not be."""
-    from nnrecog.ocr.overlay import open_for_overlay, save_overlay
+    from nnrecog.ocr.document.overlay import open_for_overlay, save_overlay
 
     try:
         save_overlay(open_for_overlay(opened(reading.photo.source)), reading.page, overlay)

@@ -1,25 +1,27 @@
 """Stage 9: the words of each line, read from their glyphs' probabilities (the character
 engine) or from a line recogniser's frames (the line engine), as the result tree.
 
-Words break where a gap is large for its line (:func:`~nnrecog.ocr.layout.split_words`); with
+Words break where a gap is large for its line (:func:`~nnrecog.ocr.lines.layout.split_words`); with
 a lexicon, a gap just short of a break splits a word that reads as two dictionary words but not
 as one (:func:`split_by_lexicon`); each word is decoded with the letters/digits prior and the
-lexicon (:func:`~nnrecog.ocr.lexicon.decode_word`).
+lexicon (:func:`~nnrecog.ocr.recognition.lexicon.decode_word`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
-from nnrecog.ocr.components import Glyph, Segmentation
-from nnrecog.ocr.config import DecodeConfig, LayoutConfig
-from nnrecog.ocr.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
-from nnrecog.ocr.elements import Char, Line, Word
-from nnrecog.ocr.layout import near_breaks, split_words
-from nnrecog.ocr.lexicon import Lexicon, decode_word, kind_evidence
-from nnrecog.ocr.lineimage import LineImage
-from nnrecog.ocr.linereader import LineRecognizer
-from nnrecog.ocr.recognize import top_alternatives
+from nnrecog.ocr.config import LINE_ENGINES, DecodeConfig, LayoutConfig, ReaderConfig, ResegmentConfig
+from nnrecog.ocr.document.elements import Char, Line, Word
+from nnrecog.ocr.finding.components import Glyph, Segmentation
+from nnrecog.ocr.lines.layout import near_breaks, page_typical_gap, split_words
+from nnrecog.ocr.lines.lineimage import LineImage, line_image
+from nnrecog.ocr.recognition.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
+from nnrecog.ocr.recognition.lexicon import Lexicon, decode_word, kind_evidence
+from nnrecog.ocr.recognition.linereader import LineRecognizer
+from nnrecog.ocr.recognition.recognize import GlyphReader, top_alternatives
 
 
 def split_by_lexicon(
@@ -32,7 +34,7 @@ def split_by_lexicon(
 ) -> list[list[int]]:
     """Split a word at a gap just short of a word break when that reads as two words.
 
-    For each word, its widest :func:`~nnrecog.ocr.layout.near_breaks` gap splits it when the
+    For each word, its widest :func:`~nnrecog.ocr.lines.layout.near_breaks` gap splits it when the
     word as a whole does not decode to a dictionary word but both sides (two or more glyphs
     each) do: 'TO DO' written a little tight reads as TO + DO, not TODO.
     """
@@ -73,10 +75,10 @@ def read_line(
     Parameters
     ----------
     probs : (len(line), len(classes) + 1) probabilities of the glyphs: each character class,
-        then no character (:meth:`~nnrecog.ocr.recognize.Classifier.probabilities`). Words are
+        then no character (:meth:`~nnrecog.ocr.recognition.recognize.Classifier.probabilities`). Words are
         decoded from the character probabilities given that the glyph is one; a character's
         confidence and alternatives are the probabilities themselves.
-    typical_gap : the page's typical gap (:func:`~nnrecog.ocr.layout.page_typical_gap`), for
+    typical_gap : the page's typical gap (:func:`~nnrecog.ocr.lines.layout.page_typical_gap`), for
         lines too short to have their own.
     """
     characters = probs[:, :-1]
@@ -123,12 +125,12 @@ def decode_frames(
 
     The most probable readings come from a prefix beam search (each summed over its frame
     paths); the best one is aligned to its frames and each character's posterior read off
-    (:func:`~nnrecog.ocr.ctc.posteriors`), which the word decoder corrects as it does a
-    character classifier's (:func:`~nnrecog.ocr.lexicon.decode_word`: the letters/digits prior,
+    (:func:`~nnrecog.ocr.recognition.ctc.posteriors`), which the word decoder corrects as it does a
+    character classifier's (:func:`~nnrecog.ocr.recognition.lexicon.decode_word`: the letters/digits prior,
     the lexicon for a word of that length). Among that correction, the beam's other readings
     and the dictionary words an edit or two from the best reading (:meth:`Lexicon.near
-    <nnrecog.ocr.lexicon.Lexicon.near>`: a letter misread, one missed, one read twice), each
-    scored by the frames (:func:`~nnrecog.ocr.ctc.sequences_log_likelihood`), the most
+    <nnrecog.ocr.recognition.lexicon.Lexicon.near>`: a letter misread, one missed, one read twice), each
+    scored by the frames (:func:`~nnrecog.ocr.recognition.ctc.sequences_log_likelihood`), the most
     probable dictionary word wins when it is at most ``lexicon_margin`` nats less probable
     than the best reading (the same prior as for characters); a word of another length can
     win this way, which a character classifier's cannot.
@@ -198,7 +200,7 @@ def read_line_frames(
     """One line of the result tree from a line recogniser's frames.
 
     Words break where the recogniser reads a space (:func:`space_words`), or, for a recogniser
-    without a space class, where the glyphs' gaps say (:func:`~nnrecog.ocr.layout.split_words`);
+    without a space class, where the glyphs' gaps say (:func:`~nnrecog.ocr.lines.layout.split_words`);
     each word is read from its own frames (:func:`decode_frames`), and each character gets the
     box of the line's ink between the midpoints to its neighbours' frames.
     """
@@ -234,3 +236,53 @@ def read_line_frames(
         if chars:
             words.append(Word(chars))
     return Line(words)
+
+
+def read_lines(
+    seg: Segmentation,
+    lines: list[list[Glyph]],
+    glyphs: GlyphReader,
+    lexicon: Lexicon | None,
+    recognizer: LineRecognizer | None,
+    config: ReaderConfig,
+) -> tuple[list[Line], list[float]]:
+    """Stages 8-9 for every line of a page: its glyphs classified, then each line read glyph by
+    glyph from their probabilities (:func:`read_line`), or whole by the line recogniser
+    (:func:`read_line_frames`), as ``config.engine`` says; word gaps are measured against the
+    page's typical gap.
+
+    Parameters
+    ----------
+    lines : each line's glyphs, left to right.
+    glyphs : the classifier over this page's glyphs.
+    recognizer : the line recogniser, None for the ``chars`` engine.
+
+    Returns
+    -------
+    The lines read, and for each the mean probability the classifier gives its glyphs of being
+    a character at all (what :func:`~nnrecog.ocr.recognition.writing.judge` weighs).
+    """
+    typical_gap = page_typical_gap([[g.box for g in line] for line in lines], config.layout)
+    probs = glyphs.probabilities([g for line in lines for g in line])
+    line_probs = np.split(probs, np.cumsum([len(line) for line in lines])[:-1]) if lines else []
+    read = []
+    for line, line_prob in zip(lines, line_probs):
+        whole = recognizer is not None and config.engine in LINE_ENGINES and (
+            config.engine == "lines" or has_touching_letters(line, config.resegment.touching_line_fraction))
+        if not whole:
+            read.append(read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode))
+            continue
+        image = line_image(seg, line, recognizer.line_format, config.layout)
+        read.append(read_line_frames(seg, line, image, recognizer.log_probs(image.image), recognizer, lexicon,
+                                     typical_gap, config.layout, config.decode))
+    return read, [float(1.0 - p[:, -1].mean()) for p in line_probs]
+
+
+def has_touching_letters(line: list[Glyph], fraction: float = ResegmentConfig.touching_line_fraction) -> bool:
+    """Whether the line's letters touch: at least ``fraction`` of its glyphs were cut out of a
+    piece of ink they share with another glyph. The character classifier, taught on letters
+    standing alone, reads such a line worse than the line recogniser does; a line of separate
+    letters with one wide 'M' cut in two is still read glyph by glyph."""
+    counts = Counter(label for glyph in line for label in set(glyph.labels))
+    cut = sum(any(counts[label] > 1 for label in glyph.labels) for glyph in line)
+    return cut > 0 and cut >= fraction * len(line)

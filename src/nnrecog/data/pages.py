@@ -1,9 +1,11 @@
 """Synthetic pages with known text and boxes, composed from dataset glyphs.
 
-Used to test segmentation and layout where the truth is known exactly: glyphs (e.g. the real
-NIST letters of ``nnrecog.data.load_nist26``) are scaled, pasted along gently slanted lines
-with chosen letter and word gaps, and the page can be lit unevenly (a gradient and a shadow),
-as in a phone photo.
+Pages whose truth is known exactly: the reader is measured on them (pages of real NIST letters,
+``benchmarks/ocr_nist_pages.py``), the detector learns from their bare papers what is not
+writing (:mod:`nnrecog.experiments.negatives`), and the tests make a page for each kind of
+photo that reads badly. Glyphs (e.g. the real NIST letters of ``nnrecog.data.load_nist26``)
+are scaled, pasted along gently slanted lines with chosen letter and word gaps; the page can be
+lit unevenly (a gradient and a shadow), as in a phone photo, ruled, or laid on a desk.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage as ndi
 
-from nnrecog.data.normalize import ink_bounds
-from nnrecog.ocr.elements import Box
 from nnrecog.connectivity import EIGHT_CONNECTED
+from nnrecog.data.normalize import ink_bounds
+
+#: An ink box ``(y1, x1, y2, x2)``, as the reader's boxes are.
+Box = tuple[int, int, int, int]
 
 
 @dataclass

@@ -10,7 +10,7 @@ what :func:`nnrecog.ocr.read` returns; :meth:`Page.export` gives the JSON of ``n
      "rejected": [{"box", "reason", "confidence"}]}
 
 A word's or line's confidence is the mean of its characters'. ``rejected`` lists the regions
-that were looked at and judged not to be writing (:mod:`nnrecog.ocr.writing`), with why.
+that were looked at and judged not to be writing (:mod:`nnrecog.ocr.recognition.writing`), with why.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ A page that would read as fewer than ``min_page_characters`` characters in all r
 writing comes in words and lines, and a lone character-like mark is more often a thing (a
 handle, a windmill against the sky) than a note.
 
-Rejected lines are kept aside as :class:`~nnrecog.ocr.elements.Rejected` regions with their
+Rejected lines are kept aside as :class:`~nnrecog.ocr.document.elements.Rejected` regions with their
 reason, so a user can see what was looked at and why it was not read.
 """
 
@@ -25,11 +25,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
-from nnrecog.ocr.components import Glyph, Segmentation
-from nnrecog.ocr.config import WritingConfig
-from nnrecog.ocr.elements import Line, Rejected, union_box
 from nnrecog.connectivity import EIGHT_CONNECTED
-from nnrecog.ocr.layout import median_height
+from nnrecog.ocr.config import WritingConfig
+from nnrecog.ocr.document.elements import Line, Rejected, union_box
+from nnrecog.ocr.finding.components import Glyph, Segmentation
+from nnrecog.ocr.lines.layout import median_height
 
 NOT_ON_PAPER = "not on clean paper"
 NOT_CHARACTERS = "does not read as characters"

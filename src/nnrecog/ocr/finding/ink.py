@@ -22,7 +22,7 @@ from scipy import ndimage as ndi
 from nnrecog.connectivity import EIGHT_CONNECTED
 from nnrecog.data.normalize import otsu_threshold
 from nnrecog.ocr.config import DitherConfig, InkConfig
-from nnrecog.ocr.photo import resize_to
+from nnrecog.ocr.finding.photo import resize_to
 
 def undithered(grey: np.ndarray, config: DitherConfig = DitherConfig()) -> np.ndarray:
     """The page, with dot patterns (dithering, halftone) smoothed back into grey tones.
@@ -99,7 +99,7 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
     ----------
     darkness : (H, W) float32, from :func:`ink_darkness`.
     paper : (H, W) bool, optional; only ink on the paper counts
-        (:func:`~nnrecog.ocr.sheet.paper_region`).
+        (:func:`~nnrecog.ocr.finding.sheet.paper_region`).
 
     Returns
     -------

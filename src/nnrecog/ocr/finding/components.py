@@ -18,7 +18,7 @@ from scipy import ndimage as ndi
 
 from nnrecog.connectivity import EIGHT_CONNECTED, connected_groups
 from nnrecog.ocr.config import ComponentsConfig
-from nnrecog.ocr.elements import Box
+from nnrecog.ocr.document.elements import Box
 
 
 @dataclass
@@ -101,7 +101,7 @@ class Segmentation:
     ----------
     darkness : (H, W) float32 in [0, 1]; 0 = paper, 1 = black ink, after background division.
     labels : (H, W) int32; connected components of the binarised ink (0 = paper).
-    glyphs : character candidates (unordered; :mod:`nnrecog.ocr.layout` orders them).
+    glyphs : character candidates (unordered; :mod:`nnrecog.ocr.lines.layout` orders them).
     char_height : typical character height in working pixels (0 on a blank page).
     scale : working pixels per photo pixel (<= 1), ``(rows, columns)``.
     photo_size : ``(height, width)`` of the photo, after EXIF rotation.

@@ -1,0 +1,62 @@
+"""Stages 1-5 chained: a grey page's character candidates, looked at twice (once to measure
+its characters, once at the resolution that suits them)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnrecog.ocr.config import DEFAULT_CONFIG, ReaderConfig
+from nnrecog.ocr.finding import components, ink, photo, rules, sheet
+from nnrecog.ocr.finding.components import PageInk, Segmentation
+
+
+def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk:
+    """Stages 2-4 on a working-resolution grey page: darkness, the sheet, the threshold, no rules."""
+    if min(grey.shape) < 2:
+        return PageInk.blank(grey.shape)
+    darkness = ink.ink_darkness(grey, config.ink)
+    paper = sheet.paper_region(grey, config.sheet, config.ink.otsu_bins)
+    mask = ink.binarize(darkness, paper, config.ink)
+    kept = rules.without_rules(mask, config.rules)
+    faint = darkness > config.writing.faint_darkness
+    faint &= ~(mask & ~kept) if paper is None else paper & ~(mask & ~kept)
+    return PageInk.of(darkness, kept, faint)
+
+
+def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config: ReaderConfig = DEFAULT_CONFIG) -> Segmentation:
+    """Stages 1-5: the character candidates of a grey page.
+
+    The page is first looked at with ``config.photo.probe_pixels`` pixels to measure its
+    characters, then segmented at the resolution that makes them about
+    ``config.photo.target_char_height`` pixels tall (:func:`~nnrecog.ocr.finding.photo.working_pixels`):
+    large writing costs little, small writing gets the pixels it needs.
+
+    Parameters
+    ----------
+    grey : (H, W) float32 in [0, 1], ink dark; any size (never upscaled).
+    photo_size : ``(height, width)`` of the photo the boxes should refer to, when ``grey`` is
+        already a downscaled copy (as from :func:`~nnrecog.ocr.finding.photo.open_photo`); default
+        ``grey.shape``.
+
+    Returns
+    -------
+    Segmentation, with one :class:`~nnrecog.ocr.finding.components.Glyph` per character candidate
+    (empty on a blank page).
+    """
+    photo_size = tuple(photo_size or grey.shape)
+    reach = config.components.crop_reach_px
+    if grey.size == 0:
+        blank = PageInk.blank(grey.shape)
+        return Segmentation(blank.darkness, blank.labels, [], 0.0, (1.0, 1.0), photo_size, reach, blank.faint)
+    grey = ink.undithered(grey, config.ink.dither)
+    probe = photo.working_grey(grey, min(config.photo.probe_pixels, config.photo.max_pixels))
+    page_ink = find_ink(probe, config)
+    work = photo.working_grey(grey, photo.working_pixels(page_ink.char_height(config.components), probe.size, config.photo))
+    if work.shape != probe.shape:
+        page_ink = find_ink(work, config)
+    scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
+    glyphs = components.glyphs_of(page_ink, config.components)
+    return Segmentation(
+        page_ink.darkness, page_ink.labels, glyphs, page_ink.char_height(config.components), scale, photo_size, reach,
+        page_ink.faint,
+    )

@@ -1,0 +1,148 @@
+"""Reading words from glyph probabilities: the letters-or-digits prior, the lexicon (near words,
+inflections, splitting a non-word in two) and cutting touching glyphs where the pieces read
+better. Stand-in classifiers and hand-made probabilities; no model, no photo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from nnrecog.data import CLASSES
+from nnrecog.ocr.recognition.lexicon import Lexicon, decode_word, letters_or_digits_prior
+
+
+def test_letters_or_digits_prior_and_lexicon_fix_ambiguous_glyphs():
+    def probs(*rows: dict[str, float]) -> np.ndarray:
+        out = np.full((len(rows), len(CLASSES)), 1e-4)
+        for i, row in enumerate(rows):
+            for label, p in row.items():
+                out[i, CLASSES.index(label)] = p
+        return out / out.sum(axis=1, keepdims=True)
+
+    word = probs({"1": 0.9}, {"2": 0.8}, {"S": 0.6, "5": 0.4}, {"4": 0.9})
+    assert decode_word(word, CLASSES, None) == "1254"
+    sure_s = probs({"1": 0.9}, {"2": 0.9}, {"3": 0.9}, {"S": 0.95, "5": 0.04}, {"6": 0.9}, {"7": 0.9})
+    assert decode_word(sure_s, CLASSES, None) == "123567"
+    mixed = probs({"B": 0.9}, {"2": 0.9})  # one glyph of each kind: little pull either way
+    assert decode_word(mixed, CLASSES, None) == "B2"
+    haue = probs({"H": 0.9}, {"A": 0.9}, {"U": 0.6, "V": 0.3}, {"E": 0.9})
+    lexicon = Lexicon.from_words(["have", "hat", "nap"])
+    assert decode_word(haue, CLASSES, None) == "HAUE"
+    assert decode_word(haue, CLASSES, lexicon) == "HAVE"
+    confident = probs({"H": 0.9}, {"A": 0.9}, {"U": 0.999, "V": 1e-5}, {"E": 0.9})
+    assert decode_word(confident, CLASSES, lexicon) == "HAUE"  # beyond the lexicon margin
+    zero_o = probs({"N": 0.9}, {"0": 0.7, "O": 0.3})
+    assert letters_or_digits_prior(zero_o, CLASSES)[1].argmax() == CLASSES.index("O")
+    assert "HAVE" in lexicon and "HAVEN" not in lexicon
+
+
+def test_default_lexicon_has_inflected_words(tmp_path, monkeypatch):
+    pytest.importorskip("english_words")
+    from nnrecog.ocr.recognition import lexicon as lexicon_module
+
+    monkeypatch.setenv("NNRECOG_CACHE", str(tmp_path))
+    lexicon_module.default_lexicon.cache_clear()
+    try:
+        words = lexicon_module.default_lexicon()
+        assert all(w in words for w in ["DEEPEST", "THINGS", "COMPLETED", "DONT", "REFRIGERATOR"])
+        assert any(tmp_path.iterdir())  # cached for the next process
+    finally:
+        lexicon_module.default_lexicon.cache_clear()
+
+
+def test_a_near_break_splits_a_non_word_into_two_words():
+    from nnrecog.ocr.recognition.decode import split_by_lexicon
+
+    probs = np.full((4, len(CLASSES)), 1e-4)
+    for i, label in enumerate("TOGO"):
+        probs[i, CLASSES.index(label)] = 1.0
+    probs /= probs.sum(axis=1, keepdims=True)
+    two_words = Lexicon.from_words(["to", "go"])
+    assert split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, two_words) == [[0, 1], [2, 3]]
+    one_word = Lexicon.from_words(["to", "go", "togo"])
+    assert split_by_lexicon([[0, 1, 2, 3]], [1], probs, CLASSES, one_word) == [[0, 1, 2, 3]]
+    assert split_by_lexicon([[0, 1, 2, 3]], [], probs, CLASSES, two_words) == [[0, 1, 2, 3]]
+
+
+class _WidthClassifier:
+    """A stand-in classifier whose top probability (for class 'A') is ``top(crop width)``."""
+
+    classes = CLASSES
+
+    def __init__(self, top: Callable[[int], float]):
+        self.top = top
+
+    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
+        top = np.array([self.top(c.shape[1]) for c in crops])
+        probs = np.repeat(((1 - top) / (len(CLASSES) - 1))[:, None], len(CLASSES), axis=1)
+        probs[:, 0] = top
+        return np.pad(probs, ((0, 0), (0, 1)))  # the last column: no character, never
+
+
+def _sure_of_one_letter_wide(width: int) -> float:
+    """Sure (0.99) of crops as wide as one character (12-18 px), fairly sure (0.7) of the wide
+    letter (28-31 px), unsure (0.1) of anything else: the wide letter's halves read better
+    than the whole, as an 'M' read as 'I' + 'Z' can."""
+    return 0.99 if 12 <= width <= 18 else 0.7 if 28 <= width <= 31 else 0.1
+
+
+def test_cutting_splits_a_touching_pair_and_keeps_a_wide_letter():
+    from nnrecog.ocr.finding.components import Glyph, Segmentation
+    from nnrecog.ocr.lines.resegment import prefer_cuts
+    from nnrecog.ocr.recognition.recognize import GlyphReader
+
+    darkness = np.zeros((20, 200), np.float32)
+    labels = np.zeros((20, 200), np.int32)
+    glyphs = []
+
+    def ink(label: int, x1: int, x2: int) -> None:
+        labels[:, x1:x2] = label
+        darkness[:, x1:x2] = 1.0
+        glyphs.append(Glyph((0, x1, 20, x2), (label,)))
+
+    for label, x1 in enumerate((0, 20, 40), start=1):
+        ink(label, x1, x1 + 16)  # three ordinary letters
+    ink(4, 60, 94)  # two letters touching through a thin bridge at columns 76-77...
+    darkness[2:18, 76:78] = 0.0
+    labels[2:18, 76:78] = 0
+    ink(5, 110, 140)  # ...and one wide letter with a lighter middle column
+    darkness[:, 124:126] = 0.6
+    seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 200))
+
+    line = prefer_cuts(seg, glyphs, GlyphReader(seg, _WidthClassifier(_sure_of_one_letter_wide)).top_log_probability)
+    assert [g.box[1] for g in line] == [0, 20, 40, 60, 76, 110]  # the pair cut at its bridge
+    assert line[-1] == glyphs[-1]  # the wide letter kept whole: its halves do not beat it by the piece cost
+
+
+def test_a_glyph_cut_for_its_width_is_not_joined_back():
+    from nnrecog.ocr.finding.components import Glyph, Segmentation
+    from nnrecog.ocr.lines.resegment import prefer_cuts, prefer_joins
+    from nnrecog.ocr.recognition.recognize import GlyphReader
+
+    darkness = np.zeros((20, 100), np.float32)
+    labels = np.zeros((20, 100), np.int32)
+    glyphs = []
+    for label, (x1, x2) in enumerate(((0, 6), (10, 16), (20, 26), (40, 64)), start=1):
+        labels[:, x1:x2], darkness[:, x1:x2] = label, 1.0
+        glyphs.append(Glyph((0, x1, 20, x2), (label,)))
+    darkness[2:18, 51:53], labels[2:18, 51:53] = 0.0, 0  # a thin bridge in the middle of the blob
+    seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 100))
+    # the 24-px blob reads well (0.9) but is 4 typical widths wide; its halves read 0.6
+    top_by_width = {6: 0.9, 24: 0.9, 11: 0.6, 12: 0.6, 13: 0.6}
+    score = GlyphReader(seg, _WidthClassifier(lambda width: top_by_width.get(width, 0.1))).top_log_probability
+    cut = prefer_cuts(seg, glyphs, score)
+    assert len(cut) == 5 and sum(g.width for g in cut[3:]) == 24
+    # the halves are narrow neighbours that read better joined, yet stay cut
+    assert prefer_joins(cut, score) == cut
+
+
+def test_the_lexicon_finds_the_words_an_edit_or_two_away():
+    lexicon = Lexicon.from_words(["quick", "quack", "quicks", "quik", "king", "of", "on", "o"])
+    assert sorted(lexicon.near("QUECK")) == ["QUACK", "QUICK"]  # a letter misread
+    assert lexicon.near("QUIICK") == ["QUICK"]  # a letter read twice
+    assert sorted(lexicon.near("QUICK")) == ["QUACK", "QUICK", "QUICKS", "QUIK"]  # itself, and one left out or in
+    assert lexicon.near("QXECK") == [] and sorted(lexicon.near("QXECK", substitutions=2)) == ["QUACK", "QUICK"]
+    assert sorted(lexicon.near("OH")) == ["O", "OF", "ON"]
+    assert lexicon.near("LAZ9") == [] and lexicon.near("") == []
