@@ -342,15 +342,15 @@ def test_onecycle_schedule_rises_then_falls_linearly():
 def test_lookahead_pulls_weights_back_and_ends_each_epoch_on_the_average():
     from torch import nn
 
-    from nnrecog.pytorch.train import TrainConfig, _lookahead_hook
+    from nnrecog.pytorch.train import TrainConfig, lookahead_hook
 
     layer = nn.Linear(2, 1)
     start = layer.weight.detach().clone()
-    hook = _lookahead_hook(layer, TrainConfig(epochs=1, lookahead_decay=0.95, lookahead_start=0.0), 0, 10)
+    hook = lookahead_hook(layer, TrainConfig(epochs=1, lookahead_decay=0.95, lookahead_start=0.0), 0, 10)
     for step in range(10):
         with torch.no_grad():
             layer.weight.add_(1.0)  # a stand-in for an optimiser step
         hook(step)
     moved = (layer.weight - start).detach()
     assert torch.all(moved > 1.0) and torch.all(moved < 10.0)
-    assert _lookahead_hook(layer, TrainConfig(), 0, 10) is None  # off by default
+    assert lookahead_hook(layer, TrainConfig(), 0, 10) is None  # off by default

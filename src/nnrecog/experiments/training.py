@@ -1,4 +1,5 @@
-"""The one NumPy training loop behind every ``nnrecog train`` command.
+"""The NumPy training behind every ``nnrecog train`` command (the epochs run by the loop every
+trainer shares, :func:`nnrecog.epochs.run_epochs`).
 
 ``fit`` trains any ``nnrecog.nn`` network on 32x32 glyph images with mini-batch SGD (or the
 course's momentum) over fresh random batches each epoch, optionally augmenting every batch,
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +27,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from nnrecog import nn
+from nnrecog.epochs import EpochHooks, Record, run_epochs
 from nnrecog.errors import InputError
 from nnrecog.fileio import ArraySpec, atomic_open, open_npz
 
 MODEL_FILE = "model.npz"
 STATE_FILE = "train_state.npz"
-#: What the JSON in a training state holds (besides the arrays).
-_STATE_KEYS = ("settings", "generators", "history", "seconds", "best_epoch", "best_score")
 
 #: Maps a batch of images (n, 32, 32) to the network's input (e.g. (n, 1024) or (n, 1, 32, 32)).
 InputFn = Callable[[np.ndarray], np.ndarray]
@@ -108,7 +107,7 @@ class FitResult:
     net : the best network (re-loaded from ``model.npz``), or the trained one if no epoch ran
     history : per-epoch lists ``train_loss``, ``valid_loss`` (average per sample), ``train_acc``,
         ``valid_acc`` (classifiers only) and ``lr``; a function of the seed and data alone
-    seconds : per-epoch wall time of the training pass (kept apart so ``history`` is
+    seconds : per-epoch wall time, training and validation (kept apart so ``history`` is
         reproducible bit for bit)
     best_epoch : 1-based epoch of the best network (0 if none finished)
     interrupted : True if Ctrl-C stopped training early
@@ -152,11 +151,12 @@ def _rng_holders(net: Any) -> list[Any]:
 
 
 def _save_state(
-    path: Path, net: Any, opt: Any, generators: list[np.random.Generator], state: dict[str, Any]
+    path: Path, net: Any, opt: Any, generators: list[np.random.Generator], settings: TrainSettings, record: Record
 ) -> None:
     arrays = {f"param.{name}": param for name, param, _ in net.parameters()}
     arrays.update({f"velocity.{name}": v for name, v in getattr(opt, "state", {}).items()})
-    state = {**state, "generators": [g.bit_generator.state for g in generators]}
+    state = {"settings": dataclasses.asdict(settings), "generators": [g.bit_generator.state for g in generators],
+             **record.as_dict()}
     arrays["state_json"] = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8)
     with atomic_open(path, "wb") as handle:
         np.savez(handle, **arrays)
@@ -164,7 +164,7 @@ def _save_state(
 
 def _load_state(
     path: Path, net: Any, opt: Any, generators: list[np.random.Generator], settings: TrainSettings
-) -> dict[str, Any]:
+) -> Record:
     if not path.is_file():
         raise InputError(f"{path}: no training state to resume (run without --resume first)")
     specs = {"state_json": ArraySpec((None,), dtype="uint8")}
@@ -175,10 +175,9 @@ def _load_state(
         archive.expect(specs)
         try:
             state = json.loads(archive.read("state_json").tobytes().decode())
-            missing = [key for key in _STATE_KEYS if key not in state]
-            if missing:
-                raise KeyError(", ".join(missing))
+            record = Record.from_dict(state)
             saved = {k: v for k, v in state["settings"].items() if k != "epochs"}
+            saved_generators = state["generators"]
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise InputError(f"{path}: not a training state of this network ({exc})") from None
         for name, param, _ in net.parameters():
@@ -193,11 +192,11 @@ def _load_state(
             f"{path}: was trained with {saved}, cannot resume with different settings {current}"
         )
     try:
-        for generator, saved_state in zip(generators, state["generators"]):
+        for generator, saved_state in zip(generators, saved_generators):
             generator.bit_generator.state = saved_state
     except (ValueError, TypeError, KeyError) as exc:
         raise InputError(f"{path}: not a training state of this network ({exc})") from None
-    return state
+    return record
 
 
 def fit(
@@ -249,70 +248,40 @@ def fit(
         if settings.momentum
         else nn.SGD(net, settings.lr, weight_decay=settings.weight_decay)
     )
-    keys = ["train_loss", "valid_loss"] + (["train_acc", "valid_acc"] if objective.classifier else [])
-    history: dict[str, list[float]] = {key: [] for key in keys + ["lr"]}
-    seconds: list[float] = []
-    start, best_epoch, best_score = 0, 0, -np.inf
-    if resume:
-        saved = _load_state(out_dir / STATE_FILE, net, opt, generators, settings)
-        history, seconds = saved["history"], saved["seconds"]
-        best_epoch, best_score = saved["best_epoch"], saved["best_score"]
-        start = len(history["train_loss"])
-
+    record = _load_state(out_dir / STATE_FILE, net, opt, generators, settings) if resume else None
     X_train, y_train = train
     valid_inputs = to_input(valid[0])
     valid_targets = valid[1] if objective.classifier else valid_inputs
-    interrupted = False
-    epochs = tqdm(
-        range(start, settings.epochs), initial=start, total=settings.epochs, desc=desc,
-        unit="epoch", disable=not progress,
-    )
-    try:
-        for epoch in epochs:
-            opt.lr = settings.lr_at(epoch)
-            net.train()
-            loss_sum, correct = 0.0, 0
-            started = time.perf_counter()
-            batches = nn.random_batches(X_train, y_train, settings.batch_size, batch_rng)
-            for images, labels in tqdm(batches, leave=False, unit="batch", disable=not progress):
-                if settings.augment:
-                    images = augment(images, augment_rng)
-                inputs = to_input(images)
-                outputs = net.forward(inputs)
-                loss, d_outputs = objective.loss(outputs, labels if objective.classifier else inputs)
-                net.backward(d_outputs, input_grad=False)
-                opt.step()
-                loss_sum += loss
-                if objective.classifier:
-                    correct += int((outputs.argmax(axis=1) == labels).sum())
-            elapsed = time.perf_counter() - started
-            valid_loss, valid_acc, _ = evaluate(net, valid_inputs, valid_targets, objective)
-            history["train_loss"].append(loss_sum / len(X_train))
-            history["valid_loss"].append(valid_loss)
+
+    def train_epoch(epoch: int) -> dict[str, float]:
+        opt.lr = settings.lr_at(epoch)
+        net.train()
+        loss_sum, correct = 0.0, 0
+        batches = nn.random_batches(X_train, y_train, settings.batch_size, batch_rng)
+        for images, labels in tqdm(batches, leave=False, unit="batch", disable=not progress):
+            if settings.augment:
+                images = augment(images, augment_rng)
+            inputs = to_input(images)
+            outputs = net.forward(inputs)
+            loss, d_outputs = objective.loss(outputs, labels if objective.classifier else inputs)
+            net.backward(d_outputs, input_grad=False)
+            opt.step()
+            loss_sum += loss
             if objective.classifier:
-                history["train_acc"].append(correct / len(X_train))
-                history["valid_acc"].append(valid_acc)
-            history["lr"].append(opt.lr)
-            seconds.append(elapsed)
-            score = valid_acc if objective.classifier else -valid_loss
-            if score > best_score:
-                net.save(out_dir / MODEL_FILE, meta={**meta, "epoch": epoch + 1})
-                best_score, best_epoch = score, epoch + 1
-            _save_state(
-                out_dir / STATE_FILE, net, opt, generators,
-                {"settings": dataclasses.asdict(settings), "history": history, "seconds": seconds,
-                 "best_epoch": best_epoch, "best_score": best_score},
-            )
-            epochs.set_postfix(
-                {k: f"{history[k][-1]:.4g}" for k in keys if k != "train_loss"}, refresh=False
-            )
-    except KeyboardInterrupt:
-        interrupted = True
-        # Drop the unfinished epoch: the saved state ends at the last finished one.
-        finished = min(len(values) for values in history.values())
-        history = {k: v[:finished] for k, v in history.items()}
-        seconds = seconds[:finished]
-    finally:
-        epochs.close()
+                correct += int((outputs.argmax(axis=1) == labels).sum())
+        valid_loss, valid_acc, _ = evaluate(net, valid_inputs, valid_targets, objective)
+        figures = {"train_loss": loss_sum / len(X_train), "valid_loss": valid_loss}
+        if objective.classifier:
+            figures.update(train_acc=correct / len(X_train), valid_acc=valid_acc)
+        return {**figures, "lr": opt.lr}
+
+    hooks = EpochHooks(
+        train_epoch,
+        score=lambda figures: figures["valid_acc"] if objective.classifier else -figures["valid_loss"],
+        save_best=lambda epoch, _: net.save(out_dir / MODEL_FILE, meta={**meta, "epoch": epoch + 1}),
+        save_checkpoint=lambda _, record: _save_state(out_dir / STATE_FILE, net, opt, generators, settings, record),
+    )
+    record, interrupted = run_epochs(settings.epochs, hooks, record, show_bar=progress, desc=desc)
+    best_epoch = record.best_epoch
     best = nn.load(out_dir / MODEL_FILE) if best_epoch else net
-    return FitResult(best, history, seconds, best_epoch, interrupted)
+    return FitResult(best, record.history, record.seconds, best_epoch, interrupted)

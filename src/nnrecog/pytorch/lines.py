@@ -227,16 +227,16 @@ def train_lines(**options: object) -> dict[str, object]:
     """
     import dataclasses
     import math
-    import time
 
     from tqdm.auto import tqdm
 
     from nnrecog.data.linecorpus import line_corpus
+    from nnrecog.epochs import EpochHooks, Record, run_epochs
     from nnrecog.fileio import atomic_path, ensure_dir, write_json
     from nnrecog.pytorch.context import save_state_dict, set_threads
     from nnrecog.pytorch.export import to_numpy_model
     from nnrecog.pytorch.options import TrainLinesOptions
-    from nnrecog.pytorch.train import MODEL_FILE, RESUME_FILE
+    from nnrecog.pytorch.train import MODEL_FILE, RESUME_FILE, load_checkpoint
     from nnrecog.viz import plots
 
     opts = TrainLinesOptions(**options)
@@ -253,25 +253,22 @@ def train_lines(**options: object) -> dict[str, object]:
     steps_per_epoch = opts.shards_per_epoch * opts.shard_passes * _batches_per_shard(opts.shard_lines, opts.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=opts.lr, total_steps=opts.epochs * steps_per_epoch,
                                                    pct_start=0.15)
-    history: dict[str, list[float]] = {"train_loss": [], "valid_cer": [], "valid_cer_nosp": [], "seconds": []}
-    first_epoch, best_cer = 0, math.inf
+    record = None
     if opts.resume and (out / RESUME_FILE).is_file():
-        state = torch.load(out / RESUME_FILE, weights_only=True)
+        state, record = load_checkpoint(out / RESUME_FILE, "cpu", ("model", "optimizer", "schedule", "rng"))
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
-        history, first_epoch, best_cer = state["history"], state["epoch"] + 1, state["best_cer"]
         rng.bit_generator.state = state["rng"]
-    interrupted = False
-    for epoch in range(first_epoch, opts.epochs):
-        started, loss_sum, seen = time.perf_counter(), 0.0, 0
+
+    def train_epoch(epoch: int) -> dict[str, float]:
+        loss_sum, seen = 0.0, 0
         model.train()
         shards = range(epoch * opts.shards_per_epoch, (epoch + 1) * opts.shards_per_epoch)
         loader = torch.utils.data.DataLoader(stream, batch_size=None, sampler=list(shards), num_workers=opts.workers,
                                              collate_fn=_as_is, prefetch_factor=2 if opts.workers else None)
-        bar = tqdm(total=steps_per_epoch, desc=f"train lines {epoch + 1}/{opts.epochs}", unit="batch", leave=False,
-                   disable=not opts.progress)
-        try:
+        with tqdm(total=steps_per_epoch, desc=f"train lines {epoch + 1}/{opts.epochs}", unit="batch", leave=False,
+                  disable=not opts.progress) as bar:
             for shard in loader:
                 for _ in range(opts.shard_passes):
                     for indices in _batches(shard.widths, opts.batch_size, rng):
@@ -287,47 +284,44 @@ def train_lines(**options: object) -> dict[str, object]:
                         loss_sum += loss.item() * len(indices)
                         seen += len(indices)
                         bar.update()
-        except KeyboardInterrupt:
-            interrupted = True
-            break
-        finally:
-            bar.close()
         cer, cer_nosp = character_error_rate(model, valid)
-        history["train_loss"].append(loss_sum / max(seen, 1))
-        history["valid_cer"].append(cer)
-        history["valid_cer_nosp"].append(cer_nosp)
-        history["seconds"].append(time.perf_counter() - started)
-        if cer < best_cer:
-            best_cer = cer
-            save_state_dict(model, out / MODEL_FILE)
-            to_numpy_model(model.layers, {**line_model_meta(), "valid_cer": cer, "valid_cer_nosp": cer_nosp,
-                                          "epoch": epoch + 1, "command": "nnrecog train lines", "seed": opts.seed}
-                           ).save(out / "model.npz")
+        return {"train_loss": loss_sum / max(seen, 1), "valid_cer": cer, "valid_cer_nosp": cer_nosp}
+
+    def save_best(epoch: int, figures: dict[str, float]) -> None:
+        save_state_dict(model, out / MODEL_FILE)
+        meta = {**line_model_meta(), "valid_cer": figures["valid_cer"], "valid_cer_nosp": figures["valid_cer_nosp"],
+                "epoch": epoch + 1, "command": "nnrecog train lines", "seed": opts.seed}
+        to_numpy_model(model.layers, meta).save(out / "model.npz")
+
+    def save_checkpoint(epoch: int, record: Record) -> None:
         with atomic_path(out / RESUME_FILE) as tmp:
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
-                        "history": history, "epoch": epoch, "best_cer": best_cer, "rng": rng.bit_generator.state}, tmp)
-        message = (f"train lines epoch {epoch + 1}/{opts.epochs}: loss {history['train_loss'][-1]:.3f} | "
-                   f"valid CER {cer:.2%} ({cer_nosp:.2%} without spaces) | {history['seconds'][-1]:.0f} s")
-        with open(out / "log.txt", "a", encoding="utf-8") as log:
-            log.write(message + "\n")
-        tqdm.write(message)
-    best = int(np.argmin(history["valid_cer"])) if history["valid_cer"] else -1
+                        "record": record.as_dict(), "rng": rng.bit_generator.state}, tmp)
+
+    def describe(epoch: int, figures: dict[str, float], seconds: float) -> str:
+        return (f"train lines epoch {epoch + 1}/{opts.epochs}: loss {figures['train_loss']:.3f} | valid CER "
+                f"{figures['valid_cer']:.2%} ({figures['valid_cer_nosp']:.2%} without spaces) | {seconds:.0f} s")
+
+    hooks = EpochHooks(train_epoch, lambda figures: -figures["valid_cer"], save_best, save_checkpoint, describe)
+    record, interrupted = run_epochs(opts.epochs, hooks, record, show_bar=opts.progress, desc="train lines",
+                                     log_file=out / "log.txt")
+    history = {**record.history, "seconds": record.seconds}
     results = {
         "model": "line recogniser " + "-".join(map(str, DEFAULT_CHANNELS)),
-        "best_valid_cer": best_cer,
-        "best_valid_cer_nosp": history["valid_cer_nosp"][best] if best >= 0 else math.inf,
-        "best_epoch": best + 1,
-        "epochs": len(history["valid_cer"]),
+        "best_valid_cer": -record.best_score if record.best_epoch else math.inf,
+        "best_valid_cer_nosp": history["valid_cer_nosp"][record.best_epoch - 1] if record.best_epoch else math.inf,
+        "best_epoch": record.best_epoch,
+        "epochs": record.epochs_done,
         "n_params": sum(p.numel() for p in model.parameters()),
         "train_lines_per_epoch": opts.shards_per_epoch * opts.shard_lines,
         "valid_lines": len(valid),
-        "seconds_per_epoch": float(np.mean(history["seconds"])) if history["seconds"] else 0.0,
+        "seconds_per_epoch": float(np.mean(record.seconds)) if record.seconds else 0.0,
         "interrupted": interrupted,
         "settings": {k: str(v) if isinstance(v, os.PathLike) else v for k, v in dataclasses.asdict(opts).items()},
         "history": history,
     }
     write_json(out / "results.json", results)
-    if history["valid_cer"]:
+    if record.epochs_done:
         plots.plot_curves({"train": history["train_loss"]}, out / "loss.png", "CTC loss per line", title="line recogniser")
         plots.plot_curves({"valid": history["valid_cer"], "valid, no spaces": history["valid_cer_nosp"]}, out / "cer.png",
                           "character error rate", title="line recogniser")

@@ -1,9 +1,10 @@
-"""The one training loop every PyTorch command shares.
+"""The training every PyTorch classifier shares, its epochs run by the loop every trainer
+shares (:func:`nnrecog.epochs.run_epochs`: resume, history, best epoch, checkpoint, Ctrl-C).
 
 Device choice, seeding, a seeded ``DataLoader`` (or a ``DistributedSampler`` under
-``torchrun``), live tqdm progress, per-epoch history, the best-validation checkpoint saved
-atomically with ``torch.save(state_dict)``, a resumable last-epoch state, and
-``DistributedDataParallel`` (gloo on CPU, NCCL on CUDA) with rank-0-only logging and saving.
+``torchrun``), live tqdm progress, the best-validation checkpoint saved atomically with
+``torch.save(state_dict)``, a resumable last-epoch state, and ``DistributedDataParallel``
+(gloo on CPU, NCCL on CUDA) with rank-0-only logging and saving.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,8 +23,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 
+from nnrecog.epochs import EpochHooks, Record, run_epochs
 from nnrecog.fileio import atomic_path
 from nnrecog.pytorch.context import Context, autocast, save_state_dict, sum_across, unwrap
+from nnrecog.pytorch.lookahead import Lookahead
 
 
 BatchTransform = Callable[[torch.Tensor], torch.Tensor]
@@ -77,30 +79,6 @@ class TrainConfig:
             return self.lr * (1.0 + (self.end_factor - 1.0) * (t - self.warmup) / max(1e-12, 1.0 - self.warmup))
         # The cosine schedule steps once per epoch, as it always has (resumed runs repeat it).
         return self.lr * 0.5 * (1.0 + math.cos(math.pi * math.floor(epoch) / max(1, self.epochs)))
-
-
-class Lookahead:
-    """Lookahead-style averaging of a model's weights (as in hlb-CIFAR10 and airbench).
-
-    Holds an average ``a`` of the float tensors of the state (weights and batch-norm
-    statistics). ``update(t)``, at the fraction ``t`` of training done, moves it towards the
-    model and the model back onto it: ``a <- rho a + (1 - rho) w; w <- a`` with
-    ``rho = decay^every * t^3``, so the averaging is weak early and strong at the end. The
-    model equals the average whenever an update has just run, e.g. at the end of an epoch,
-    which is why a resumed run (that starts a fresh average from the model) repeats it exactly.
-    """
-
-    def __init__(self, model: nn.Module, decay: float, every: int) -> None:
-        self.state = [t for t in unwrap(model).state_dict().values() if t.is_floating_point()]
-        self.average = [t.detach().clone() for t in self.state]
-        self.decay, self.every = decay, every
-
-    @torch.no_grad()
-    def update(self, t: float) -> None:
-        rho = self.decay**self.every * min(max(t, 0.0), 1.0) ** 3
-        for average, current in zip(self.average, self.state):
-            average.lerp_(current, 1.0 - rho)
-            current.copy_(average)
 
 
 def _sync_buffers(model: nn.Module, ctx: Context) -> None:
@@ -250,7 +228,7 @@ def _train_epoch(
     return loss_sum, correct, seen
 
 
-def _lookahead_hook(model: nn.Module, config: TrainConfig, epoch: int, steps: int) -> Callable[[int], None] | None:
+def lookahead_hook(model: nn.Module, config: TrainConfig, epoch: int, steps: int) -> Callable[[int], None] | None:
     """The ``after_step`` of one epoch that runs :class:`Lookahead` (None when it is off).
 
     Each epoch starts a fresh average from the model: the epoch before ended on an update, so
@@ -275,6 +253,27 @@ def _lookahead_hook(model: nn.Module, config: TrainConfig, epoch: int, steps: in
     return after_step
 
 
+def load_checkpoint(path: Path, device: torch.device | str, keys: tuple[str, ...]) -> tuple[dict, Record]:
+    """A resumable state (``last.pt``) and the record of its finished epochs.
+
+    Raises
+    ------
+    InputError : the file is not a state holding ``keys`` and a record (another program's, or
+        an older nnrecog's).
+    """
+    from nnrecog.errors import InputError
+
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+        missing = [key for key in keys if key not in state]
+        if missing:
+            raise KeyError(", ".join(missing))
+        return state, Record.from_dict(state["record"])
+    except (KeyError, TypeError, ValueError, RuntimeError, EOFError) as exc:
+        raise InputError(f"{path}: not a training state of this run ({type(exc).__name__}: {exc}); "
+                         "start afresh without --resume") from None
+
+
 def fit(
     model: nn.Module,
     train_set: Dataset,
@@ -292,8 +291,9 @@ def fit(
     Minimises the mean cross-entropy ``-(1/B) sum_i log softmax(f(x_i))_{y_i}`` over shuffled
     mini-batches of size B (per process). After each epoch the validation set is scored; the
     best epoch's ``state_dict`` goes to ``out_dir/model.pt`` and the full training state (model,
-    optimiser, epoch, history) to ``out_dir/last.pt`` so ``resume=True`` continues after an
-    interruption. Only rank 0 writes files and shows progress.
+    optimiser, the epochs' record) to ``out_dir/last.pt`` so ``resume=True`` continues after an
+    interruption. Ctrl-C ends training after the last finished epoch, the model holding the
+    best epoch's weights. Only rank 0 writes files and shows progress.
 
     Parameters
     ----------
@@ -312,15 +312,12 @@ def fit(
     if ctx.distributed:
         model = nn.parallel.DistributedDataParallel(model)
     optimizer = _make_optimizer(model, config)
-    history: dict[str, list[float]] = {k: [] for k in ("train_loss", "train_acc", "valid_loss", "valid_acc", "seconds")}
-    best_acc, best_state, first_epoch = -1.0, None, 0
+    record, best_state = None, None
     out = Path(out_dir) if out_dir is not None else None
     if resume and out is not None and (out / RESUME_FILE).is_file():
-        state = torch.load(out / RESUME_FILE, map_location=ctx.device, weights_only=True)
+        state, record = load_checkpoint(out / RESUME_FILE, ctx.device, ("model", "optimizer", "best_model"))
         unwrap(model).load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        history = {k: [float(v) for v in values] for k, values in state["history"].items()}
-        first_epoch, best_acc = int(state["epoch"]) + 1, float(state["best_valid_acc"])
         best_state = state["best_model"]
 
     generator = torch.Generator().manual_seed(config.seed)
@@ -336,47 +333,48 @@ def fit(
         loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, generator=generator, drop_last=drop_last)
     criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
 
-    for epoch in range(first_epoch, config.epochs):
+    def train_epoch(epoch: int) -> dict[str, float]:
         if sampler is not None:
             sampler.set_epoch(epoch)
         else:
             # Each epoch's shuffle depends only on (seed, epoch): resuming repeats it exactly.
             generator.manual_seed(config.seed * 1_000_003 + epoch)
         steps = max(1, len(loader))
-        started = time.perf_counter()
         bar = tqdm(loader, desc=f"{desc} {epoch + 1}/{config.epochs}", leave=False, disable=not ctx.is_main, unit="batch")
         loss_sum, correct, seen = _train_epoch(
             model, bar, optimizer, criterion, train_transform, ctx.device,
-            lambda step, epoch=epoch: config.lr_at(epoch + step / steps), config.precision,
-            _lookahead_hook(model, config, epoch, steps),
+            lambda step: config.lr_at(epoch + step / steps), config.precision,
+            lookahead_hook(model, config, epoch, steps),
         )
         loss_sum, correct, seen = sum_across(ctx, loss_sum, correct, seen)
         _sync_buffers(model, ctx)
         valid_loss, valid_acc = evaluate(unwrap(model), valid_set, ctx, transform=eval_transform, precision=config.precision)
-        history["train_loss"].append(loss_sum / max(1.0, seen))
-        history["train_acc"].append(correct / max(1.0, seen))
-        history["valid_loss"].append(valid_loss)
-        history["valid_acc"].append(valid_acc)
-        history["seconds"].append(time.perf_counter() - started)
-        if valid_acc > best_acc:
-            best_acc = valid_acc
-            best_state = copy.deepcopy(unwrap(model).state_dict())
-            if ctx.is_main and out is not None:
-                save_state_dict(model, out / MODEL_FILE)
-        if ctx.is_main:
-            if out is not None:
-                resume_state = {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
-                                "history": history, "best_valid_acc": best_acc, "best_model": best_state}
-                with atomic_path(out / RESUME_FILE) as tmp:
-                    torch.save(resume_state, tmp)
-            tqdm.write(
-                f"{desc} epoch {epoch + 1}/{config.epochs}: train loss {history['train_loss'][-1]:.4f} "
-                f"acc {history['train_acc'][-1]:.4f} | valid loss {valid_loss:.4f} acc {valid_acc:.4f} "
-                f"| {history['seconds'][-1]:.1f} s"
-            )
+        return {"train_loss": loss_sum / max(1.0, seen), "train_acc": correct / max(1.0, seen),
+                "valid_loss": valid_loss, "valid_acc": valid_acc}
+
+    def save_best(epoch: int, figures: dict[str, float]) -> None:
+        nonlocal best_state
+        best_state = copy.deepcopy(unwrap(model).state_dict())
+        if ctx.is_main and out is not None:
+            save_state_dict(model, out / MODEL_FILE)
+
+    def save_checkpoint(epoch: int, record: Record) -> None:
+        if ctx.is_main and out is not None:
+            state = {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
+                     "record": record.as_dict(), "best_model": best_state}
+            with atomic_path(out / RESUME_FILE) as tmp:
+                torch.save(state, tmp)
+
+    def describe(epoch: int, figures: dict[str, float], seconds: float) -> str:
+        return (f"{desc} epoch {epoch + 1}/{config.epochs}: train loss {figures['train_loss']:.4f} "
+                f"acc {figures['train_acc']:.4f} | valid loss {figures['valid_loss']:.4f} acc {figures['valid_acc']:.4f} "
+                f"| {seconds:.1f} s")
+
+    hooks = EpochHooks(train_epoch, lambda figures: figures["valid_acc"], save_best, save_checkpoint, describe)
+    record, _ = run_epochs(config.epochs, hooks, record, show_bar=ctx.is_main, write_lines=ctx.is_main, desc=desc)
     if best_state is not None:
         unwrap(model).load_state_dict(best_state)
-    return history
+    return {**record.history, "seconds": record.seconds}
 
 
 def configure(defaults: TrainConfig, **options: object) -> TrainConfig:
