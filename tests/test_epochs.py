@@ -1,5 +1,6 @@
 """The epoch loop every trainer shares (nnrecog.epochs): history, best epoch, checkpoint order,
-resume and Ctrl-C, with hooks that record what the loop asked of them."""
+resume and Ctrl-C, with hooks that record what the loop asked of them; and the cache of the
+line trainer's validation lines, keyed by the glyphs they are made of."""
 
 from __future__ import annotations
 
@@ -59,3 +60,14 @@ def test_a_record_that_does_not_hold_together_is_refused():
         Record.from_dict({"history": {"loss": [1.0, 2.0]}, "seconds": [1.0], "best_epoch": 1, "best_score": 0.0})
     with pytest.raises(KeyError):
         Record.from_dict({"history": {}})
+
+
+def test_cached_training_lines_of_other_glyphs_never_stand_in_for_the_defaults(tmp_path, monkeypatch):
+    from nnrecog.data.linecorpus import corpus_path
+
+    monkeypatch.setenv("NNRECOG_CACHE", str(tmp_path))
+    default = corpus_path("valid", 100, 0)
+    assert default == corpus_path("valid", 100, 0, "default", None) and default.parent == tmp_path
+    other = {corpus_path("valid", 100, 0, tmp_path / "a"), corpus_path("valid", 100, 0, tmp_path / "b"),
+             corpus_path("valid", 100, 0, "default", tmp_path / "shared")}
+    assert len(other) == 3 and default not in other

@@ -103,11 +103,22 @@ def load_corpus(path: str | os.PathLike, fmt: LineFormat = LineFormat()) -> Line
     return LineCorpus(pixels, offsets.astype(np.int64), [str(t) for t in texts])
 
 
-def corpus_path(split: str, count: int, seed: int) -> Path:
-    """Where the cached synthetic lines of a split live."""
+def corpus_path(
+    split: str, count: int, seed: int, source: str | os.PathLike = "default", data_dir: str | os.PathLike | None = None
+) -> Path:
+    """Where the cached synthetic lines of a split live: the default glyphs' lines by split,
+    count and seed; lines of other glyphs (a data set folder, another shared data folder)
+    under a name that also holds a digest of where those glyphs are, so that they never stand
+    in for each other."""
+    import hashlib
+
     from nnrecog.paths import cache_dir
 
-    return cache_dir() / f"lines-v{LINES_VERSION}-{split}-{count}-seed{seed}.npz"
+    name = f"lines-v{LINES_VERSION}-{split}-{count}-seed{seed}"
+    if str(source) != "default" or data_dir is not None:
+        where = f"{source if str(source) == 'default' else Path(source).resolve()}|{data_dir and Path(data_dir).resolve()}"
+        name += "-" + hashlib.sha256(where.encode()).hexdigest()[:12]
+    return cache_dir() / f"{name}.npz"
 
 
 def line_corpus(
@@ -118,7 +129,7 @@ def line_corpus(
     ``valid`` to choose the epoch), made once and cached (:func:`corpus_path`)."""
     from nnrecog.data.lines import line_sources
 
-    path = corpus_path(split, count, seed)
+    path = corpus_path(split, count, seed, source, data_dir)
     if path.is_file():
         return load_corpus(path)
     corpus = make_corpus(count, line_sources(source, data_dir, split), seed + (split == "valid"), progress=progress)
@@ -150,7 +161,7 @@ def lines_command(options: MakeLinesOptions) -> Path:
     """``nnrecog data lines``: make (or find) a corpus, copy it to ``options.out``, picture it;
     returns where it is."""
     corpus = line_corpus(options.split, options.count, options.seed, options.source, options.data_dir)
-    path = corpus_path(options.split, options.count, options.seed)
+    path = corpus_path(options.split, options.count, options.seed, options.source, options.data_dir)
     if options.out is not None:
         save_corpus(corpus, options.out)
         path = Path(options.out)
