@@ -8,8 +8,9 @@ Rules are found per direction (horizontal, then vertical):
    sparse or large are searched (a rule, or a grid of them, with whatever letters touch it);
    ordinary components, letters, are never touched;
 3. within them, rule ink lies in straight runs at least ``run`` of the page's long side long
-   (:func:`straight_runs`), and a connected stretch of it is a rule when it is at least
-   ``min_length_heights`` typical letter heights long, so a long stroke of a big letter stays;
+   (:func:`straight_runs`), and a stretch of it, connected across gaps of up to ``dot_gap_px``,
+   is a rule when it is at least ``min_length_heights`` typical letter heights long, so a long
+   stroke of a big letter stays;
 4. of a rule, only the pixels where the ink across it is no thicker than the rule itself are
    removed (:func:`run_lengths`): where a letter's stroke crosses the rule, the ink is thicker
    there, and the letter keeps its stroke whole instead of being cut in two.
@@ -45,12 +46,14 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.n
     letters = typical_height(rest_boxes[:, 2] - rest_boxes[:, 0], np.bincount(rest_labels.ravel())[1:])
     removed = np.zeros(mask.shape, dtype=bool)
     for axis, rule_ink in zip((1, 0), found):
-        pieces, count = ndi.label(rule_ink, structure=EIGHT_CONNECTED)
+        # a dotted or dashed rule is one stretch across its gaps, as it was when it was found
+        pieces, count = ndi.label(_closed_along(rule_ink, config.dot_gap_px + 1, axis) | rule_ink,
+                                  structure=EIGHT_CONNECTED)
         if count == 0:
             continue
         boxes = component_boxes(pieces, count)
         extent = boxes[:, 2 + axis] - boxes[:, axis]
-        rules = np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces]
+        rules = np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces] & rule_ink
         if not rules.any():
             continue
         across = run_lengths(mask, 1 - axis)
@@ -62,7 +65,7 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.n
 def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray:
     """Ink of candidate rules along ``axis`` (1: horizontal, 0: vertical), steps 1-3 short of
     the length test: straight runs in spanning, elongated components of the bridged ink."""
-    bridged = ndi.binary_closing(mask, structure=_line(config.dot_gap_px + 1, axis)) | mask
+    bridged = _closed_along(mask, config.dot_gap_px + 1, axis) | mask
     labels, count = ndi.label(bridged, structure=EIGHT_CONNECTED)
     if count == 0:
         return np.zeros(mask.shape, dtype=bool)
@@ -83,9 +86,12 @@ def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray
     return runs & mask
 
 
-def _line(length: int, axis: int) -> np.ndarray:
-    """A straight structuring element ``length`` long along ``axis``."""
-    return np.ones((1, length) if axis == 1 else (length, 1), dtype=bool)
+def _closed_along(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """The binary closing of ``mask`` by a straight line ``length`` pixels long along ``axis``
+    (``ndi.binary_closing`` with that structure, paper beyond the border), as running maximum
+    and minimum filters: the same pixels, in a third of the time (tests/test_ocr_finding.py)."""
+    dilated = ndi.maximum_filter1d(mask, length, axis=axis, mode="constant", cval=0, origin=-1 if length % 2 == 0 else 0)
+    return ndi.minimum_filter1d(dilated, length, axis=axis, mode="constant", cval=0)
 
 
 def straight_runs(ink: np.ndarray, length: float, axis: int, config: RulesConfig = RulesConfig()) -> np.ndarray:
