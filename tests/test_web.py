@@ -218,7 +218,7 @@ def test_the_page_loads_nothing_from_elsewhere(server):
     page = request("GET", server.url)
     assert page.status == 200 and "default-src 'self'" in page.headers["content-security-policy"]
     html = page.body.decode()
-    for name in ("app.js", "style.css"):
+    for name in ("common.js", "pad.js", "app.js", "style.css"):
         assert f'"/static/{name}"' in html
         text = request("GET", f"{server.url}static/{name}").body.decode()
         assert "@import" not in text and "url(" not in text
