@@ -67,7 +67,7 @@ def test_hocr_parses_and_matches_the_reading(readings):
         bbox = tuple(int(v) for v in re.search(r"bbox (\d+) (\d+) (\d+) (\d+)", word.get("title")).groups())
         conf = int(re.search(r"x_wconf (\d+)", word.get("title")).group(1))
         chars = [c for c in word if c.get("class") == "ocrx_cinfo"]
-        assert all("x_bboxes" in c.get("title") and "x_conf" in c.get("title") for c in chars)
+        assert all("x_bboxes" in c.get("title") and "x_confs" in c.get("title") for c in chars)
         found.append(("".join(c.text for c in chars), bbox, conf))
     expected = [(t, b, round(100 * c)) for t, b, c in _words(readings[0])]
     assert found == expected

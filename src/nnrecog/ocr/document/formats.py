@@ -6,7 +6,7 @@
   photo that could not be read is ``{"file", "error"}``;
 - ``hocr``: hOCR 1.2 (``ocr_page`` > ``ocr_carea`` > ``ocr_par`` > ``ocr_line`` >
   ``ocrx_word`` with ``bbox`` and ``x_wconf`` > ``ocrx_cinfo`` per character with ``x_bboxes``
-  and ``x_conf``), one ``ocr_page`` per photo;
+  and ``x_confs``), one ``ocr_page`` per photo; checked by hocr-spec-python and hocr-check;
 - ``alto``: ALTO 4.4 XML (``Page`` > ``PrintSpace`` > ``TextBlock`` > ``TextLine`` >
   ``String`` with HPOS/VPOS/WIDTH/HEIGHT/WC and a ``Glyph`` per character, ``SP`` between),
   a ``Page`` per photo;
@@ -55,6 +55,11 @@ PDF_CAP_HEIGHT = 0.718
 PDF_SPACE = 0.5
 #: The narrowest space (points) put between two words whose boxes touch or overlap.
 PDF_MIN_GAP = 0.5
+#: A line's hidden text is at most this many times as large as the distance from its baseline
+#: to the nearest baseline of a line beside it: text extraction puts two words in one line when
+#: their baselines are within half their font size, so a slanted line whose middle comes near
+#: the line above would otherwise be read into it.
+PDF_SIZE_PER_LINE_GAP = 1.0
 
 
 @dataclass
@@ -138,6 +143,10 @@ def _hocr(readings: Sequence[Reading]) -> str:
         '<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>',
         f'<meta name="ocr-system" content="{SOFTWARE} {__version__}"/>',
         '<meta name="ocr-capabilities" content="ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrx_cinfo ocrp_wconf"/>',
+        f'<meta name="ocr-number-of-pages" content="{len(readings)}"/>',
+        # the letters are Latin and the lexicon's words English
+        '<meta name="ocr-langs" content="en"/>',
+        '<meta name="ocr-scripts" content="Latn"/>',
         "</head>",
         "<body>",
     ]
@@ -156,7 +165,7 @@ def _hocr(readings: Sequence[Reading]) -> str:
                     word_no += 1
                     chars = "".join(
                         f"<span class='ocrx_cinfo' title='x_bboxes {' '.join(map(str, _corners(c.box)))}; "
-                        f"x_conf {100 * c.confidence:.2f}'>{escape(c.text)}</span>"
+                        f"x_confs {100 * c.confidence:.2f}'>{escape(c.text)}</span>"
                         for c in word.chars
                     )
                     out.append(
@@ -298,23 +307,37 @@ def _pdf(readings: Sequence[Reading], visible_text: bool = False) -> bytes:
             image.save(encoded, "JPEG", quality=PDF_JPEG_QUALITY)
         pdf.image(encoded, x=0, y=0, w=width * points, h=height * points)
         pdf.text_mode = TextMode.FILL if visible_text else TextMode.INVISIBLE
-        for line in reading.page.lines:
-            _pdf_line(pdf, line, points)
+        for line, (baseline, size) in zip(reading.page.lines, _pdf_baselines(reading.page.lines, points)):
+            _pdf_line(pdf, line, baseline, size, points)
         pdf.text_mode = TextMode.FILL
     return bytes(pdf.output())
 
 
-def _pdf_line(pdf: "FPDF", line: Line, points: float) -> None:
-    """One line's hidden text, laid out so that text extraction (``pdftotext``, a viewer's
-    search) gives back the line as read: its words on one baseline (their median bottom), at one
-    size (capitals as tall as the median word), each word stretched (``Tz``) over its box and
+def _pdf_baselines(lines: Sequence[Line], points: float) -> list[tuple[float, float]]:
+    """Each line's baseline (its words' median bottom) and font size (capitals as tall as its
+    median word, kept below :data:`PDF_SIZE_PER_LINE_GAP` times the distance to the nearest
+    baseline of a line that shares some of its width), in points."""
+    baselines = [float(np.median([w.box[2] for w in line.words])) * points for line in lines]
+    sizes = []
+    for i, line in enumerate(lines):
+        size = float(np.median([w.box[2] - w.box[0] for w in line.words])) * points / PDF_CAP_HEIGHT
+        gaps = [abs(baselines[i] - baselines[j]) for j, other in enumerate(lines)
+                if j != i and min(line.box[3], other.box[3]) > max(line.box[1], other.box[1])]
+        if gaps:
+            size = min(size, PDF_SIZE_PER_LINE_GAP * min(gaps))
+        sizes.append(max(1.0, size))
+    return list(zip(baselines, sizes))
+
+
+def _pdf_line(pdf: "FPDF", line: Line, baseline: float, size: float, points: float) -> None:
+    """One line's hidden text at its ``baseline`` and font ``size`` (:func:`_pdf_baselines`),
+    laid out so that text extraction (``pdftotext``, a viewer's search) gives back the line as
+    read: its words on one baseline, at one size, each word stretched (``Tz``) over its box and
     half the gap on either side, a space in what is left between. Extraction keeps a line's
     words together only when the gaps are small beside the font size (poppler pulls a word into
     a block within 0.7 of it), and handwriting's word gaps are larger than that; a search still
     highlights each word where it is written, only wider by half its gaps."""
     words = line.words
-    baseline = float(np.median([w.box[2] for w in words])) * points
-    size = max(1.0, float(np.median([w.box[2] - w.box[0] for w in words])) * points / PDF_CAP_HEIGHT)
     pdf.set_font_size(size)
     space = PDF_SPACE * size
     edges = [word.box[1] * points for word in words[:1]]
