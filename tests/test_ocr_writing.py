@@ -78,3 +78,37 @@ def test_a_dark_object_cut_by_the_frame_does_not_set_the_writings_scale(shared_d
     page = read_file(shared_data / "ocr_dev" / "ust_1234.jpeg")
     on_sheet = "".join(c.text for c in page.chars if c.box[3] < 1400 and c.box[0] > 300)
     assert on_sheet.startswith("12") and len(on_sheet) >= 3, on_sheet
+
+
+def test_things_the_frame_cuts_are_not_read_beside_writing(nist_images, classifier):
+    """A dark object cut by the photo's edge (a phone, a pen, the desk's corner) beside the
+    sheet's writing gives no characters; the writing is read as before."""
+    page = compose_page(TEXT, nist_images, np.random.default_rng(3), margin=160, line_spacing=2.5)
+    plain = read(page.image, classifier).text
+    image = page.image.copy()
+    h, w = image.shape
+    rows, columns = np.mgrid[:h, :w]
+    image[(columns - w) ** 2 / 60**2 + (rows - h // 2) ** 2 / 110**2 < 1] = 0.15  # cut by the right edge
+    image[(rows < 90) & (columns > w - 120 + rows)] = 0.2  # a corner of something, cut twice
+    reading = read(image, classifier)
+    assert reading.text == plain, reading.text
+    for char in reading.chars:
+        y1, x1, y2, x2 = char.box
+        assert y1 > 0 and x1 > 0 and y2 < h and x2 < w, (char.text, char.box)
+
+
+def test_a_line_cropped_to_its_letters_is_still_read(nist_images, classifier):
+    """When every glyph touches the frame (a line cropped tightly, into its letters' tops and
+    bottoms), the glyphs are read as they would be without the frame rule: it only drops what
+    lies beside writing the frame does not touch."""
+    import dataclasses
+
+    from nnrecog.ocr.config import ReaderConfig
+
+    page = compose_page("HELLO", nist_images, np.random.default_rng(0), margin=40)
+    tops = [box[0] for line in page.boxes for word in line for box in word]
+    bottoms = [box[2] for line in page.boxes for word in line for box in word]
+    crop = page.image[min(tops) + 2 : max(bottoms) - 2]
+    without_rule = ReaderConfig(components=dataclasses.replace(ReaderConfig().components, drop_frame_cut=False))
+    reading = read(crop, classifier, lexicon=False)
+    assert len(reading.chars) == 5 and reading.text == read(crop, classifier, lexicon=False, config=without_rule).text

@@ -170,6 +170,11 @@ class ComponentsConfig:
     stack_max_heights: float = 1.5
     #: A crop keeps the page's ink within this many pixels of the glyph's own components.
     crop_reach_px: int = 1
+    #: Glyphs the photo's frame cuts through are dropped when the page has others: what the frame
+    #: cuts is the desk and what lies on it, and a letter cut in part would be misread anyway. A
+    #: page whose every glyph touches the frame (a tight crop, a pad drawn on to its edges) keeps
+    #: them. On ocr_dev and the course photos only clutter touches the frame.
+    drop_frame_cut: bool = True
 
 
 @dataclass(frozen=True)

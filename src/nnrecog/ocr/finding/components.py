@@ -84,9 +84,7 @@ class PageInk:
         widths = self.boxes[:, 3] - self.boxes[:, 1]
         low, high = config.char_aspect
         shaped = (widths >= low * heights) & (widths <= high * heights)
-        rows, columns = self.labels.shape
-        inside = ((self.boxes[:, 0] > 0) & (self.boxes[:, 1] > 0)
-                  & (self.boxes[:, 2] < rows) & (self.boxes[:, 3] < columns))
+        inside = ~cut_by_frame(self.boxes, self.labels.shape)
         for chosen in (shaped & inside, shaped):
             if chosen.any():
                 return typical_height(heights[chosen], self.areas[chosen])
@@ -148,6 +146,12 @@ class Segmentation:
         return np.where(own, 1.0 - self.darkness[y1:y2, x1:x2], 1.0).astype(np.float32)
 
 
+def cut_by_frame(boxes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """(n,) bool: which of the boxes ``(n, 4)`` reach the edge of a page of ``shape``."""
+    rows, columns = shape[:2]
+    return (boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= rows) | (boxes[:, 3] >= columns)
+
+
 def component_boxes(labels: np.ndarray, count: int) -> np.ndarray:
     """(count, 4) int boxes ``[y1, x1, y2, x2]`` of labels ``1..count``."""
     boxes = np.zeros((count, 4), dtype=np.int64)
@@ -192,7 +196,8 @@ def stacked_groups(boxes: np.ndarray, char_height: float, config: ComponentsConf
 
 
 def glyphs_of(ink: PageInk, config: ComponentsConfig = ComponentsConfig()) -> list[Glyph]:
-    """The page's character candidates: stacked pieces joined, specks dropped."""
+    """The page's character candidates: stacked pieces joined, specks dropped, and those the
+    photo's frame cuts through dropped when others remain (``config.drop_frame_cut``)."""
     char_height = ink.char_height(config)
     glyphs = []
     for group in stacked_groups(ink.boxes, char_height, config):
@@ -200,4 +205,8 @@ def glyphs_of(ink: PageInk, config: ComponentsConfig = ComponentsConfig()) -> li
         y2, x2 = ink.boxes[group, 2].max(), ink.boxes[group, 3].max()
         if max(y2 - y1, x2 - x1) >= config.speck_heights * char_height:
             glyphs.append(Glyph((int(y1), int(x1), int(y2), int(x2)), tuple(int(i) + 1 for i in group)))
+    if config.drop_frame_cut and glyphs:
+        cut = cut_by_frame(np.array([g.box for g in glyphs]), ink.labels.shape)
+        if not cut.all():
+            glyphs = [g for g, is_cut in zip(glyphs, cut) if not is_cut]
     return glyphs
