@@ -1,5 +1,6 @@
 """Faint writing: pencil and thin pale ink, as light as 30 % of black, reads as dark ink does (the
-ink threshold follows the paper's noise and the page's own ink, not a fixed darkness)."""
+ink threshold follows the paper's noise and the page's own ink, not a fixed darkness); writing
+showing through from the back of the sheet, a fainter layer behind the page's own, is not read."""
 
 from __future__ import annotations
 
@@ -19,3 +20,27 @@ def test_pencil_reads_as_ink_does(nist_images, lightness):
     faint = 1 - (1 - page) * (1 - lightness)  # strokes at 55 % and 30 % of black
     reader = Reader(lexicon=False)
     assert score_text("pencil", reader.read(faint).text, TEXT, 0.0).cer <= 0.03
+
+
+def _through(front: np.ndarray, back: np.ndarray, strength: float) -> np.ndarray:
+    """``front`` with ``back`` showing through the sheet: mirrored, ``strength`` as dark."""
+    h, w = max(front.shape[0], back.shape[0]), max(front.shape[1], back.shape[1])
+    sheet, behind = np.ones((h, w), np.float32), np.ones((h, w), np.float32)
+    sheet[: front.shape[0], : front.shape[1]] = front
+    behind[: back.shape[0], : back.shape[1]] = back
+    behind = np.roll(behind[:, ::-1], 37, axis=0)  # mirrored, and its lines between the front's
+    return sheet * (1 - strength * (1 - behind))
+
+
+@pytest.mark.parametrize("strength", [0.15, 0.3], ids=["faint", "strong"])
+def test_writing_showing_through_from_the_back_is_not_read(nist_images, strength):
+    rng = np.random.default_rng(11)
+    front = compose_page(TEXT, nist_images, rng, margin=120, line_spacing=2.5).image
+    back = compose_page("PACK MY BOX WITH FIVE\nDOZEN LIQUOR JUGS NOW", nist_images, rng, margin=120,
+                        line_spacing=2.5).image
+    reader = Reader(lexicon=False)
+    clean = reader.read(front).text
+    assert score_text("front", clean, TEXT, 0.0).cer <= 0.05, clean
+    # the back's strokes cross the front's; without the faint-layer rule they join them
+    assert reader.read(_through(front, back, strength)).text == clean
+

@@ -149,6 +149,23 @@ def test_page_on_a_dark_textured_desk(nist_images):
     _assert_same_structure(_read_structure(desk), shifted)
 
 
+@pytest.mark.parametrize("char_height", [12, 15])
+def test_tiny_letters_in_a_small_photo_read_as_large_ones_do(nist_images, char_height):
+    """Letters 12-15 px tall in a photo under 0.1 megapixels (below 12 px letters start to go:
+    11 px adds two errors here, 9 px a third of them) read as large ones do."""
+    from nnrecog.ocr.evaluate import score_text
+    from nnrecog.ocr.reader import Reader
+
+    reader = Reader(lexicon=False)
+    text = "THE QUICK BROWN FOX\nJUMPS OVER THE LAZY DOG"
+    large = compose_page(text, nist_images, np.random.default_rng(5), margin=160)
+    small = compose_page(text, nist_images, np.random.default_rng(5), char_height=char_height, margin=4 * char_height)
+    assert small.image.size < 100_000
+    large_cer = score_text("large", reader.read(large.image).text, text, 0.0).cer
+    small_cer = score_text("small", reader.read(small.image).text, text, 0.0).cer
+    assert large_cer <= 0.07 and small_cer <= large_cer + 0.03, (large_cer, small_cer)
+
+
 def test_working_resolution_follows_the_writing_size():
     from nnrecog.ocr.finding.photo import working_pixels
 

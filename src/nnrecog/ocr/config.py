@@ -96,6 +96,13 @@ class InkConfig:
     #: edge breaks into letter-like pieces (tests/test_ocr_writing.py): 0.2 is the floor that
     #: holds there. 0 keeps every pixel the hysteresis kept.
     relative_floor: float = 0.2
+    #: Ink fainter than this fraction of the page's stroke cores (the 75th percentile of its
+    #: darkness) is a layer behind the writing (writing showing through from the back, joined
+    #: to the front's strokes where they cross) and is kept only within ``rim_px`` pixels of
+    #: darker ink, as a stroke's rim (:func:`~nnrecog.ocr.finding.ink.without_faint_layer`).
+    #: 0 keeps every layer.
+    layer_floor: float = 0.4
+    rim_px: int = 3
     #: Histogram bins of every Otsu threshold taken on the page.
     otsu_bins: int = 128
     #: The paper's noise statistics are taken from every this-many-th paper pixel.

@@ -131,3 +131,28 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
     if config.relative_floor > 0 and mask.any():
         mask &= darkness > config.relative_floor * float(np.median(darkness[mask]))
     return mask
+
+
+def without_faint_layer(mask: np.ndarray, darkness: np.ndarray, config: InkConfig = InkConfig()) -> np.ndarray:
+    """The ink less a fainter layer behind it: pixels fainter than ``layer_floor`` times the
+    page's stroke cores (the 75th percentile of the ink's darkness) are kept only within
+    ``rim_px`` of ink that is not, as the soft rim of a stroke.
+
+    Writing showing through from the back of the sheet, or a pencil draft under ink, is a
+    layer of its own a fraction as dark as the writing; where its strokes cross the writing's,
+    the threshold's hysteresis joins them to it. A pencil page has no darker layer: its cores
+    are the pencil's own.
+
+    Parameters
+    ----------
+    mask : (H, W) bool ink, as from :func:`binarize` (its ruled lines out).
+    darkness : (H, W) float32, from :func:`ink_darkness`.
+    """
+    if config.layer_floor <= 0 or not mask.any():
+        return mask
+    typical = float(np.percentile(darkness[mask], 75))
+    strokes = (mask & (darkness > config.layer_floor * typical)).astype(np.uint8)
+    # a square window of side 2r+1: r steps of 8-connected dilation, as separable running maxima
+    near = ndi.maximum_filter(strokes, size=2 * config.rim_px + 1) > 0
+    return mask & near
+

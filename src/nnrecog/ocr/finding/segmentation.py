@@ -11,7 +11,8 @@ from nnrecog.ocr.finding.components import PageInk, Segmentation
 
 
 def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk:
-    """Stages 2-4 on a working-resolution grey page: darkness, the sheet, the threshold, no rules."""
+    """Stages 2-4 on a working-resolution grey page: darkness, the sheet, the threshold, no
+    rules, no fainter layer behind the writing."""
     if min(grey.shape) < 2:
         return PageInk.blank(grey.shape)
     darkness = ink.ink_darkness(grey, config.ink)
@@ -20,7 +21,7 @@ def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk
     kept = rules.without_rules(mask, config.rules)
     faint = darkness > config.writing.faint_darkness
     faint &= ~(mask & ~kept) if paper is None else paper & ~(mask & ~kept)
-    return PageInk.of(darkness, kept, faint)
+    return PageInk.of(darkness, ink.without_faint_layer(kept, darkness, config.ink), faint)
 
 
 def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config: ReaderConfig = DEFAULT_CONFIG) -> Segmentation:
