@@ -83,6 +83,22 @@ def _select(items: list[Item], cap: int | None, rng: np.random.Generator) -> lis
     return chosen
 
 
+def left_out(source_name: str, data_dir: str | os.PathLike | None = None, seed: int = BuildOptions.seed) -> list[Item]:
+    """The items of a capped source that a build with ``seed`` (and no per-class limit) leaves
+    out: handwriting no model trained on the built set has seen, for tests and benchmarks.
+
+    Raises
+    ------
+    InputError : no source of that name, or its files are missing.
+    """
+    source = next((s for s in SOURCES if s.name == source_name), None)
+    if source is None:
+        raise InputError(f"no source named {source_name!r} (one of {', '.join(s.name for s in SOURCES)})")
+    items = source.list_items(_data_dir(data_dir))
+    chosen = {item.origin for item in _select(items, source.cap, seeded_rng(seed, "select", source.name))}
+    return [item for item in items if item.origin not in chosen]
+
+
 def _class_aspects(glyphs: Samples) -> dict[int, float]:
     """Median ink-box height / width per class over the samples built so far."""
     masks = glyphs.images < 128

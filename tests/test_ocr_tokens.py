@@ -1,0 +1,51 @@
+"""Mixed tokens (a postcode, a phone number, a date among words), written with real NIST letters
+and MNIST digits that no model saw (those the data set build leaves out): digit runs stay digits
+and words stay letters, read glyph by glyph with the letters-or-digits prior and the lexicon."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from nnrecog.data import CLASSES
+from nnrecog.ocr.evaluate import pooled_total, score_text
+from nnrecog.ocr.reader import Reader
+from nnrecog.data.pages import compose_page
+
+TEXT = "MD 21250\nCALL 812 345 6789\nROOM 4B ON 12 MAY 2026"
+
+
+@pytest.fixture(scope="module")
+def glyphs(nist_images, shared_data) -> dict[str, list[np.ndarray]]:
+    from nnrecog.data.builder import left_out
+
+    images = {label: list(group) for label, group in nist_images.items()}
+    for item in left_out("mnist", shared_data):
+        images.setdefault(CLASSES[item.label], []).append(np.asarray(item.load(), np.float32) / 255)
+    return images
+
+
+def test_digit_runs_stay_digits_among_words(glyphs):
+    reader = Reader()
+    scores, digit_words, read_as_digits = [], 0, 0
+    for seed in range(5):
+        page = compose_page(TEXT, glyphs, np.random.default_rng(seed), margin=80, line_spacing=2.5)
+        text = reader.read(page.image).text
+        scores.append(score_text(str(seed), text, TEXT, 0.0))
+        for true_word, word in zip(TEXT.split(), text.split()):
+            if true_word.isdigit():
+                digit_words += 1
+                read_as_digits += bool(re.fullmatch(r"\d+", word))
+    assert pooled_total(scores)["cer"] <= 0.07, [s.text for s in scores]
+    assert read_as_digits >= 0.85 * digit_words, [s.text for s in scores]
+
+
+def test_left_out_is_the_source_less_the_build_s_capped_selection(shared_data):
+    from nnrecog.data.builder import left_out
+    from nnrecog.data.sources import MNIST_CAP
+
+    unused = left_out("mnist", shared_data)
+    assert len(unused) == 10_000 - 10 * MNIST_CAP
+    assert len({item.origin for item in unused}) == len(unused)
