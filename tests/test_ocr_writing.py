@@ -112,3 +112,36 @@ def test_a_line_cropped_to_its_letters_is_still_read(nist_images, classifier):
     without_rule = ReaderConfig(components=dataclasses.replace(ReaderConfig().components, drop_frame_cut=False))
     reading = read(crop, classifier, lexicon=False)
     assert len(reading.chars) == 5 and reading.text == read(crop, classifier, lexicon=False, config=without_rule).text
+
+
+def _bound_sheet(page: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """A sheet three times as tall as the writing, on a dark desk, a spiral binding of dark
+    rings straddling its right edge; returns the photo and the edge's column."""
+    h, w = page.shape
+    sheet = np.full((3 * h, 2 * w), 0.95, np.float32)
+    sheet[:h, :w] = np.minimum(sheet[:h, :w], page)
+    desk = 0.25 + 0.05 * rng.standard_normal((int(3.6 * h), int(2.6 * w))).astype(np.float32)
+    photo, where = on_desk(sheet, np.clip(desk, 0, 1), rng, fill=0.6)
+    rows, columns = np.flatnonzero(where.any(axis=1)), np.flatnonzero(where.any(axis=0))
+    right = int(columns.max())
+    yy, xx = np.mgrid[: photo.shape[0], : photo.shape[1]]
+    for centre in range(int(rows.min()) + 20, int(rows.max()) - 20, 28):
+        photo[np.abs(np.hypot((xx - right) / 22.0, (yy - centre) / 9.0) - 1) < 0.25] = 0.05
+    return photo, right
+
+
+def test_a_spiral_binding_does_not_drown_light_writing(nist_images):
+    """Ink reaching the sheet's edge is the edge's: a dark spiral binding neither reads as
+    letters nor sets the ink threshold above a light pen's strokes (kabir_abcd's class)."""
+    from nnrecog.ocr.evaluate import pooled_total
+    from nnrecog.ocr.reader import Reader
+
+    reader, text, scores = Reader(lexicon=False), "SEND THE BOX\nTO JIM QUAY", []
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        page = 0.95 * (1 - 0.4 * (1 - compose_page(text, nist_images, rng, margin=100, line_spacing=2.5).image))
+        photo, edge = _bound_sheet(page, rng)
+        reading = reader.read(photo)
+        assert all(char.box[3] < edge - 30 for char in reading.chars), reading.text
+        scores.append(score_text(str(seed), reading.text, text, 0.0))
+    assert pooled_total(scores)["cer"] <= 0.05, [s.text for s in scores]

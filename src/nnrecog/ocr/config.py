@@ -103,6 +103,10 @@ class InkConfig:
     #: 0 keeps every layer.
     layer_floor: float = 0.4
     rim_px: int = 3
+    #: On a sheet found on a desk, ink reaching the sheet's edge is not writing: a spiral
+    #: binding, the shadow of the edge, the desk beyond (kabir_abcd's binding set the threshold
+    #: above its 25 px letters, ust_pen's pen at the edge read as letters).
+    drop_sheet_edge: bool = True
     #: Histogram bins of every Otsu threshold taken on the page.
     otsu_bins: int = 128
     #: The paper's noise statistics are taken from every this-many-th paper pixel.

@@ -91,9 +91,9 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
     the strong one.
 
     Weak: ``median + max(weak_sigmas sigma, weak_min)`` with ``sigma = 1.4826 MAD`` (the
-    paper's noise); strong: ``max(Otsu of the pixels above weak, weak + strong_margin,
-    strong_min)``; then every kept pixel at least ``relative_floor`` times the kept ink's
-    median darkness.
+    paper's noise); on a sheet, the regions reaching its edge out (``drop_sheet_edge``);
+    strong: ``max(Otsu of the pixels above weak, weak + strong_margin, strong_min)``; then
+    every kept pixel at least ``relative_floor`` times the kept ink's median darkness.
 
     Parameters
     ----------
@@ -118,14 +118,25 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
     candidate = darkness > weak
     if not candidate.any():
         return candidate
+    regions, _ = ndi.label(candidate, structure=EIGHT_CONNECTED)
+    if paper is not None and config.drop_sheet_edge:
+        # ink reaching the sheet's edge is the edge's (a spiral binding, a shadow, the desk
+        # beyond), not writing; left in, its dark mass would set the strong threshold above
+        # small, thin writing (the photo's frame is not the sheet's edge)
+        rim = paper & ~ndi.binary_erosion(paper, border_value=1)
+        on_rim = np.zeros(regions.max() + 1, dtype=bool)
+        on_rim[regions[rim]] = True
+        on_rim[0] = False
+        candidate &= ~on_rim[regions]
+        if not candidate.any():
+            return candidate
     strong = max(
         otsu_threshold(darkness[candidate], bins=config.otsu_bins, pad=0.0),
         weak + config.strong_margin,
         config.strong_min,
     )
-    regions, _ = ndi.label(candidate, structure=EIGHT_CONNECTED)
     has_strong = np.zeros(regions.max() + 1, dtype=bool)
-    has_strong[regions[darkness > strong]] = True
+    has_strong[regions[candidate & (darkness > strong)]] = True
     has_strong[0] = False
     mask = has_strong[regions]
     if config.relative_floor > 0 and mask.any():
