@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
@@ -130,6 +129,21 @@ def _bbox(box: Box) -> str:
     return f"bbox {x1} {y1} {x2} {y2}"
 
 
+def _escape(text: str) -> str:
+    """``text`` as XML character data."""
+    # xml.sax.saxutils imports urllib.request (15 ms): loaded when XML is written, not at start-up
+    from xml.sax.saxutils import escape
+
+    return escape(text)
+
+
+def _quoteattr(text: str) -> str:
+    """``text`` as a quoted XML attribute value."""
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(text)
+
+
 def _hocr(readings: Sequence[Reading]) -> str:
     from nnrecog import __version__
 
@@ -153,7 +167,7 @@ def _hocr(readings: Sequence[Reading]) -> str:
     for p, reading in enumerate(readings, start=1):
         height, width = reading.page.size
         title = f'image "{reading.name}"; bbox 0 0 {width} {height}; ppageno {p - 1}'
-        out.append(f"<div class='ocr_page' id='page_{p}' title={quoteattr(title)}>")
+        out.append(f"<div class='ocr_page' id='page_{p}' title={_quoteattr(title)}>")
         if reading.page.lines:
             area = _bbox(_union([line.box for line in reading.page.lines]))
             out.append(f"<div class='ocr_carea' id='block_{p}_1' title='{area}'>")
@@ -165,7 +179,7 @@ def _hocr(readings: Sequence[Reading]) -> str:
                     word_no += 1
                     chars = "".join(
                         f"<span class='ocrx_cinfo' title='x_bboxes {' '.join(map(str, _corners(c.box)))}; "
-                        f"x_confs {100 * c.confidence:.2f}'>{escape(c.text)}</span>"
+                        f"x_confs {100 * c.confidence:.2f}'>{_escape(c.text)}</span>"
                         for c in word.chars
                     )
                     out.append(
@@ -199,9 +213,9 @@ def _alto_sources(readings: Sequence[Reading]) -> list[str]:
     if not readings:
         return []
     if len(readings) == 1:
-        names = [f"<fileName>{escape(readings[0].name)}</fileName>"]
+        names = [f"<fileName>{_escape(readings[0].name)}</fileName>"]
     else:
-        names = [f'<fileIdentifier fileIdentifierLocation="page_{p}">{escape(r.name)}</fileIdentifier>'
+        names = [f'<fileIdentifier fileIdentifierLocation="page_{p}">{_escape(r.name)}</fileIdentifier>'
                  for p, r in enumerate(readings, start=1)]
     return ["<sourceImageInformation>", *names, "</sourceImageInformation>"]
 
@@ -238,12 +252,12 @@ def _alto(readings: Sequence[Reading]) -> str:
                         gap_left, gap_right = line.words[w - 2].box[3], word.box[1]
                         out.append(f'<SP HPOS="{gap_left}" VPOS="{word.box[0]}" WIDTH="{max(0, gap_right - gap_left)}"/>')
                     glyphs = "".join(
-                        f'<Glyph ID="glyph_{p}_{l}_{w}_{g}" CONTENT={quoteattr(c.text)} {_alto_position(c.box)} '
+                        f'<Glyph ID="glyph_{p}_{l}_{w}_{g}" CONTENT={_quoteattr(c.text)} {_alto_position(c.box)} '
                         f'GC="{c.confidence:.4f}"/>'
                         for g, c in enumerate(word.chars, start=1)
                     )
                     out.append(
-                        f'<String ID="string_{p}_{l}_{w}" CONTENT={quoteattr(word.text)} {_alto_position(word.box)} '
+                        f'<String ID="string_{p}_{l}_{w}" CONTENT={_quoteattr(word.text)} {_alto_position(word.box)} '
                         f'WC="{word.confidence:.4f}">{glyphs}</String>'
                     )
                 out.append("</TextLine>")
