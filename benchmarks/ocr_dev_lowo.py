@@ -43,6 +43,8 @@ CANDIDATES: dict[str, ReaderConfig] = {
        for f in (0.0, 0.2, 0.3, 0.4) if f != ReaderConfig().ink.relative_floor},
     "auto, a faint layer kept": dataclasses.replace(
         ReaderConfig(), ink=dataclasses.replace(ReaderConfig().ink, layer_floor=0.0)),
+    "auto, readings not compared by known words": dataclasses.replace(
+        ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, compare_known_words=False)),
 }
 
 

@@ -61,3 +61,35 @@ def test_the_line_engine_boxes_every_character_it_reads(nist_images, models):
             assert 0 <= y1 < y2 <= height and 0 <= x1 < x2 <= width
             assert 0.0 <= char.confidence <= 1.0 and char.alternatives
     assert read_page.text.replace("\n", " ").count(" ") >= 6  # the words are kept apart
+
+
+def test_known_characters_counts_the_characters_of_words_and_digit_runs():
+    from nnrecog.ocr.document.elements import Char, Line, Word
+    from nnrecog.ocr.recognition.decode import known_characters
+    from nnrecog.ocr.recognition.lexicon import Lexicon
+
+    def line(*words: str) -> Line:
+        return Line([Word([Char(c, (0, 0, 1, 1), 1.0) for c in word]) for word in words])
+
+    lexicon = Lexicon.from_words(["missed", "them"])
+    assert known_characters(line("I", "NSSD", "THEM"), lexicon) == 4
+    assert known_characters(line("I", "MISSED", "THEM"), lexicon) == 10
+    assert known_characters(line("12X"), lexicon) == 0 and known_characters(line("1234"), lexicon) == 4
+
+
+@pytest.mark.parametrize("photo, glyph_by_glyph, expected", [
+    ("testcats.jpg", "I NSSD THEM", "I MISSED THEM"),
+    ("ust_1234.jpeg", "12X", "1234"),
+])
+def test_auto_keeps_the_whole_reading_where_it_makes_known_words(shared_data, photo, glyph_by_glyph, expected):
+    """Real dev photos whose letters stand apart but were misread one by one: read whole too,
+    the line that makes dictionary words (or a run of digits) is kept."""
+    import dataclasses
+
+    from nnrecog.ocr.reader import Reader
+
+    path = shared_data / "ocr_dev" / photo
+    default = ReaderConfig()
+    alone = dataclasses.replace(default, resegment=dataclasses.replace(default.resegment, compare_known_words=False))
+    assert glyph_by_glyph in Reader(alone).read(path).text.splitlines()
+    assert expected in Reader(default).read(path).text.splitlines()

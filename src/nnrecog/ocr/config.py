@@ -233,6 +233,11 @@ class ResegmentConfig:
     #: The ``auto`` engine reads a line whole, with the line recogniser, when at least this
     #: fraction of its glyphs were cut out of ink shared with another: its letters touch.
     touching_line_fraction: float = 0.25
+    #: A line of separate letters is read both ways, glyph by glyph and whole, and the whole
+    #: reading is kept when more of its characters are in known words (the lexicon's words and
+    #: runs of digits): two readings told apart by what words they make, not by whose
+    #: confidence is higher (the two engines' confidences are not comparable). Needs a lexicon.
+    compare_known_words: bool = True
 
     #: A glyph may be touching characters when it is this much wider than the line's typical one...
     split_width: float = 1.5

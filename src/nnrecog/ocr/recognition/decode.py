@@ -249,7 +249,9 @@ def read_lines(
     """Stages 8-9 for every line of a page: its glyphs classified, then each line read glyph by
     glyph from their probabilities (:func:`read_line`), or whole by the line recogniser
     (:func:`read_line_frames`), as ``config.engine`` says; word gaps are measured against the
-    page's typical gap.
+    page's typical gap. ``auto`` reads a line whose letters touch whole, and one whose letters
+    stand apart both ways, keeping the whole reading when more of its characters are in known
+    words (:func:`known_characters`; ``config.resegment.compare_known_words``).
 
     Parameters
     ----------
@@ -266,16 +268,39 @@ def read_lines(
     probs = glyphs.probabilities([g for line in lines for g in line])
     line_probs = np.split(probs, np.cumsum([len(line) for line in lines])[:-1]) if lines else []
     read = []
+    def read_whole(line: list[Glyph]) -> Line:
+        assert recognizer is not None
+        image = line_image(seg, line, recognizer.line_format, config.layout)
+        return read_line_frames(seg, line, image, recognizer.log_probs(image.image), recognizer, lexicon,
+                                typical_gap, config.layout, config.decode)
+
     for line, line_prob in zip(lines, line_probs):
         whole = recognizer is not None and config.engine in LINE_ENGINES and (
             config.engine == "lines" or has_touching_letters(line, config.resegment.touching_line_fraction))
-        if not whole:
-            read.append(read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode))
+        if whole:
+            read.append(read_whole(line))
             continue
-        image = line_image(seg, line, recognizer.line_format, config.layout)
-        read.append(read_line_frames(seg, line, image, recognizer.log_probs(image.image), recognizer, lexicon,
-                                     typical_gap, config.layout, config.decode))
-    return read, [float(1.0 - p[:, -1].mean()) for p in line_probs]
+        by_glyph = read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode)
+        if (recognizer is not None and config.engine == "auto" and lexicon is not None and config.resegment.compare_known_words
+                # a reading all of known words stands; a line the writing stage will refuse as
+                # not characters is not worth a second reading
+                and known_characters(by_glyph, lexicon) < len(by_glyph.chars)
+                and _character_probability(line_prob) >= config.writing.min_confidence):
+            whole = read_whole(line)
+            if known_characters(whole, lexicon) > known_characters(by_glyph, lexicon):
+                by_glyph = whole
+        read.append(by_glyph)
+    return read, [_character_probability(p) for p in line_probs]
+
+
+def _character_probability(line_prob: np.ndarray) -> float:
+    """The mean probability the classifier gives a line's glyphs of being characters at all."""
+    return float(1.0 - line_prob[:, -1].mean())
+
+
+def known_characters(line: Line, lexicon: Lexicon) -> int:
+    """How many of a line's characters are in known words: the lexicon's words and runs of digits."""
+    return sum(len(word.text) for word in line.words if word.text.isdigit() or word.text in lexicon)
 
 
 def has_touching_letters(line: list[Glyph], fraction: float = ResegmentConfig.touching_line_fraction) -> bool:
