@@ -83,6 +83,13 @@ def _select(items: list[Item], cap: int | None, rng: np.random.Generator) -> lis
     return chosen
 
 
+def _selected(source: Source, items: list[Item], seed: int, per_class_limit: int | None) -> list[Item]:
+    """The items of ``source`` a build with ``seed`` takes: at most its cap (and the per-class
+    limit) per class."""
+    caps = [c for c in (source.cap, per_class_limit) if c is not None]
+    return _select(items, min(caps) if caps else None, seeded_rng(seed, "select", source.name))
+
+
 def left_out(source_name: str, data_dir: str | os.PathLike | None = None, seed: int = BuildOptions.seed) -> list[Item]:
     """The items of a capped source that a build with ``seed`` (and no per-class limit) leaves
     out: handwriting no model trained on the built set has seen, for tests and benchmarks.
@@ -95,7 +102,7 @@ def left_out(source_name: str, data_dir: str | os.PathLike | None = None, seed: 
     if source is None:
         raise InputError(f"no source named {source_name!r} (one of {', '.join(s.name for s in SOURCES)})")
     items = source.list_items(_data_dir(data_dir))
-    chosen = {item.origin for item in _select(items, source.cap, seeded_rng(seed, "select", source.name))}
+    chosen = {item.origin for item in _selected(source, items, seed, None)}
     return [item for item in items if item.origin not in chosen]
 
 
@@ -132,9 +139,7 @@ def _load_source(
     progress: bool,
 ) -> Samples:
     """Select, load and normalise one source's samples."""
-    items = source.list_items(root)
-    caps = [c for c in (source.cap, per_class_limit) if c is not None]
-    items = _select(items, min(caps) if caps else None, seeded_rng(seed, "select", source.name))
+    items = _selected(source, source.list_items(root), seed, per_class_limit)
     long_side, stroke = nist_like_sizes(seeded_rng(seed, "size", source.name), len(items))
     images = np.empty((len(items), SIDE, SIDE), np.uint8)
     digests = np.empty(len(items), np.uint64)

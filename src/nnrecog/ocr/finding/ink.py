@@ -124,10 +124,7 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
         # beyond), not writing; left in, its dark mass would set the strong threshold above
         # small, thin writing (the photo's frame is not the sheet's edge)
         rim = paper & ~ndi.binary_erosion(paper, border_value=1)
-        on_rim = np.zeros(regions.max() + 1, dtype=bool)
-        on_rim[regions[rim]] = True
-        on_rim[0] = False
-        candidate &= ~on_rim[regions]
+        candidate &= ~_reaching(regions, rim)[regions]
         if not candidate.any():
             return candidate
     strong = max(
@@ -135,13 +132,19 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
         weak + config.strong_margin,
         config.strong_min,
     )
-    has_strong = np.zeros(regions.max() + 1, dtype=bool)
-    has_strong[regions[candidate & (darkness > strong)]] = True
-    has_strong[0] = False
-    mask = has_strong[regions]
+    mask = _reaching(regions, candidate & (darkness > strong))[regions]
     if config.relative_floor > 0 and mask.any():
         mask &= darkness > config.relative_floor * float(np.median(darkness[mask]))
     return mask
+
+
+def _reaching(regions: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """(count + 1,) bool over the labels of ``regions``: which have a pixel where ``where`` is
+    true (label 0, the background, never)."""
+    reaching = np.zeros(regions.max() + 1, dtype=bool)
+    reaching[regions[where]] = True
+    reaching[0] = False
+    return reaching
 
 
 def without_faint_layer(mask: np.ndarray, darkness: np.ndarray, config: InkConfig = InkConfig()) -> np.ndarray:

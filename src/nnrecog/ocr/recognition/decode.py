@@ -267,35 +267,35 @@ def read_lines(
     typical_gap = page_typical_gap([[g.box for g in line] for line in lines], config.layout)
     probs = glyphs.probabilities([g for line in lines for g in line])
     line_probs = np.split(probs, np.cumsum([len(line) for line in lines])[:-1]) if lines else []
-    read = []
+    character_probability = [float(1.0 - p[:, -1].mean()) for p in line_probs]
+    compare = (recognizer is not None and config.engine == "auto" and lexicon is not None
+               and config.resegment.compare_known_words)
+
     def read_whole(line: list[Glyph]) -> Line:
         assert recognizer is not None
         image = line_image(seg, line, recognizer.line_format, config.layout)
         return read_line_frames(seg, line, image, recognizer.log_probs(image.image), recognizer, lexicon,
                                 typical_gap, config.layout, config.decode)
 
-    for line, line_prob in zip(lines, line_probs):
-        whole = recognizer is not None and config.engine in LINE_ENGINES and (
+    read = []
+    for line, line_prob, is_character in zip(lines, line_probs, character_probability):
+        touching = recognizer is not None and config.engine in LINE_ENGINES and (
             config.engine == "lines" or has_touching_letters(line, config.resegment.touching_line_fraction))
-        if whole:
+        if touching:
             read.append(read_whole(line))
             continue
-        by_glyph = read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode)
-        if (recognizer is not None and config.engine == "auto" and lexicon is not None and config.resegment.compare_known_words
-                # a reading all of known words stands; a line the writing stage will refuse as
-                # not characters is not worth a second reading
-                and known_characters(by_glyph, lexicon) < len(by_glyph.chars)
-                and _character_probability(line_prob) >= config.writing.min_confidence):
-            whole = read_whole(line)
-            if known_characters(whole, lexicon) > known_characters(by_glyph, lexicon):
-                by_glyph = whole
-        read.append(by_glyph)
-    return read, [_character_probability(p) for p in line_probs]
-
-
-def _character_probability(line_prob: np.ndarray) -> float:
-    """The mean probability the classifier gives a line's glyphs of being characters at all."""
-    return float(1.0 - line_prob[:, -1].mean())
+        reading = read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode)
+        # a reading all of known words stands; a line the writing stage will refuse as not
+        # characters is not worth a second reading
+        if compare and is_character >= config.writing.min_confidence:
+            assert lexicon is not None
+            known = known_characters(reading, lexicon)
+            if known < len(reading.chars):
+                whole = read_whole(line)
+                if known_characters(whole, lexicon) > known:
+                    reading = whole
+        read.append(reading)
+    return read, character_probability
 
 
 def known_characters(line: Line, lexicon: Lexicon) -> int:
