@@ -195,6 +195,18 @@ class LineStyle:
     join_chance: float = 0.2
     #: Gaussian blur of the rendering, sigma in cap heights.
     blur: tuple[float, float] = (0.0, 0.03)
+    #: A hurried hand: each trajectory letter turned by up to this many degrees and sheared by
+    #: up to this much on its own, and its strokes run on past their ends by up to this many
+    #: cap heights (the crossbar of a fast H or T overshoots)...
+    letter_rotation: float = 8.0
+    letter_shear: float = 0.2
+    overshoot: tuple[float, float] = (0.0, 0.15)
+    #: ...and, with this chance, the whole line bent by a smooth random displacement field
+    #: (elastic distortion) of this amplitude and smoothness, in cap heights: no two writers'
+    #: letters have the same shape, and one writer's differ from letter to letter.
+    elastic_chance: float = 0.5
+    elastic_amplitude: tuple[float, float] = (0.02, 0.07)
+    elastic_smoothness: float = 0.35
     #: How the text is drawn: English words, random letters, digits, letters and digits
     #: mixed, and tokens (postcodes, phone numbers, dates, codes, "ROOM 101").
     text_kinds: tuple[float, float, float, float, float] = (0.45, 0.14, 0.12, 0.09, 0.2)
@@ -294,6 +306,46 @@ def _slanted(ink: np.ndarray, shear: float, degrees: float, cap: float) -> np.nd
     return np.asarray(Image.fromarray(ink, mode="F").transform((w, h), Image.AFFINE, matrix, Image.BILINEAR))
 
 
+def _hurried(strokes: list[np.ndarray], rng: np.random.Generator, style: LineStyle) -> list[np.ndarray]:
+    """A letterform's strokes (``[x, y]`` points, y down) as a hurried hand writes them: turned
+    and sheared about its middle, each stroke run on past its two ends in its own direction."""
+    points = np.concatenate(strokes)
+    centre = (points.min(axis=0) + points.max(axis=0)) / 2
+    size = float(max(np.ptp(points[:, 1]), np.ptp(points[:, 0]), 1.0))
+    angle = np.radians(rng.uniform(-style.letter_rotation, style.letter_rotation))
+    shear = rng.uniform(-style.letter_shear, style.letter_shear)
+    matrix = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ np.array([[1.0, shear], [0.0, 1.0]])
+    out = []
+    for stroke in strokes:
+        stroke = (stroke - centre) @ matrix.T + centre
+        if len(stroke) > 1:
+            ends = []
+            for end, before in ((stroke[0], stroke[min(2, len(stroke) - 1)]), (stroke[-1], stroke[max(-3, -len(stroke))])):
+                direction = end - before
+                length = np.hypot(*direction)
+                reach = rng.uniform(*style.overshoot) * size
+                ends.append(end + direction / length * reach if length > 1e-9 else end)
+            stroke = np.vstack([ends[0], stroke, ends[1]])
+        out.append(stroke)
+    return out
+
+
+def _elastic(ink: np.ndarray, cap: float, rng: np.random.Generator, style: LineStyle) -> np.ndarray:
+    """The line's ink bent by a smooth random displacement field (see :attr:`LineStyle.elastic_chance`)."""
+    sigma = style.elastic_smoothness * cap
+    amplitude = rng.uniform(*style.elastic_amplitude) * cap
+    # the field is drawn coarse and scaled up: smooth noise over the whole canvas for little work
+    step = max(1, int(sigma / 3))
+    coarse = (ink.shape[0] // step + 2, ink.shape[1] // step + 2)
+    fields = []
+    for _ in range(2):
+        field = ndi.gaussian_filter(rng.standard_normal(coarse), sigma / step)
+        field *= amplitude / max(float(field.std()), 1e-9)
+        fields.append(ndi.zoom(field, step, order=1)[: ink.shape[0], : ink.shape[1]])
+    rows, columns = np.mgrid[: ink.shape[0], : ink.shape[1]].astype(np.float32)
+    return ndi.map_coordinates(ink, [rows + fields[0], columns + fields[1]], order=1, mode="constant").astype(np.float32)
+
+
 def synthetic_line(
     text: str, sources: LineSources, rng: np.random.Generator, style: LineStyle = LineStyle(),
     fmt: LineFormat = LineFormat(), damage: LineDamage = LineDamage(),
@@ -326,7 +378,7 @@ def synthetic_line(
         bottom = baseline + amplitude * np.sin(2 * np.pi * x / period + phase)
         forms = sources.strokes.get(char)
         if forms and rng.random() < style.trajectory_chance:
-            strokes = forms[int(rng.integers(len(forms)))]
+            strokes = _hurried(forms[int(rng.integers(len(forms)))], rng, style)
             points = np.concatenate(strokes)
             lo, hi = points.min(axis=0), points.max(axis=0)
             extent = np.maximum(hi - lo, 1.0)
@@ -353,6 +405,8 @@ def synthetic_line(
             previous_end = None
         x += width + (gap + rng.uniform(-style.gap_jitter, style.gap_jitter)) * cap
     ink = _slanted(np.asarray(canvas, np.float32), rng.uniform(*style.slant), rng.uniform(*style.rotation), cap)
+    if rng.random() < style.elastic_chance:
+        ink = _elastic(ink, cap, rng, style)
     sigma = rng.uniform(*style.blur) * cap
     if sigma > 0.3:
         ink = ndi.gaussian_filter(ink, sigma)
