@@ -146,3 +146,18 @@ def test_the_lexicon_finds_the_words_an_edit_or_two_away():
     assert lexicon.near("QXECK") == [] and sorted(lexicon.near("QXECK", substitutions=2)) == ["QUACK", "QUICK"]
     assert sorted(lexicon.near("OH")) == ["O", "OF", "ON"]
     assert lexicon.near("LAZ9") == [] and lexicon.near("") == []
+
+
+def test_a_line_recogniser_with_a_space_class_breaks_words_where_it_reads_a_space():
+    from nnrecog.ocr.recognition.decode import space_words
+
+    blank, a, space = 0, 1, 2
+    path = [a, blank, space, space, a, a, blank, space, a, blank]  # "A A A" with a space run of two
+    log_probs = np.log(np.full((len(path), 3), 0.05))
+    log_probs[np.arange(len(path)), path] = np.log(0.9)
+    # each word's frames run from the middle of the space before it to the middle of the one after
+    assert space_words(log_probs, space, blank) == [(0, 3), (3, 7), (7, 10)]
+    # a space before the first word or after the last is no break
+    edges = np.log(np.full((4, 3), 0.05))
+    edges[np.arange(4), [space, a, a, space]] = np.log(0.9)
+    assert space_words(edges, space, blank) == [(0, 4)]

@@ -181,7 +181,9 @@ def space_words(log_probs: np.ndarray, space: int, blank: int) -> list[tuple[int
     """The frames ``[first, stop)`` of each word of a line, cut in the middle of every space
     on the best frame path (a space before the first or after the last word is no break)."""
     labels, spans = best_path(log_probs, blank)
-    cuts = [(a + b + 1) // 2 for k, (a, b) in zip(labels, spans) if k == space]
+    read = [i for i, k in enumerate(labels) if k != space]
+    inside = range(read[0] + 1, read[-1]) if read else range(0)
+    cuts = [(spans[i][0] + spans[i][1] + 1) // 2 for i in inside if labels[i] == space]
     edges = [0, *cuts, len(log_probs)]
     return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
