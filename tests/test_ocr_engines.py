@@ -71,10 +71,13 @@ def test_known_characters_counts_the_characters_of_words_and_digit_runs():
     def line(*words: str) -> Line:
         return Line([Word([Char(c, (0, 0, 1, 1), 1.0) for c in word]) for word in words])
 
-    lexicon = Lexicon.from_words(["missed", "them"])
-    assert known_characters(line("I", "NSSD", "THEM"), lexicon) == 4
-    assert known_characters(line("I", "MISSED", "THEM"), lexicon) == 10
+    lexicon = Lexicon.from_words(["missed", "them", "k", "mn"])
+    assert known_characters(line("I", "NSSD", "THEM"), lexicon) == 5
+    assert known_characters(line("I", "MISSED", "THEM"), lexicon) == 11
     assert known_characters(line("12X"), lexicon) == 0 and known_characters(line("1234"), lexicon) == 4
+    # the word list holds every letter; a line broken into single letters is no line of words
+    assert known_characters(line("H", "IJ", "K", "L", "MN"), lexicon) == 2
+    assert known_characters(line("A", "7"), lexicon) == 2
 
 
 @pytest.mark.parametrize("photo, glyph_by_glyph, expected", [

@@ -295,6 +295,15 @@ class DecodeConfig:
     #: where it reads a space (learned from the ink around the gap), ``False`` where the
     #: glyphs' gaps say (:func:`~nnrecog.ocr.lines.layout.split_words`), as for one without.
     recogniser_spaces: bool = True
+    #: A word the line engine reads that is no known word (a dictionary word, a run of digits)
+    #: is read as up to this many known words with spaces between when the recogniser's own
+    #: frames, space class included, make that at most ``lexicon_margin`` less probable: words
+    #: written too close for a gap to part them ('HISPEN', 'PHONENUMBER812345'), while a name
+    #: written as one word does not fall apart (the frames say no space lies inside it). 1: never.
+    run_on_words: int = 1
+    #: ...each of at least this many characters (the lexicon holds every single letter, so
+    #: one-letter words would cut most names somewhere).
+    min_split_part: int = 2
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ lexicon (:func:`~nnrecog.ocr.recognition.lexicon.decode_word`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import numpy as np
@@ -214,6 +215,7 @@ def read_line_frames(
         groups = split_words([g.box for g in line], typical_gap, layout)
         ranges = _frame_words(groups, line, image, len(log_probs), frame_columns)
         ends = [(min(line[i].box[1] for i in g), max(line[i].box[3] for i in g)) for g in groups]
+    spaced, spaced_log_probs = recognizer, log_probs
     recognizer, log_probs = recognizer.without_space(log_probs)
     probs = np.exp(log_probs)
     characters = probs[:, [k for k in range(probs.shape[1]) if k != recognizer.blank]]
@@ -227,17 +229,67 @@ def read_line_frames(
         spans = alignment(log_probs[first:stop], outputs, recognizer.blank)
         centres = [first + (a + b + 1) / 2 for a, b in spans]
         edges = [left] + [image.page_column((a + b) / 2 * frame_columns) for a, b in zip(centres[:-1], centres[1:])] + [right]
-        chars = []
+        text = "".join(recognizer.label(k) for k in outputs)
+        starts = (split_run_on(text, spaced_log_probs[first:stop], spaced, lexicon, config)
+                  if spaced.space is not None and lexicon is not None and config.run_on_words > 1 else [])
+        parts: list[list[Char]] = [[] for _ in range(len(starts) + 1)]
         for k, (output, row) in enumerate(zip(outputs, post)):
             box = image.ink_box(edges[k], edges[k + 1])
             if box is None:
                 continue
             label = recognizer.label(output)
             peak = float(characters[first + spans[k][0] : first + spans[k][1] + 1, recognizer.classes.index(label)].max())
-            chars.append(Char(label, seg.to_photo(box), peak, top_alternatives(row, recognizer.classes, config.top_k)))
-        if chars:
-            words.append(Word(chars))
+            parts[sum(k >= i for i in starts)].append(
+                Char(label, seg.to_photo(box), peak, top_alternatives(row, recognizer.classes, config.top_k)))
+        words += [Word(chars) for chars in parts if chars]
     return Line(words)
+
+
+def split_run_on(
+    text: str, log_probs: np.ndarray, recognizer: LineRecognizer, lexicon: Lexicon, config: DecodeConfig = DecodeConfig()
+) -> list[int]:
+    """Where a word read from a line recogniser's frames is known words run together: the
+    indices of ``text`` that start a new word (none: it stays one word).
+
+    ``text`` (no known word: not in the lexicon, not a run of digits) is cut into two or
+    more known words (at most ``config.run_on_words``, each of at least
+    ``config.min_split_part`` characters) when the frames (``log_probs``, (T, C) with the
+    recogniser's space class) make those words with spaces between at most
+    ``config.lexicon_margin`` less probable than ``text`` itself: the prior that prefers known
+    words, as :func:`decode_frames` weighs them. The most probable such cut wins.
+    """
+
+    def known(word: str) -> bool:
+        return word.isdigit() or word in lexicon
+
+    def cuts(start: int, parts_left: int) -> list[list[int]]:
+        """Every way to cut ``text[start:]`` into at most ``parts_left`` known words."""
+        found = [[]] if known(text[start:]) else []
+        if parts_left > 1:
+            for i in range(start + config.min_split_part, len(text) - config.min_split_part + 1):
+                if known(text[start:i]):
+                    found += [[i, *rest] for rest in cuts(i, parts_left - 1)]
+        return found
+
+    if known(text) or len(text) < 2 * config.min_split_part:
+        return []
+    candidates = [c for c in cuts(0, config.run_on_words) if c]
+    if not candidates:
+        return []
+    space, blank = recognizer.output(" "), recognizer.blank
+
+    def spelled(starts: list[int]) -> list[int]:
+        return [k for i, c in enumerate(text) for k in ([space] if i in starts else []) + [recognizer.output(c)]]
+
+    whole = sequences_log_likelihood(log_probs, np.array([spelled([])]), blank)[0]
+    best: tuple[float, list[int]] = (-np.inf, [])
+    for count in sorted({len(c) for c in candidates}):
+        group = [c for c in candidates if len(c) == count]
+        scores = sequences_log_likelihood(log_probs, np.array([spelled(c) for c in group]), blank)
+        k = int(np.argmax(scores))
+        if scores[k] > best[0]:
+            best = (float(scores[k]), group[k])
+    return best[1] if best[0] >= whole - config.lexicon_margin else []
 
 
 def read_lines(
@@ -273,11 +325,15 @@ def read_lines(
     compare = (recognizer is not None and config.engine == "auto" and lexicon is not None
                and config.resegment.compare_known_words)
 
-    def read_whole(line: list[Glyph]) -> Line:
+    # a line of separate letters has gaps to measure, so its whole reading breaks words where
+    # the glyph reading does; where letters touch only the recogniser can tell a word's end
+    apart = dataclasses.replace(config.decode, recogniser_spaces=False)
+
+    def read_whole(line: list[Glyph], decode: DecodeConfig = config.decode) -> Line:
         assert recognizer is not None
         image = line_image(seg, line, recognizer.line_format, config.layout)
         return read_line_frames(seg, line, image, recognizer.log_probs(image.image), recognizer, lexicon,
-                                typical_gap, config.layout, config.decode)
+                                typical_gap, config.layout, decode)
 
     read = []
     for line, line_prob, is_character in zip(lines, line_probs, character_probability):
@@ -293,16 +349,23 @@ def read_lines(
             assert lexicon is not None
             known = known_characters(reading, lexicon)
             if known < len(reading.chars):
-                whole = read_whole(line)
+                whole = read_whole(line, apart)
                 if known_characters(whole, lexicon) > known:
                     reading = whole
         read.append(reading)
     return read, character_probability
 
 
+#: The one-letter words of English. The word list holds every letter (each has its entry), so
+#: a reading that breaks a line into single letters would otherwise count as all known words.
+ONE_LETTER_WORDS = frozenset("AI")
+
+
 def known_characters(line: Line, lexicon: Lexicon) -> int:
-    """How many of a line's characters are in known words: the lexicon's words and runs of digits."""
-    return sum(len(word.text) for word in line.words if word.text.isdigit() or word.text in lexicon)
+    """How many of a line's characters are in known words: runs of digits, the one-letter words
+    'A' and 'I', and the lexicon's words of two letters or more."""
+    return sum(len(word.text) for word in line.words if word.text.isdigit() or (
+        word.text in ONE_LETTER_WORDS if len(word.text) == 1 else word.text in lexicon))
 
 
 def has_touching_letters(line: list[Glyph], fraction: float = ResegmentConfig.touching_line_fraction) -> bool:
