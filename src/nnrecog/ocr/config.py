@@ -90,11 +90,14 @@ class InkConfig:
     #: Ink is at least this fraction as dark as the page's typical ink (the median darkness of
     #: what the hysteresis kept): fainter pixels are marks of another kind (writing showing
     #: through from the back, smudges, the halo of a stroke), relative to the page's own
-    #: writing, whatever its ink. On ocr_dev: 0 reads at 14.2 / 14.0 % CER, 0.2 at 13.5 / 13.5 %,
-    #: 0.3 at 13.1 / 12.8 % (and held out writer by writer, benchmarks/ocr_dev_lowo.py, 0.3 beats 0
-    #: for every writer's choice), but at 0.3 a textured desk around a sheet found by no sheet
-    #: edge breaks into letter-like pieces (tests/test_ocr_writing.py): 0.2 is the floor that
-    #: holds there. 0 keeps every pixel the hysteresis kept.
+    #: writing, whatever its ink. Higher floors read ocr_dev better (with the line recogniser
+    #: of 2026-12-06: 0.2 10.6 / 10.2 %, 0.3 10.2 / 10.1 %, 0.4 9.4 / 9.6 %), but they take the
+    #: thin strokes of a letter apart where they are fainter than its thick ones: at 0.3 an M
+    #: of a page of mixed tokens reads as W or NI and a line of them is lost
+    #: (tests/test_ocr_tokens.py), at 0.4 an M on ruled paper reads as NI
+    #: (tests/test_ocr_orientation.py). Thin pens and pencil are a class of photo, so 0.2, and
+    #: benchmarks/ocr_dev_lowo.py chooses among the floors those tests allow. 0 keeps every
+    #: pixel the hysteresis kept.
     relative_floor: float = 0.2
     #: Ink fainter than this fraction of the page's stroke cores (the 75th percentile of its
     #: darkness) is a layer behind the writing (writing showing through from the back, joined
@@ -295,15 +298,6 @@ class DecodeConfig:
     #: where it reads a space (learned from the ink around the gap), ``False`` where the
     #: glyphs' gaps say (:func:`~nnrecog.ocr.lines.layout.split_words`), as for one without.
     recogniser_spaces: bool = True
-    #: A word the line engine reads that is no known word (a dictionary word, a run of digits)
-    #: is read as up to this many known words with spaces between when the recogniser's own
-    #: frames, space class included, make that at most ``lexicon_margin`` less probable: words
-    #: written too close for a gap to part them ('HISPEN', 'PHONENUMBER812345'), while a name
-    #: written as one word does not fall apart (the frames say no space lies inside it). 1: never.
-    run_on_words: int = 1
-    #: ...each of at least this many characters (the lexicon holds every single letter, so
-    #: one-letter words would cut most names somewhere).
-    min_split_part: int = 2
 
 
 @dataclass(frozen=True)

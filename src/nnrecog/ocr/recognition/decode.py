@@ -215,7 +215,6 @@ def read_line_frames(
         groups = split_words([g.box for g in line], typical_gap, layout)
         ranges = _frame_words(groups, line, image, len(log_probs), frame_columns)
         ends = [(min(line[i].box[1] for i in g), max(line[i].box[3] for i in g)) for g in groups]
-    spaced, spaced_log_probs = recognizer, log_probs
     recognizer, log_probs = recognizer.without_space(log_probs)
     probs = np.exp(log_probs)
     characters = probs[:, [k for k in range(probs.shape[1]) if k != recognizer.blank]]
@@ -229,67 +228,17 @@ def read_line_frames(
         spans = alignment(log_probs[first:stop], outputs, recognizer.blank)
         centres = [first + (a + b + 1) / 2 for a, b in spans]
         edges = [left] + [image.page_column((a + b) / 2 * frame_columns) for a, b in zip(centres[:-1], centres[1:])] + [right]
-        text = "".join(recognizer.label(k) for k in outputs)
-        starts = (split_run_on(text, spaced_log_probs[first:stop], spaced, lexicon, config)
-                  if spaced.space is not None and lexicon is not None and config.run_on_words > 1 else [])
-        parts: list[list[Char]] = [[] for _ in range(len(starts) + 1)]
+        chars = []
         for k, (output, row) in enumerate(zip(outputs, post)):
             box = image.ink_box(edges[k], edges[k + 1])
             if box is None:
                 continue
             label = recognizer.label(output)
             peak = float(characters[first + spans[k][0] : first + spans[k][1] + 1, recognizer.classes.index(label)].max())
-            parts[sum(k >= i for i in starts)].append(
-                Char(label, seg.to_photo(box), peak, top_alternatives(row, recognizer.classes, config.top_k)))
-        words += [Word(chars) for chars in parts if chars]
+            chars.append(Char(label, seg.to_photo(box), peak, top_alternatives(row, recognizer.classes, config.top_k)))
+        if chars:
+            words.append(Word(chars))
     return Line(words)
-
-
-def split_run_on(
-    text: str, log_probs: np.ndarray, recognizer: LineRecognizer, lexicon: Lexicon, config: DecodeConfig = DecodeConfig()
-) -> list[int]:
-    """Where a word read from a line recogniser's frames is known words run together: the
-    indices of ``text`` that start a new word (none: it stays one word).
-
-    ``text`` (no known word: not in the lexicon, not a run of digits) is cut into two or
-    more known words (at most ``config.run_on_words``, each of at least
-    ``config.min_split_part`` characters) when the frames (``log_probs``, (T, C) with the
-    recogniser's space class) make those words with spaces between at most
-    ``config.lexicon_margin`` less probable than ``text`` itself: the prior that prefers known
-    words, as :func:`decode_frames` weighs them. The most probable such cut wins.
-    """
-
-    def known(word: str) -> bool:
-        return word.isdigit() or word in lexicon
-
-    def cuts(start: int, parts_left: int) -> list[list[int]]:
-        """Every way to cut ``text[start:]`` into at most ``parts_left`` known words."""
-        found = [[]] if known(text[start:]) else []
-        if parts_left > 1:
-            for i in range(start + config.min_split_part, len(text) - config.min_split_part + 1):
-                if known(text[start:i]):
-                    found += [[i, *rest] for rest in cuts(i, parts_left - 1)]
-        return found
-
-    if known(text) or len(text) < 2 * config.min_split_part:
-        return []
-    candidates = [c for c in cuts(0, config.run_on_words) if c]
-    if not candidates:
-        return []
-    space, blank = recognizer.output(" "), recognizer.blank
-
-    def spelled(starts: list[int]) -> list[int]:
-        return [k for i, c in enumerate(text) for k in ([space] if i in starts else []) + [recognizer.output(c)]]
-
-    whole = sequences_log_likelihood(log_probs, np.array([spelled([])]), blank)[0]
-    best: tuple[float, list[int]] = (-np.inf, [])
-    for count in sorted({len(c) for c in candidates}):
-        group = [c for c in candidates if len(c) == count]
-        scores = sequences_log_likelihood(log_probs, np.array([spelled(c) for c in group]), blank)
-        k = int(np.argmax(scores))
-        if scores[k] > best[0]:
-            best = (float(scores[k]), group[k])
-    return best[1] if best[0] >= whole - config.lexicon_margin else []
 
 
 def read_lines(
