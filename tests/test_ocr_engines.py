@@ -29,7 +29,8 @@ def test_the_line_recogniser_is_shipped_small():
     path = default_line_model_path()
     assert path is not None and path.stat().st_size <= 5 * 2**20
     recognizer = load_line_recognizer()
-    assert recognizer.classes == CLASSES and 0 <= recognizer.blank <= len(CLASSES)
+    assert recognizer.classes == CLASSES + " " and recognizer.space is not None  # the space between words is learned
+    assert 0 <= recognizer.blank <= len(CLASSES)
     assert recognizer.net.meta["kind"] == KIND
 
 
