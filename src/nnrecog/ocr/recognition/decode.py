@@ -296,10 +296,10 @@ def read_lines(
         # characters is not worth a second reading
         if compare and is_character >= config.writing.min_confidence:
             assert lexicon is not None
-            known = known_characters(reading, lexicon)
-            if known < len(reading.chars):
+            # a word of one unknown letter is no misread word (a row of letters spaced apart)
+            if any(len(word.text) > 1 and not is_known_word(word.text, lexicon) for word in reading.words):
                 whole = read_whole(line, apart)
-                if known_characters(whole, lexicon) > known:
+                if known_characters(whole, lexicon) > known_characters(reading, lexicon):
                     reading = whole
         read.append(reading)
     return read, character_probability
@@ -310,11 +310,15 @@ def read_lines(
 ONE_LETTER_WORDS = frozenset("AI")
 
 
+def is_known_word(word: str, lexicon: Lexicon) -> bool:
+    """A run of digits, one of the one-letter words 'A' and 'I', or a word of the lexicon of two
+    letters or more."""
+    return word.isdigit() or (word in ONE_LETTER_WORDS if len(word) == 1 else word in lexicon)
+
+
 def known_characters(line: Line, lexicon: Lexicon) -> int:
-    """How many of a line's characters are in known words: runs of digits, the one-letter words
-    'A' and 'I', and the lexicon's words of two letters or more."""
-    return sum(len(word.text) for word in line.words if word.text.isdigit() or (
-        word.text in ONE_LETTER_WORDS if len(word.text) == 1 else word.text in lexicon))
+    """How many of a line's characters are in known words (:func:`is_known_word`)."""
+    return sum(len(word.text) for word in line.words if is_known_word(word.text, lexicon))
 
 
 def has_touching_letters(line: list[Glyph], fraction: float = ResegmentConfig.touching_line_fraction) -> bool:
