@@ -49,3 +49,21 @@ def test_left_out_is_the_source_less_the_build_s_capped_selection(shared_data):
     unused = left_out("mnist", shared_data)
     assert len(unused) == 10_000 - 10 * MNIST_CAP
     assert len({item.origin for item in unused}) == len(unused)
+
+
+def test_touching_letters_keep_their_word_spaces(glyphs):
+    """Letters whose ink touches leave no gap between glyphs to measure within a word, so where
+    the words break is read by the line recogniser (its learned space); a word gap of one
+    character height is about the narrowest real block capitals leave (the 5th percentile,
+    benchmarks/line_gaps.py)."""
+    reader = Reader()
+    text = "PHONE NUMBER 812345\nMEET ME AT HOME"
+    scores, kept_apart = [], 0
+    for seed in range(6):
+        page = compose_page(text, glyphs, np.random.default_rng(seed), letter_gap=0.0, word_gap=1.0, margin=80,
+                            line_spacing=2.5)
+        read = reader.read(page.image).text
+        scores.append(score_text(str(seed), read, text, 0.0))
+        kept_apart += [len(line.split()) for line in read.splitlines()] == [3, 4]
+    assert kept_apart >= 5, [s.text for s in scores]
+    assert pooled_total(scores)["cer"] <= 0.12, [s.text for s in scores]
