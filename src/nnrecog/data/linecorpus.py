@@ -19,7 +19,7 @@ from nnrecog.data.lines import LINE_CHARACTERS, LineSources, LineStyle, random_t
 from nnrecog.data.options import MakeLinesOptions
 
 #: Bump whenever the synthetic lines a seed gives change; their cache is keyed by it.
-LINES_VERSION = 3
+LINES_VERSION = 4
 
 
 @dataclass

@@ -178,7 +178,7 @@ class LineStyle:
     #: ...varied per letter by up to this much...
     gap_jitter: float = 0.12
     #: ...and its word gap: the letter gap plus this margin.
-    word_gap_margin: tuple[float, float] = (0.6, 2.2)
+    word_gap_margin: tuple[float, float] = (0.3, 2.2)
     #: Baseline drift (a random walk), in cap heights per letter...
     drift: float = 0.05
     #: ...and a curve: a sine of this amplitude (cap heights) and period (cap heights).

@@ -299,7 +299,9 @@ def read_lines(
             # a word of one unknown letter is no misread word (a row of letters spaced apart)
             if any(len(word.text) > 1 and not is_known_word(word.text, lexicon) for word in reading.words):
                 whole = read_whole(line, apart)
-                if known_characters(whole, lexicon) > known_characters(reading, lexicon):
+                # the swap must not make the writing stage drop a line the glyph reading keeps
+                if (known_characters(whole, lexicon) > known_characters(reading, lexicon)
+                        and whole.confidence >= config.writing.min_confidence):
                     reading = whole
         read.append(reading)
     return read, character_probability
