@@ -203,9 +203,10 @@ def read_line_frames(
     """One line of the result tree from a line recogniser's frames.
 
     Words break where the recogniser reads a space (:func:`space_words`), or, for a recogniser
-    without a space class (or with ``config.recogniser_spaces`` off), where the glyphs' gaps say (:func:`~nnrecog.ocr.lines.layout.split_words`);
-    each word is read from its own frames (:func:`decode_frames`), and each character gets the
-    box of the line's ink between the midpoints to its neighbours' frames.
+    without a space class (or with ``config.recogniser_spaces`` off), where the glyphs' gaps say
+    (:func:`~nnrecog.ocr.lines.layout.split_words`); each word is read from its own frames
+    (:func:`decode_frames`), and each character gets the box of the line's ink between the
+    midpoints to its neighbours' frames.
     """
     frame_columns = recognizer.frame_columns
     if recognizer.space is not None and config.recogniser_spaces:
@@ -252,9 +253,12 @@ def read_lines(
     """Stages 8-9 for every line of a page: its glyphs classified, then each line read glyph by
     glyph from their probabilities (:func:`read_line`), or whole by the line recogniser
     (:func:`read_line_frames`), as ``config.engine`` says; word gaps are measured against the
-    page's typical gap. ``auto`` reads a line whose letters touch whole, and one whose letters
-    stand apart both ways, keeping the whole reading when more of its characters are in known
-    words (:func:`known_characters`; ``config.resegment.compare_known_words``).
+    page's typical gap. ``auto`` reads a line whose letters touch whole (its words broken where
+    the recogniser reads a space), and one whose letters stand apart and whose glyph reading
+    holds an unknown word both ways, keeping the whole reading (its words broken at the glyph
+    reading's gaps) when more of its characters are in known words (:func:`known_characters`;
+    ``config.resegment.compare_known_words``) and its confidence would not make the writing
+    stage drop the line.
 
     Parameters
     ----------
@@ -278,11 +282,11 @@ def read_lines(
     # the glyph reading does; where letters touch only the recogniser can tell a word's end
     apart = dataclasses.replace(config.decode, recogniser_spaces=False)
 
-    def read_whole(line: list[Glyph], decode: DecodeConfig = config.decode) -> Line:
+    def read_whole(line: list[Glyph], decoding: DecodeConfig = config.decode) -> Line:
         assert recognizer is not None
         image = line_image(seg, line, recognizer.line_format, config.layout)
         return read_line_frames(seg, line, image, recognizer.log_probs(image.image), recognizer, lexicon,
-                                typical_gap, config.layout, decode)
+                                typical_gap, config.layout, decoding)
 
     read = []
     for line, line_prob, is_character in zip(lines, line_probs, character_probability):
