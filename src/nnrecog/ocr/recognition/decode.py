@@ -300,11 +300,13 @@ def read_lines(
         # characters is not worth a second reading
         if compare and is_character >= config.writing.min_confidence:
             assert lexicon is not None
-            # a word of one unknown letter is no misread word (a row of letters spaced apart)
-            if any(len(word.text) > 1 and not is_known_word(word.text, lexicon) for word in reading.words):
+            # each word looked up once (a lookup scans the word list's words of its length); a
+            # word of one unknown letter is no misread word (a row of letters spaced apart)
+            unknown = [word.text for word in reading.words if not is_known_word(word.text, lexicon)]
+            if any(len(word) > 1 for word in unknown):
                 whole = read_whole(line, apart)
                 # the swap must not make the writing stage drop a line the glyph reading keeps
-                if (known_characters(whole, lexicon) > known_characters(reading, lexicon)
+                if (known_characters(whole, lexicon) > len(reading.chars) - sum(map(len, unknown))
                         and whole.confidence >= config.writing.min_confidence):
                     reading = whole
         read.append(reading)
