@@ -28,7 +28,8 @@ from nnrecog.ocr.reader import Reader
 from nnrecog.paths import data_dir
 
 #: The settings chosen among, by name: the engines, the two choices that decide most of what a
-#: line becomes (when auto reads a line whole; how wide a gap must be to start a word), and how
+#: line becomes (when auto reads a line whole; how wide a gap must be to start a word), how much
+#: a word's frequency weighs (``DecodeConfig.word_prior_weight``, 0: every dictionary word alike), and how
 #: faint a pixel may be beside the page's strokes and still be ink (``InkConfig.relative_floor``,
 #: among the floors the tests for classes of photo allow: 0.3 and 0.4 take thin strokes apart,
 #: see its comment; ``layer_floor``, a fainter layer behind the writing, 0 keeps it).
@@ -47,6 +48,9 @@ CANDIDATES: dict[str, ReaderConfig] = {
         ReaderConfig(), ink=dataclasses.replace(ReaderConfig().ink, layer_floor=0.0)),
     "auto, readings not compared by known words": dataclasses.replace(
         ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, compare_known_words=False)),
+    **{f"auto, word prior weight {w:g}": dataclasses.replace(
+        ReaderConfig(), decode=dataclasses.replace(ReaderConfig().decode, word_prior_weight=w))
+       for w in (0.0, 0.25, 0.5, 0.75, 1.0) if w != ReaderConfig().decode.word_prior_weight},
 }
 #: With ``--line-model``: the engines that read lines, with that recogniser, its word breaks
 #: where it reads a space and where the glyphs' gaps say.

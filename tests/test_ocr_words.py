@@ -13,14 +13,16 @@ from nnrecog.data import CLASSES
 from nnrecog.ocr.recognition.lexicon import Lexicon, decode_word, letters_or_digits_prior
 
 
-def test_letters_or_digits_prior_and_lexicon_fix_ambiguous_glyphs():
-    def probs(*rows: dict[str, float]) -> np.ndarray:
-        out = np.full((len(rows), len(CLASSES)), 1e-4)
-        for i, row in enumerate(rows):
-            for label, p in row.items():
-                out[i, CLASSES.index(label)] = p
-        return out / out.sum(axis=1, keepdims=True)
+def probs(*rows: dict[str, float]) -> np.ndarray:
+    """Glyph probabilities over CLASSES: each row's labels as given, every other class 1e-4."""
+    out = np.full((len(rows), len(CLASSES)), 1e-4)
+    for i, row in enumerate(rows):
+        for label, p in row.items():
+            out[i, CLASSES.index(label)] = p
+    return out / out.sum(axis=1, keepdims=True)
 
+
+def test_letters_or_digits_prior_and_lexicon_fix_ambiguous_glyphs():
     word = probs({"1": 0.9}, {"2": 0.8}, {"S": 0.6, "5": 0.4}, {"4": 0.9})
     assert decode_word(word, CLASSES, None) == "1254"
     sure_s = probs({"1": 0.9}, {"2": 0.9}, {"3": 0.9}, {"S": 0.95, "5": 0.04}, {"6": 0.9}, {"7": 0.9})
@@ -36,6 +38,59 @@ def test_letters_or_digits_prior_and_lexicon_fix_ambiguous_glyphs():
     zero_o = probs({"N": 0.9}, {"0": 0.7, "O": 0.3})
     assert letters_or_digits_prior(zero_o, CLASSES)[1].argmax() == CLASSES.index("O")
     assert "HAVE" in lexicon and "HAVEN" not in lexicon
+
+
+def test_of_two_words_that_read_alike_the_common_one_wins():
+    """The word prior (``DecodeConfig.word_prior_*``): counts in running text tip a choice
+    between dictionary words the glyphs leave open, and let a common word be read from a
+    little farther off than a rare one; without counts, or at weight 0, every word is alike."""
+    import dataclasses
+
+    from nnrecog.ocr.config import DecodeConfig
+
+    # the fourth glyph is G a little more than S: the glyphs alone say SENGE
+    senge = probs({"S": 0.9}, {"E": 0.9}, {"N": 0.9}, {"G": 0.5, "S": 0.4}, {"E": 0.9})
+    counted = Lexicon.from_words(["sense", "senge"], {"SENSE": 1200})
+    assert decode_word(senge, CLASSES, counted) == "SENSE"
+    assert decode_word(senge, CLASSES, Lexicon.from_words(["sense", "senge"])) == "SENGE"
+    off = dataclasses.replace(DecodeConfig(), word_prior_weight=0.0)
+    assert decode_word(senge, CLASSES, counted, off) == "SENGE"
+    # a glyph read 20 times more likely something else: beyond ln 50 for a word of middling
+    # frequency, within it plus the capped prior for a common one; a word never seen is
+    # mended from nearer than that
+    haue = probs({"H": 0.9}, {"A": 0.9}, {"U": 0.95, "V": 0.05 / 20}, {"E": 0.9})
+    assert decode_word(haue, CLASSES, Lexicon.from_words(["have"], {"HAVE": 100})) == "HAUE"
+    assert decode_word(haue, CLASSES, Lexicon.from_words(["have"], {"HAVE": 50_000})) == "HAVE"
+    prior = Lexicon.from_words(["have", "hove", "hive"], {"HAVE": 10**6, "HIVE": 100}).prior(4)
+    config = DecodeConfig()
+    assert prior.tolist() == pytest.approx([config.word_prior_cap, 0.0,
+                                            -config.word_prior_weight * np.log1p(config.word_prior_reference)])
+    w = config.word_prior_weight
+    assert Lexicon.from_words(["have", "hove"], {"HAVE": 5}).priors_of(["HOVE", "HAVE"]).tolist() == pytest.approx(
+        [-w * np.log(101), w * (np.log(6) - np.log(101))])
+
+
+def test_word_counts_are_counted_from_text_files_and_read_back(tmp_path):
+    import gzip
+
+    from nnrecog.ocr.recognition.wordcounts import count_words, read_word_counts, write_word_counts
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("The sense of it: the <b>sense</b>, the end.")
+    (tmp_path / "docs" / "README").write_text("THE END")
+    with gzip.open(tmp_path / "docs" / "page.1.gz", "wt") as man:
+        man.write(".SH NAME\nthe \\fBsense\\fR")  # troff: a request, and font escapes
+    (tmp_path / "docs" / "image.png").write_bytes(b"the the the")  # not text: not counted
+    counts = count_words([tmp_path / "docs"], lambda word: word != "OF")
+    assert counts == {"THE": 5, "SENSE": 3, "END": 2, "IT": 1, "NAME": 1}  # no B, SH, FB or FR
+    out = tmp_path / "counts.txt.gz"
+    assert write_word_counts(counts, out, min_count=2) == 3
+    assert read_word_counts(out) == {"THE": 5, "SENSE": 3, "END": 2}
+    first = out.read_bytes()
+    write_word_counts(counts, out, min_count=2)
+    assert out.read_bytes() == first  # no time stamp: the same counts give the same file
+    shipped = read_word_counts()
+    assert shipped["THE"] > shipped["SENSE"] > 100 and "SENGE" not in shipped
 
 
 def test_default_lexicon_has_inflected_words(tmp_path, monkeypatch):
@@ -161,3 +216,31 @@ def test_a_line_recogniser_with_a_space_class_breaks_words_where_it_reads_a_spac
     edges = np.log(np.full((4, 3), 0.05))
     edges[np.arange(4), [space, a, a, space]] = np.log(0.9)
     assert space_words(edges, space, blank) == [(0, 4)]
+
+
+def test_the_line_engine_weighs_words_by_the_same_prior():
+    """``decode_frames`` (a line recogniser's frames): of two words that read alike, the common
+    one; a digit read alone is no word, and the counts of the letter it resembles do not pull
+    it over (single letters have no prior)."""
+    from nnrecog.data.lineformat import LineFormat
+    from nnrecog.ocr.recognition.decode import decode_frames
+    from nnrecog.ocr.recognition.linereader import LineRecognizer
+
+    recognizer = LineRecognizer(None, CLASSES, 0, 4, LineFormat(), "frames made by hand")  # type: ignore[arg-type]
+
+    def frames(*rows: dict[str, float]) -> np.ndarray:
+        out = np.full((2 * len(rows), 1 + len(CLASSES)), 1e-4)
+        for i, row in enumerate(rows):
+            out[2 * i + 1, 0] = 1.0  # a blank between characters
+            for label, p in row.items():
+                out[2 * i, recognizer.output(label)] = p
+        return np.log(out / out.sum(axis=1, keepdims=True))
+
+    def read(log_probs: np.ndarray, lexicon: Lexicon) -> str:
+        return "".join(recognizer.label(k) for k in decode_frames(log_probs, recognizer, lexicon)[0])
+
+    senge = frames({"S": 0.9}, {"E": 0.9}, {"N": 0.9}, {"G": 0.5, "S": 0.4}, {"E": 0.9})
+    assert read(senge, Lexicon.from_words(["sense", "senge"], {"SENSE": 1200})) == "SENSE"
+    assert read(senge, Lexicon.from_words(["sense", "senge"])) == "SENGE"
+    zero = frames({"0": 0.99, "O": 0.01})  # 4.6 nats: beyond ln 50, and O gets no prior
+    assert read(zero, Lexicon.from_words(["o"], {"O": 10**6})) == "0"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nnrecog.data.nist36 import CLASSES, SPLITS
@@ -77,6 +78,22 @@ class MakeLinesOptions:
     out: str | os.PathLike | None = Option(
         "also write the lines to this .npz (default: only the cache, where train lines looks)", metavar="FILE")(None)
     show: str | os.PathLike | None = Option("write a PNG of the first lines with their texts", metavar="PNG")(None)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass(frozen=True)
+class WordCountsOptions:
+    """What ``nnrecog data word-counts`` counts, and where it writes
+    (:mod:`nnrecog.ocr.recognition.wordcounts`)."""
+
+    roots: Sequence[str | os.PathLike] = Option(
+        "folders of English text (.txt, .md, .rst, .html, man pages, READMEs), searched recursively",
+        positional=True, nargs="+", metavar="FOLDER")()
+    out: str | os.PathLike = Option("the counts file to write (.txt.gz), e.g. for the package's "
+                                    "resources/word_counts.txt.gz", metavar="FILE")()
+    min_count: int = Option("keep the words seen at least this often", POSITIVE_INT)(2)
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -133,7 +133,8 @@ def decode_frames(
     <nnrecog.ocr.recognition.lexicon.Lexicon.near>`: a letter misread, one missed, one read twice), each
     scored by the frames (:func:`~nnrecog.ocr.recognition.ctc.sequences_log_likelihood`), the most
     probable dictionary word wins when it is at most ``lexicon_margin`` nats less probable
-    than the best reading (the same prior as for characters); a word of another length can
+    than the best reading, plus its word prior (the same prior as for characters,
+    :meth:`~nnrecog.ocr.recognition.lexicon.Lexicon.prior`); a word of another length can
     win this way, which a character classifier's cannot.
 
     Returns
@@ -154,8 +155,8 @@ def decode_frames(
     if lexicon is not None:
         substitutions = 2 if len(best_text) >= config.two_substitutions_from else 1
         readings = {text} | {"".join(recognizer.label(k) for k in labels) for labels, _ in beams[1:]}
-        words = {*lexicon.near(best_text, substitutions), *(r for r in readings if r in lexicon)}
-        score, outputs = _most_probable(sorted(words), log_probs, recognizer)
+        words = sorted({*lexicon.near(best_text, substitutions), *(r for r in readings if r in lexicon)})
+        score, outputs = _most_probable(words, lexicon.priors_of(words, config), log_probs, recognizer)
         if score >= best_score - config.lexicon_margin:
             chosen = outputs
     if chosen == best and text != best_text:
@@ -165,13 +166,15 @@ def decode_frames(
     return chosen, post
 
 
-def _most_probable(words: list[str], log_probs: np.ndarray, recognizer: LineRecognizer) -> tuple[float, list[int]]:
-    """The most probable of ``words`` given the frames, as (log-likelihood, output indices);
-    ``(-inf, [])`` for no words."""
+def _most_probable(words: list[str], priors: np.ndarray, log_probs: np.ndarray, recognizer: LineRecognizer) -> tuple[float, list[int]]:
+    """The most probable of ``words`` given the frames and each word's prior log odds
+    (:meth:`~nnrecog.ocr.recognition.lexicon.Lexicon.prior`), as (log-likelihood plus prior,
+    output indices); ``(-inf, [])`` for no words."""
     best: tuple[float, list[int]] = (-np.inf, [])
     for length in sorted({len(w) for w in words}):
-        outputs = np.array([[recognizer.output(c) for c in w] for w in words if len(w) == length], np.int64)
-        scores = sequences_log_likelihood(log_probs, outputs, recognizer.blank)
+        chosen = [i for i, w in enumerate(words) if len(w) == length]
+        outputs = np.array([[recognizer.output(c) for c in words[i]] for i in chosen], np.int64)
+        scores = sequences_log_likelihood(log_probs, outputs, recognizer.blank) + priors[chosen]
         k = int(np.argmax(scores))
         if scores[k] > best[0]:
             best = (float(scores[k]), outputs[k].tolist())

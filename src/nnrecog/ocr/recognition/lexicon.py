@@ -10,17 +10,24 @@ A glyph alone cannot tell 0 from O, 1 from I, 5 from S or 2 from Z; its word usu
   considered, vectorised over the dictionary). The best dictionary word replaces the glyph-
   by-glyph reading when it is at most ``lexicon_margin`` nats less probable, i.e. the prior
   odds of a dictionary word over a non-word are ``exp(lexicon_margin)`` (50:1 by default,
-  :class:`~nnrecog.ocr.config.DecodeConfig`).
+  :class:`~nnrecog.ocr.config.DecodeConfig`)...
+- *Word prior*: ...for a word of middling frequency. A common word's odds are higher and a
+  rare one's lower, by its count in running text (:meth:`Lexicon.prior`), so that of two
+  words that read alike the common one wins: the list's 1.3 million forms hold 'SENGE' and
+  'THS' (GCIDE's rare words, and inflections generated blindly) beside 'SENSE' and 'THIS'.
 
 The word list is GCIDE's (from the ``english-words`` package, read at run time) plus regular
 inflections (-s, -es, -ed, -d, -ing, -er, -est, -ly, y -> -ies/-ied) and common contractions
-without their apostrophe (DONT, ISNT, ...), cached as one ``.npz`` under the user cache
+without their apostrophe (DONT, ISNT, ...), with the shipped word counts
+(:mod:`~nnrecog.ocr.recognition.wordcounts`), cached as one ``.npz`` under the user cache
 directory after the first use.
 """
 
 from __future__ import annotations
 
+import os
 import string
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,9 +36,10 @@ import numpy as np
 from nnrecog.errors import InputError
 from nnrecog.fileio import ArraySpec, atomic_path, open_npz
 from nnrecog.ocr.config import DecodeConfig
+from nnrecog.ocr.recognition.wordcounts import count_words, read_word_counts, write_word_counts
 from nnrecog.paths import cache_dir
 
-_CACHE_NAME = "lexicon-gcide-v2.npz"
+_CACHE_NAME = "lexicon-gcide-v3.npz"
 #: Contractions as they read without the apostrophe (the classifier has no apostrophe).
 _CONTRACTIONS = (
     "dont doesnt didnt cant couldnt wont wouldnt shouldnt isnt arent wasnt werent hasnt havent "
@@ -44,29 +52,64 @@ _LETTERS = string.ascii_uppercase
 
 
 class Lexicon:
-    """Dictionary words grouped by length, as letter codes for vectorised scoring.
+    """Dictionary words grouped by length, as letter codes for vectorised scoring, with how
+    often each occurs in running English text (its word prior, :meth:`prior`).
 
     Parameters
     ----------
     by_length : ``{n: (m, n) uint8}`` with codes 0..25 for A..Z.
+    counts_by_length : ``{n: (m,) uint32}``, each word's count in the corpus (0: not seen), in
+        the order of ``by_length``; ``None``: no counts, every word equally likely.
     """
 
-    def __init__(self, by_length: dict[int, np.ndarray]):
+    def __init__(self, by_length: dict[int, np.ndarray], counts_by_length: dict[int, np.ndarray] | None = None):
         self.by_length = by_length
+        self.counts_by_length = counts_by_length
+        self._counted: dict[str, int] | None = None
 
     @classmethod
-    def from_words(cls, words: set[str] | list[str]) -> Lexicon:
-        """Build from words of letters A-Z (other words are ignored; case is ignored)."""
+    def from_words(cls, words: set[str] | list[str], counts: Mapping[str, int] | None = None) -> Lexicon:
+        """Build from words of letters A-Z (other words are ignored; case is ignored), with
+        their corpus counts (upper-case keys; a word not among them counts 0)."""
         groups: dict[int, list[bytes]] = {}
         for word in {w.upper() for w in words}:
             if 1 <= len(word) <= _MAX_LENGTH and word.isascii() and word.isalpha():
                 groups.setdefault(len(word), []).append(word.encode())
-        return cls(
-            {
-                n: (np.frombuffer(b"".join(sorted(ws)), np.uint8).reshape(-1, n) - ord("A")).astype(np.uint8)
-                for n, ws in groups.items()
+        for group in groups.values():
+            group.sort()
+        by_length = {n: (np.frombuffer(b"".join(ws), np.uint8).reshape(-1, n) - ord("A")).astype(np.uint8)
+                     for n, ws in groups.items()}
+        if counts is None:
+            return cls(by_length)
+        return cls(by_length, {n: np.array([counts.get(w.decode(), 0) for w in ws], np.uint32) for n, ws in groups.items()})
+
+    def prior(self, n: int, config: DecodeConfig = DecodeConfig()) -> np.ndarray:
+        """``(m,)`` the log prior odds (nats) of each word of length ``n`` over a word seen
+        ``word_prior_reference`` times: ``clip(w (ln(1 + c) - ln(1 + r)), -cap, cap)`` with ``c``
+        its count, ``w = word_prior_weight``, ``cap = word_prior_cap``. Zeros without counts:
+        then every dictionary word has the same odds, ``lexicon_margin``, over a non-word; and
+        zeros for single letters, which the list holds each as a word of its own but which in
+        text are initials, symbols and list marks, not words: their counts would turn a '0'
+        read alone into an 'O'."""
+        codes = self.by_length.get(n)
+        if codes is None:
+            return np.zeros(0)
+        if self.counts_by_length is None or config.word_prior_weight == 0 or n < 2:
+            return np.zeros(len(codes))
+        return _prior(self.counts_by_length[n], config)
+
+    def priors_of(self, words: list[str], config: DecodeConfig = DecodeConfig()) -> np.ndarray:
+        """:meth:`prior` of each of ``words`` (dictionary words, any length)."""
+        if self.counts_by_length is None or config.word_prior_weight == 0:
+            return np.zeros(len(words))
+        if self._counted is None:  # only the words seen: a small fraction of the list
+            self._counted = {
+                "".join(_LETTERS[c] for c in codes[i]): int(counts[i])
+                for n, codes in self.by_length.items() for counts in [self.counts_by_length[n]]
+                for i in np.flatnonzero(counts)
             }
-        )
+        return np.where([len(w) > 1 for w in words],
+                        _prior(np.array([self._counted.get(w, 0) for w in words], np.float64), config), 0.0)
 
     def __len__(self) -> int:
         return sum(len(codes) for codes in self.by_length.values())
@@ -95,39 +138,45 @@ class Lexicon:
             found.append(shorter[_one_letter_more(target[None], shorter)])
         return ["".join(_LETTERS[c] for c in codes) for group in found for codes in group]
 
-    def best(self, letter_log_probs: np.ndarray, margin: float = np.inf) -> tuple[str, float] | None:
-        """The most probable dictionary word for a sequence of glyphs.
+    def best(self, letter_log_probs: np.ndarray, config: DecodeConfig = DecodeConfig()) -> tuple[str, float] | None:
+        """The most probable dictionary word for a sequence of glyphs, if it is probable enough.
 
-        Words are scored position by position; a word whose running shortfall against the
-        best letter at each position, ``sum_i (max_c l_i(c) - l_i(w_i))``, exceeds ``margin``
-        can no longer come within ``margin`` of the letter-by-letter reading and is dropped
-        early (most words go after the first letter).
+        Each word ``w`` is scored by its shortfall against the best letter at each position,
+        ``s(w) = sum_i (max_c l_i(c) - l_i(w_i))``, less its :meth:`prior` ``p(w)``; the word
+        of least ``s(w) - p(w)`` is taken when that is at most ``config.lexicon_margin``. Words
+        are scored position by position and one whose running shortfall already exceeds the
+        margin plus its prior is dropped early (most words go after the first letter).
 
         Parameters
         ----------
         letter_log_probs : (n, 26) log-probabilities of A..Z for each glyph.
-        margin : largest shortfall of interest (``inf`` scores every word).
 
         Returns
         -------
-        ``(word, log P(word))``, or ``None`` when no word of length ``n`` is within ``margin``.
+        ``(word, log P(word))``, or ``None`` when no word of length ``n`` is within the margin.
         """
         n = len(letter_log_probs)
         codes = self.by_length.get(n)
         if codes is None or len(codes) == 0:
             return None
+        prior = self.prior(n, config)
         shortfall_per_letter = letter_log_probs.max(axis=1, keepdims=True) - letter_log_probs
         alive = np.arange(len(codes))
         shortfall = np.zeros(len(codes))
         for i in range(n):
             shortfall = shortfall + shortfall_per_letter[i, codes[alive, i]]
-            keep = shortfall <= margin
+            keep = shortfall <= config.lexicon_margin + prior[alive]
             alive, shortfall = alive[keep], shortfall[keep]
             if alive.size == 0:
                 return None
-        j = int(np.argmin(shortfall))
+        j = int(np.argmin(shortfall - prior[alive]))
         word = codes[alive[j]]
         return "".join(_LETTERS[c] for c in word), float(letter_log_probs[np.arange(n), word].sum())
+
+
+def _prior(counts: np.ndarray, config: DecodeConfig) -> np.ndarray:
+    odds = config.word_prior_weight * (np.log1p(counts.astype(np.float64)) - np.log1p(config.word_prior_reference))
+    return np.clip(odds, -config.word_prior_cap, config.word_prior_cap)
 
 
 def _one_letter_more(longer: np.ndarray, shorter: np.ndarray) -> np.ndarray:
@@ -155,7 +204,8 @@ def inflections(word: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
-    """The GCIDE word list with inflections, built once and cached on disk.
+    """The GCIDE word list with inflections and the shipped word counts
+    (:func:`~nnrecog.ocr.recognition.wordcounts.read_word_counts`), built once and cached on disk.
 
     Raises
     ------
@@ -165,11 +215,24 @@ def default_lexicon() -> Lexicon:
     if path.is_file():
         try:
             with open_npz(path, "a lexicon cache") as archive:
-                specs = {key: ArraySpec(shape=(None, int(key[4:])), dtype="uint8") for key in archive.headers}
+                lengths = [int(key[4:]) for key in archive.headers if key.startswith("len_")]
+                specs = {f"len_{n}": ArraySpec(shape=(None, n), dtype="uint8") for n in lengths}
+                specs |= {f"count_{n}": ArraySpec(shape=(None,), dtype="uint32") for n in lengths}
                 archive.expect(specs)
-                return Lexicon({int(key[4:]): archive.read(key) for key in archive.headers})
+                by_length = {n: archive.read(f"len_{n}") for n in lengths}
+                counts = {n: archive.read(f"count_{n}") for n in lengths}
+            if all(len(counts[n]) == len(by_length[n]) for n in lengths):
+                return Lexicon(by_length, counts)
         except (InputError, OSError, ValueError):
-            path.unlink(missing_ok=True)  # a damaged cache is rebuilt below
+            pass
+        path.unlink(missing_ok=True)  # a damaged cache is rebuilt below
+    lexicon = Lexicon.from_words(_word_list(), read_word_counts())
+    _save(path, lexicon)
+    return lexicon
+
+
+def _word_list() -> set[str]:
+    """The word list's words, upper case (needs the ``english-words`` package)."""
     try:
         from english_words import get_english_words_set
     except ImportError:
@@ -177,15 +240,23 @@ def default_lexicon() -> Lexicon:
             "the lexicon needs the 'english-words' package (pip install english-words), or pass --no-lexicon"
         ) from None
     base = get_english_words_set(["gcide"], alpha=True, lower=True)
-    lexicon = Lexicon.from_words({form for word in base for form in inflections(word)} | set(_CONTRACTIONS))
-    _save(path, lexicon)
-    return lexicon
+    return {form.upper() for word in base for form in inflections(word)} | {w.upper() for w in _CONTRACTIONS}
+
+
+def count_lexicon_words(roots: Sequence[str | os.PathLike], out: str | os.PathLike, min_count: int = 2) -> int:
+    """Count the word list's words in the text files under ``roots`` and write those seen at
+    least ``min_count`` times to ``out`` (:mod:`~nnrecog.ocr.recognition.wordcounts`); return
+    how many were written."""
+    words = _word_list()
+    return write_word_counts(count_words(roots, words.__contains__), out, min_count)
 
 
 def _save(path: Path, lexicon: Lexicon) -> None:
+    assert lexicon.counts_by_length is not None
     try:
         with atomic_path(path) as tmp:
-            np.savez(tmp, **{f"len_{n}": codes for n, codes in lexicon.by_length.items()})
+            np.savez(tmp, **{f"len_{n}": codes for n, codes in lexicon.by_length.items()},
+                     **{f"count_{n}": counts for n, counts in lexicon.counts_by_length.items()})
     except OSError:
         pass  # an unwritable cache only costs rebuilding next time
 
@@ -280,5 +351,5 @@ def decode_word(
         [log_adjusted[:, j] if j >= 0 else np.full(len(probs), -np.inf) for j in columns], axis=1
     )
     # letters are the greedy reading's argmax, so the lexicon's shortfall is measured from it
-    found = lexicon.best(letter_log_probs, config.lexicon_margin)
+    found = lexicon.best(letter_log_probs, config)
     return found[0] if found is not None else greedy
