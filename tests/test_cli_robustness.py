@@ -261,6 +261,18 @@ def test_nonpositive_numbers_are_refused_by_the_parser(capsys, argv, expected):
     assert expected in capsys.readouterr().err
 
 
+def test_word_counts_of_a_missing_folder_is_one_line_and_nothing_written(tmp_path, capsys):
+    """Every folder is checked before any is read: no counts of the first written for a typo
+    in the second."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("the sense")
+    out = tmp_path / "counts.txt.gz"
+    code = main(["data", "word-counts", str(tmp_path / "notes"), str(tmp_path / "nots"), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "nots: not a folder" in err
+    assert list(tmp_path.iterdir()) == [tmp_path / "notes"]
+
+
 def test_python_dash_m_runs_the_command_line():
     import subprocess
     import sys
