@@ -103,11 +103,12 @@ class Lexicon:
         if self.counts_by_length is None or config.word_prior_weight == 0:
             return np.zeros(len(words))
         if self._counted is None:  # only the words seen: a small fraction of the list
-            self._counted = {
-                "".join(_LETTERS[c] for c in codes[i]): int(counts[i])
-                for n, codes in self.by_length.items() for counts in [self.counts_by_length[n]]
-                for i in np.flatnonzero(counts)
-            }
+            self._counted = {}
+            for n, codes in self.by_length.items():
+                seen = np.flatnonzero(self.counts_by_length[n])
+                text = (codes[seen] + ord("A")).astype(np.uint8).tobytes().decode("ascii")
+                self._counted.update(zip((text[i : i + n] for i in range(0, len(text), n)),
+                                         self.counts_by_length[n][seen].tolist()))
         return np.where([len(w) > 1 for w in words],
                         _prior(np.array([self._counted.get(w, 0) for w in words], np.float64), config), 0.0)
 
