@@ -29,7 +29,8 @@ from nnrecog.paths import data_dir
 
 #: The settings chosen among, by name: the engines, the two choices that decide most of what a
 #: line becomes (when auto reads a line whole; how wide a gap must be to start a word), how much
-#: a word's frequency weighs (``DecodeConfig.word_prior_weight``, 0: every dictionary word alike), and how
+#: a word's frequency weighs (``DecodeConfig.word_prior_weight``, 0: every dictionary word alike), where
+#: a line read whole breaks besides its recogniser's spaces (``LayoutConfig.word_gap_margin_heights``), and how
 #: faint a pixel may be beside the page's strokes and still be ink (``InkConfig.relative_floor``,
 #: among the floors the tests for classes of photo allow: 0.3 and 0.4 take thin strokes apart,
 #: see its comment; ``layer_floor``, a fainter layer behind the writing, 0 keeps it).
@@ -48,6 +49,9 @@ CANDIDATES: dict[str, ReaderConfig] = {
         ReaderConfig(), ink=dataclasses.replace(ReaderConfig().ink, layer_floor=0.0)),
     "auto, readings not compared by known words": dataclasses.replace(
         ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, compare_known_words=False)),
+    **{f"auto, lines read whole break at gaps {m} heights over the typical": dataclasses.replace(
+        ReaderConfig(), layout=dataclasses.replace(ReaderConfig().layout, word_gap_margin_heights=m))
+       for m in (None, 0.5) if m != ReaderConfig().layout.word_gap_margin_heights},
     **{f"auto, word prior weight {w:g}": dataclasses.replace(
         ReaderConfig(), decode=dataclasses.replace(ReaderConfig().decode, word_prior_weight=w))
        for w in (0.0, 0.25, 0.5, 0.75, 1.0) if w != ReaderConfig().decode.word_prior_weight},

@@ -51,19 +51,22 @@ def test_left_out_is_the_source_less_the_build_s_capped_selection(shared_data):
     assert len({item.origin for item in unused}) == len(unused)
 
 
-def test_touching_letters_keep_their_word_spaces(glyphs):
+@pytest.mark.parametrize("word_gap", [1.0, 0.5])
+def test_touching_letters_keep_their_word_spaces(glyphs, word_gap):
     """Letters whose ink touches leave no gap between glyphs to measure within a word, so where
-    the words break is read by the line recogniser (its learned space); a word gap of one
-    character height is about the narrowest real block capitals leave (the 5th percentile,
-    benchmarks/line_gaps.py)."""
+    the words break is read by the line recogniser (its learned space), and at the gaps that
+    are wide for the line however tight its letters (``LayoutConfig.word_gap_margin_heights``):
+    a word gap of one character height is about the narrowest real block capitals leave (the
+    5th percentile, benchmarks/line_gaps.py); half of that, which the recogniser alone missed
+    on every page ('PHONENUMBER8I234S'), is a writer in a hurry."""
     reader = Reader()
     text = "PHONE NUMBER 812345\nMEET ME AT HOME"
     scores, kept_apart = [], 0
     for seed in range(6):
-        page = compose_page(text, glyphs, np.random.default_rng(seed), letter_gap=0.0, word_gap=1.0, margin=80,
+        page = compose_page(text, glyphs, np.random.default_rng(seed), letter_gap=0.0, word_gap=word_gap, margin=80,
                             line_spacing=2.5)
         read = reader.read(page.image).text
         scores.append(score_text(str(seed), read, text, 0.0))
         kept_apart += [len(line.split()) for line in read.splitlines()] == [3, 4]
     assert kept_apart >= 5, [s.text for s in scores]
-    assert pooled_total(scores)["cer"] <= 0.12, [s.text for s in scores]
+    assert pooled_total(scores)["cer"] <= 0.06, [s.text for s in scores]

@@ -244,3 +244,25 @@ def test_the_line_engine_weighs_words_by_the_same_prior():
     assert read(senge, Lexicon.from_words(["sense", "senge"])) == "SENGE"
     zero = frames({"0": 0.99, "O": 0.01})  # 4.6 nats: beyond ln 50, and O gets no prior
     assert read(zero, Lexicon.from_words(["o"], {"O": 10**6})) == "0"
+
+
+def test_wide_gaps_are_wide_for_their_line():
+    """A gap half a letter wide between letters that nearly touch is a word break; the same gap
+    between letters all set that far apart is not."""
+    import dataclasses
+
+    from nnrecog.ocr.config import LayoutConfig
+    from nnrecog.ocr.lines.layout import wide_gaps
+
+    def line(*gaps: float) -> list[tuple[float, float, float, float]]:
+        boxes, x = [], 0.0
+        for gap in (*gaps, 0.0):
+            boxes.append((0.0, x, 10.0, x + 10.0))
+            x += 10.0 + 10.0 * gap
+        return boxes
+
+    tight = line(0.04, 0.0, 0.5, 0.03, 0.0)
+    assert wide_gaps(tight) == [2]
+    assert wide_gaps(tight, config=dataclasses.replace(LayoutConfig(), word_gap_margin_heights=None)) == []
+    assert wide_gaps(line(0.6, 0.5, 0.6, 0.55, 0.6)) == []
+    assert wide_gaps(line(0.6, 0.5, 1.2, 0.55, 0.6)) == [2]

@@ -220,6 +220,12 @@ class LayoutConfig:
     #: two characters) starts a word however the line is spaced (a grid of separate letters).
     word_gap_min_heights: float = 0.9
     word_gap_max_heights: float = 1.5
+    #: In a line read whole, a gap this many line heights wider than the line's typical gap
+    #: (and ``word_gap_ratio`` times it) breaks a word where the line recogniser read no space:
+    #: a writer whose letters touch leaves half a letter between words, and the recogniser
+    #: misses such tight gaps. 0.3 is the least margin the training lines' word gaps have over
+    #: their letter gaps (``LineStyle.word_gap_margin``). ``None``: the recogniser's spaces only.
+    word_gap_margin_heights: float | None = 0.3
     #: Gaps at least this fraction of the word-gap threshold may still separate two words.
     near_break: float = 0.75
     #: Lines with fewer gaps than this take their typical gap from the whole page.

@@ -170,11 +170,28 @@ def word_gap_threshold(gaps: np.ndarray, typical_gap: float | None = None, confi
     ``word_gap_max_heights``: letters within a word are not two characters apart, so a line of
     evenly and widely spaced letters is a row of single letters, not one word.
     """
-    if gaps.size >= config.min_gaps_for_line_statistics or (typical_gap is None and gaps.size):
-        typical = float(np.median(gaps))
-    else:
-        typical = typical_gap if typical_gap is not None else 0.0
+    typical = _typical(gaps, typical_gap, config)
     return min(max(config.word_gap_ratio * typical, config.word_gap_min_heights), config.word_gap_max_heights)
+
+
+def _typical(gaps: np.ndarray, typical_gap: float | None, config: LayoutConfig) -> float:
+    """A line's typical gap: the median of its ``gaps``, or the page's ``typical_gap`` for a line
+    with fewer than ``min_gaps_for_line_statistics`` gaps (when given)."""
+    if gaps.size >= config.min_gaps_for_line_statistics or (typical_gap is None and gaps.size):
+        return float(np.median(gaps))
+    return typical_gap if typical_gap is not None else 0.0
+
+
+def wide_gaps(boxes: Sequence[Box], typical_gap: float | None = None, config: LayoutConfig = LayoutConfig()) -> list[int]:
+    """The gaps of one line (``i``: the gap after box ``i``) at least ``word_gap_margin_heights``
+    line heights wider than its typical gap and ``word_gap_ratio`` times it: word breaks
+    however tightly its letters are set (none when the margin is ``None``)."""
+    if config.word_gap_margin_heights is None:
+        return []
+    gaps = effective_gaps(boxes, config)
+    typical = _typical(gaps, typical_gap, config)
+    wide = (gaps >= typical + config.word_gap_margin_heights) & (gaps >= config.word_gap_ratio * typical)
+    return np.flatnonzero(wide).tolist()
 
 
 def split_words(boxes: Sequence[Box], typical_gap: float | None = None, config: LayoutConfig = LayoutConfig()) -> list[list[int]]:

@@ -45,6 +45,10 @@ class LineImage:
         """The page column (working pixels) of an image column."""
         return self.left + self.column_width * column
 
+    def image_column(self, page_column: float) -> float:
+        """The image column of a page column (working pixels): :meth:`page_column` inverted."""
+        return (page_column - self.left) / self.column_width
+
     def ink_box(self, x1: float, x2: float) -> Box | None:
         """The box of the line's own ink between page columns ``x1`` and ``x2`` (None: no ink)."""
         ry1, rx1, _, _ = self.region

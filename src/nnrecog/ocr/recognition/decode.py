@@ -17,7 +17,7 @@ import numpy as np
 from nnrecog.ocr.config import LINE_ENGINES, DecodeConfig, LayoutConfig, ReaderConfig, ResegmentConfig
 from nnrecog.ocr.document.elements import Char, Line, Word
 from nnrecog.ocr.finding.components import Glyph, Segmentation
-from nnrecog.ocr.lines.layout import near_breaks, page_typical_gap, split_words
+from nnrecog.ocr.lines.layout import near_breaks, page_typical_gap, split_words, wide_gaps
 from nnrecog.ocr.lines.lineimage import LineImage, line_image
 from nnrecog.ocr.recognition.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
 from nnrecog.ocr.recognition.lexicon import Lexicon, decode_word, kind_evidence
@@ -192,6 +192,15 @@ def space_words(log_probs: np.ndarray, space: int, blank: int) -> list[tuple[int
     return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
+def _cut(ranges: list[tuple[int, int]], cuts: list[int]) -> list[tuple[int, int]]:
+    """Frame ranges ``[first, stop)`` cut again at the frames ``cuts`` that fall inside them."""
+    out = []
+    for a, b in ranges:
+        edges = [a, *sorted(c for c in cuts if a < c < b), b]
+        out += list(zip(edges[:-1], edges[1:]))
+    return out
+
+
 def read_line_frames(
     seg: Segmentation,
     line: list[Glyph],
@@ -205,7 +214,9 @@ def read_line_frames(
 ) -> Line:
     """One line of the result tree from a line recogniser's frames.
 
-    Words break where the recogniser reads a space (:func:`space_words`), or, for a recogniser
+    Words break where the recogniser reads a space (:func:`space_words`) and at the gaps between
+    glyphs that are wide for the line however tight its letters
+    (:func:`~nnrecog.ocr.lines.layout.wide_gaps`), or, for a recogniser
     without a space class (or with ``config.recogniser_spaces`` off), where the glyphs' gaps say
     (:func:`~nnrecog.ocr.lines.layout.split_words`); each word is read from its own frames
     (:func:`decode_frames`), and each character gets the box of the line's ink between the
@@ -213,7 +224,10 @@ def read_line_frames(
     """
     frame_columns = recognizer.frame_columns
     if recognizer.space is not None and config.recogniser_spaces:
-        ranges = space_words(log_probs, recognizer.space, recognizer.blank)
+        boxes = [g.box for g in line]
+        cuts = [round(image.image_column((boxes[i][3] + boxes[i + 1][1]) / 2) / frame_columns)
+                for i in wide_gaps(boxes, typical_gap, layout)]
+        ranges = _cut(space_words(log_probs, recognizer.space, recognizer.blank), cuts)
         ends = [(image.page_column(a * frame_columns), image.page_column(b * frame_columns)) for a, b in ranges]
     else:
         groups = split_words([g.box for g in line], typical_gap, layout)
