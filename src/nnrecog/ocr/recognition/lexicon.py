@@ -86,8 +86,10 @@ class Lexicon:
 
     def prior(self, n: int, config: DecodeConfig = DecodeConfig()) -> np.ndarray:
         """``(m,)`` the log prior odds (nats) of each word of length ``n`` over a word seen
-        ``word_prior_reference`` times: ``clip(w (ln(1 + c) - ln(1 + r)), -cap, cap)`` with ``c``
-        its count, ``w = word_prior_weight``, ``cap = word_prior_cap``. Zeros without counts:
+        ``word_prior_reference`` times or less: ``clip(w (ln(1 + c) - ln(1 + r)), 0, cap)`` with
+        ``c`` its count, ``w = word_prior_weight``, ``cap = word_prior_cap``. Counts only raise
+        a word's odds: a word the corpus never shows is no less a word (47 million words of
+        technical English hold no MOUNTAINS, SEIZED or NEURAL). Zeros without counts:
         then every dictionary word has the same odds, ``lexicon_margin``, over a non-word; and
         zeros for single letters, which the list holds each as a word of its own but which in
         text are initials, symbols and list marks, not words: their counts would turn a '0'
@@ -181,7 +183,7 @@ class Lexicon:
 
 def _prior(counts: np.ndarray, config: DecodeConfig) -> np.ndarray:
     odds = config.word_prior_weight * (np.log1p(counts.astype(np.float64)) - np.log1p(config.word_prior_reference))
-    return np.clip(odds, -config.word_prior_cap, config.word_prior_cap)
+    return np.clip(odds, 0.0, config.word_prior_cap)
 
 
 def _one_letter_more(longer: np.ndarray, shorter: np.ndarray) -> np.ndarray:
