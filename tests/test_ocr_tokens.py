@@ -70,3 +70,21 @@ def test_touching_letters_keep_their_word_spaces(glyphs, word_gap):
         kept_apart += [len(line.split()) for line in read.splitlines()] == [3, 4]
     assert kept_apart >= 5, [s.text for s in scores]
     assert pooled_total(scores)["cer"] <= 0.06, [s.text for s in scores]
+
+
+def test_an_apostrophe_in_a_wide_gap_joins_the_letters_beside_it(glyphs):
+    """The gap before the S of "EVERYONE'S" is as wide as a word gap once the apostrophe is left
+    out as punctuation; the apostrophe, a mark in the upper half of the line, keeps the word
+    whole (the lexicon knows EVERYONES). Without it, the same gap breaks the word."""
+    reader = Reader()
+    broken, joined = 0, 0
+    for seed in range(6):
+        page = compose_page("DONT STOP\nEVERYONE S PEN", glyphs, np.random.default_rng(seed), letter_gap=0.0,
+                            word_gap=0.6, margin=80, line_spacing=2.5)
+        left, right = page.boxes[1][0][-1], page.boxes[1][1][0]  # the E and the S beside the gap
+        marked = page.image.copy()
+        column = (left[3] + right[1]) // 2
+        marked[left[0] : left[0] + int(0.35 * (left[2] - left[0])), column - 2 : column + 2] = 0.05
+        broken += "EVERYONE S" in reader.read(page.image).text
+        joined += "EVERYONES" in reader.read(marked).text.split()
+    assert broken >= 3 and joined >= 4, (broken, joined)

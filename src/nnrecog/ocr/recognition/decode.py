@@ -192,6 +192,21 @@ def space_words(log_probs: np.ndarray, space: int, blank: int) -> list[tuple[int
     return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
+def _apostrophe_between(seg: Segmentation, line: list[Glyph], i: int) -> bool:
+    """Whether a mark of the page that is not one of the line's glyphs sits in the gap after
+    glyph ``i`` (its middle column within the gap) and in the upper half of the two glyphs
+    beside it: an apostrophe, left out of the line as punctuation, which joins the letters
+    beside it ("EVERYONE'S") where the gap alone would break them."""
+    left, right = line[i].box, line[i + 1].box
+    top, bottom = min(left[0], right[0]), max(left[2], right[2])
+    own = {label for glyph in line for label in glyph.labels}
+    return any(
+        left[3] <= (g.box[1] + g.box[3]) / 2 <= right[1] and g.box[2] <= (top + bottom) / 2
+        and g.box[0] >= top - (bottom - top) and not own & set(g.labels)
+        for g in seg.glyphs
+    )
+
+
 def _cut(ranges: list[tuple[int, int]], cuts: list[int]) -> list[tuple[int, int]]:
     """Frame ranges ``[first, stop)`` cut again at the frames ``cuts`` that fall inside them."""
     out = []
@@ -216,7 +231,7 @@ def read_line_frames(
 
     Words break where the recogniser reads a space (:func:`space_words`) and at the gaps between
     glyphs that are wide for the line however tight its letters
-    (:func:`~nnrecog.ocr.lines.layout.wide_gaps`), or, for a recogniser
+    (:func:`~nnrecog.ocr.lines.layout.wide_gaps`) unless an apostrophe sits there, or, for a recogniser
     without a space class (or with ``config.recogniser_spaces`` off), where the glyphs' gaps say
     (:func:`~nnrecog.ocr.lines.layout.split_words`); each word is read from its own frames
     (:func:`decode_frames`), and each character gets the box of the line's ink between the
@@ -226,7 +241,7 @@ def read_line_frames(
     if recognizer.space is not None and config.recogniser_spaces:
         boxes = [g.box for g in line]
         cuts = [round(image.image_column((boxes[i][3] + boxes[i + 1][1]) / 2) / frame_columns)
-                for i in wide_gaps(boxes, typical_gap, layout)]
+                for i in wide_gaps(boxes, typical_gap, layout) if not _apostrophe_between(seg, line, i)]
         ranges = _cut(space_words(log_probs, recognizer.space, recognizer.blank), cuts)
         ends = [(image.page_column(a * frame_columns), image.page_column(b * frame_columns)) for a, b in ranges]
     else:
