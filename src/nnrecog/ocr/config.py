@@ -293,11 +293,11 @@ class DecodeConfig:
     line_minority_prior: float = 0.1
     #: Log-odds (nats) of a dictionary word over the glyph-by-glyph reading: ln 50...
     lexicon_margin: float = math.log(50.0)
-    #: ...for a word seen this many times in the word counts' corpus (47 million words of
-    #: English text); a word seen ``c`` times has ``word_prior_weight * ln((1 + c) / (1 + r))``
-    #: nats more (fewer, when rarer), at most ``word_prior_cap`` either way: of two words that
-    #: read alike, the common one ('SENSE', not 'SENGE'), and a misread common word is mended
-    #: from farther off than a rare one. A weight of 0 makes every dictionary word equally likely.
+    #: ...for a word seen this many times or less in the word counts' corpus (47 million words
+    #: of English text); a word seen ``c`` times more has ``word_prior_weight * ln((1 + c) /
+    #: (1 + r))`` nats more, at most ``word_prior_cap``: of two words that read alike, the
+    #: common one ('SENSE', not 'SENGE'), and a misread common word is mended from farther off
+    #: than a rare one. A weight of 0 makes every dictionary word equally likely.
     word_prior_reference: float = 100.0
     word_prior_weight: float = 0.75
     word_prior_cap: float = math.log(50.0)

@@ -11,10 +11,10 @@ A glyph alone cannot tell 0 from O, 1 from I, 5 from S or 2 from Z; its word usu
   by-glyph reading when it is at most ``lexicon_margin`` nats less probable, i.e. the prior
   odds of a dictionary word over a non-word are ``exp(lexicon_margin)`` (50:1 by default,
   :class:`~nnrecog.ocr.config.DecodeConfig`)...
-- *Word prior*: ...for a word of middling frequency. A common word's odds are higher and a
-  rare one's lower, by its count in running text (:meth:`Lexicon.prior`), so that of two
-  words that read alike the common one wins: the list's 1.3 million forms hold 'SENGE' and
-  'THS' (GCIDE's rare words, and inflections generated blindly) beside 'SENSE' and 'THIS'.
+- *Word prior*: ...for a rare word. A common word's odds are higher, by its count in running
+  text (:meth:`Lexicon.prior`), so that of two words that read alike the common one wins: the
+  list's 1.3 million forms hold 'SENGE' and 'THS' (GCIDE's rare words, and inflections
+  generated blindly) beside 'SENSE' and 'THIS'.
 
 The word list is GCIDE's (from the ``english-words`` package, read at run time) plus regular
 inflections (-s, -es, -ed, -d, -ing, -er, -est, -ly, y -> -ies/-ied) and common contractions
