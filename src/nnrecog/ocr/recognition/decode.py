@@ -196,9 +196,8 @@ def _apostrophe_between(seg: Segmentation, line: list[Glyph], i: int) -> bool:
     """Whether a mark of the page that is not one of the line's glyphs sits in the gap after
     glyph ``i`` (its middle column within the gap), in the upper half of the two glyphs beside
     it and reaching at most half their height above them (no letter of the line above): an
-    apostrophe, left out of
-    the line as punctuation, which joins the letters beside it ("EVERYONE'S") where the gap
-    alone would break them."""
+    apostrophe, left out of the line as punctuation, which joins the letters beside it
+    ("EVERYONE'S") where the gap alone would break them."""
     left, right = line[i].box, line[i + 1].box
     top, bottom = min(left[0], right[0]), max(left[2], right[2])
     own = {label for glyph in line for label in glyph.labels}
