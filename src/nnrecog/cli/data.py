@@ -35,7 +35,8 @@ def _word_counts(args: argparse.Namespace) -> int:
     from nnrecog.ocr.recognition.lexicon import count_lexicon_words
 
     options = WordCountsOptions(**option_values(args, WordCountsOptions))
-    print(f"wrote {count_lexicon_words(options.roots, options.out, options.min_count)} words' counts to {options.out}")
+    written = count_lexicon_words(options.roots, options.out, options.min_count, options.progress)
+    print(f"wrote {written} words' counts to {options.out}")
     return 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from nnrecog.data.nist36 import CLASSES, SPLITS
 from nnrecog.errors import InputError
-from nnrecog.options import DATA_DIR, GLYPH_DATA, POSITIVE_INT, SEED, OneOf, Option, check_fields
+from nnrecog.options import DATA_DIR, GLYPH_DATA, POSITIVE_INT, PROGRESS, SEED, OneOf, Option, check_fields
 
 _SOURCE = "'default', a built folder, a folder of nist36_*.mat"
 
@@ -94,6 +94,7 @@ class WordCountsOptions:
     out: str | os.PathLike = Option("the counts file to write (.txt.gz), e.g. for the package's "
                                     "resources/word_counts.txt.gz", metavar="FILE")()
     min_count: int = Option("keep the words seen at least this often", POSITIVE_INT)(2)
+    progress: bool = PROGRESS(True)
 
     def __post_init__(self) -> None:
         check_fields(self)

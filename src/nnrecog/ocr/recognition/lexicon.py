@@ -250,12 +250,13 @@ def _word_list() -> set[str]:
     return {form.upper() for word in base for form in inflections(word)} | {w.upper() for w in _CONTRACTIONS}
 
 
-def count_lexicon_words(roots: Sequence[str | os.PathLike], out: str | os.PathLike, min_count: int = 2) -> int:
+def count_lexicon_words(roots: Sequence[str | os.PathLike], out: str | os.PathLike, min_count: int = 2,
+                        progress: bool = True) -> int:
     """Count the word list's words in the text files under ``roots`` and write those seen at
-    least ``min_count`` times to ``out`` (:mod:`~nnrecog.ocr.recognition.wordcounts`); return
-    how many were written."""
+    least ``min_count`` times to ``out`` (:mod:`~nnrecog.ocr.recognition.wordcounts`; a bar of
+    the files read with ``progress``); return how many were written."""
     words = _word_list()
-    return write_word_counts(count_words(roots, words.__contains__), out, min_count)
+    return write_word_counts(count_words(roots, words.__contains__, progress), out, min_count)
 
 
 def _save(path: Path, lexicon: Lexicon) -> None:

@@ -50,15 +50,19 @@ def _texts(roots: list[str | os.PathLike]) -> Iterator[str]:
                 yield _MARKUP.sub(" ", data.decode("utf-8", "ignore"))
 
 
-def count_words(roots: Iterable[str | os.PathLike], keep: Callable[[str], bool] = lambda word: True) -> Counter[str]:
+def count_words(roots: Iterable[str | os.PathLike], keep: Callable[[str], bool] = lambda word: True,
+                progress: bool = False) -> Counter[str]:
     """Upper-cased words (runs of letters A-Z) in every text file under ``roots``, markup
-    (HTML tags, troff escapes and requests) left out, counted; only those ``keep`` accepts."""
+    (HTML tags, troff escapes and requests) left out, counted; only those ``keep`` accepts
+    (with ``progress``, a bar of the files read)."""
+    from tqdm.auto import tqdm
+
     roots = list(roots)
     for root in roots:  # every one checked before any is read
         if not Path(root).is_dir():
             raise InputError(f"{root}: not a folder")
     counts: Counter[str] = Counter()
-    for text in _texts(roots):
+    for text in tqdm(_texts(roots), desc="text files", unit="file", disable=not progress):
         counts.update(word.upper() for word in _WORD.findall(text))
     return Counter({word: n for word, n in counts.items() if keep(word)})
 
