@@ -273,6 +273,29 @@ def test_word_counts_of_a_missing_folder_is_one_line_and_nothing_written(tmp_pat
     assert list(tmp_path.iterdir()) == [tmp_path / "notes"]
 
 
+def test_read_weighs_words_by_the_user_s_counts(tmp_path, capsys, shared_data):
+    """``--word-counts`` (a file of ``nnrecog data word-counts``) reads with the user's counts;
+    a bad file, or the counts without the word list, is one error line and status 2."""
+    import gzip
+
+    pytest.importorskip("english_words")
+    photo = str(shared_data / "ocr_samples" / "02_letters.jpg")
+    counts = tmp_path / "counts.txt.gz"
+    counts.write_bytes(gzip.compress(b"THE\t100000\nSENSE\t500\n"))
+    assert main(["read", photo, "--jobs", "1"]) == 0
+    shipped = capsys.readouterr().out
+    assert main(["read", photo, "--jobs", "1", "--word-counts", str(counts)]) == 0
+    assert capsys.readouterr().out == shipped  # a row of letters, no word to weigh
+    (tmp_path / "bad.gz").write_bytes(gzip.compress(b"the 12\n"))
+    for argv, message in [
+        (["--word-counts", str(tmp_path / "bad.gz")], "bad.gz: line 1: expected WORD<TAB>COUNT"),
+        (["--word-counts", str(counts), "--no-lexicon"], "--word-counts weighs the word list's words"),
+    ]:
+        assert main(["read", photo, *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err
+
+
 def test_python_dash_m_runs_the_command_line():
     import subprocess
     import sys

@@ -265,3 +265,35 @@ def test_wide_gaps_are_wide_for_their_line():
     assert wide_gaps(tight, config=dataclasses.replace(LayoutConfig(), word_gap_margin_heights=None)) == []
     assert wide_gaps(line(0.6, 0.5, 0.6, 0.55, 0.6)) == []
     assert wide_gaps(line(0.6, 0.5, 1.2, 0.55, 0.6)) == [2]
+
+
+def test_a_word_counts_file_from_outside_is_checked_line_by_line(tmp_path, monkeypatch):
+    """One clear error naming the file and the line; a file that unpacks huge stops at the
+    bounds (one line past ``MAX_LINE`` bytes, or ``MAX_WORDS`` lines) before it is all read."""
+    import gzip
+
+    from nnrecog.errors import InputError
+    from nnrecog.ocr.recognition import wordcounts
+    from nnrecog.ocr.recognition.wordcounts import read_word_counts
+
+    def counts_file(name: str, text: bytes) -> Path:
+        path = tmp_path / name
+        path.write_bytes(gzip.compress(text))
+        return path
+
+    assert read_word_counts(counts_file("ok.gz", b"THE\t12\nSENSE\t3")) == {"THE": 12, "SENSE": 3}
+    for name, text, why in [
+        ("lower.gz", b"THE\t12\nsense\t3\n", "line 2: expected WORD<TAB>COUNT"),
+        ("nocount.gz", b"THE\n", "line 1: expected"),
+        ("oneline.gz", b"A" * 10**7, "line 1: expected"),  # 10 MB in one line, 10 kB packed
+    ]:
+        with pytest.raises(InputError, match=f"{name}: {why}"):
+            read_word_counts(counts_file(name, text))
+    monkeypatch.setattr(wordcounts, "MAX_WORDS", 3)
+    with pytest.raises(InputError, match="line 4: more than 3 words"):
+        read_word_counts(counts_file("many.gz", b"A\t1\n" * 10**6))
+    (tmp_path / "plain.txt").write_text("THE\t12\n")
+    with pytest.raises(InputError, match="plain.txt: not a gzip file"):
+        read_word_counts(tmp_path / "plain.txt")
+    with pytest.raises(InputError, match="missing.gz: no such file"):
+        read_word_counts(tmp_path / "missing.gz")

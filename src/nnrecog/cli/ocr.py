@@ -33,7 +33,7 @@ def _eval_ocr(args: argparse.Namespace) -> int:
     from nnrecog.ocr.evaluate import evaluate_folder, format_report
 
     options = EvalOcrOptions(**option_values(args, EvalOcrOptions))
-    report = evaluate_folder(options.folder, options.classifier(), options.lexicon, options.data_dir,
+    report = evaluate_folder(options.folder, options.classifier(), options.word_list(), options.data_dir,
                              options.reader_config(), options.line_model)
     print(json.dumps(report, indent=2) if options.json else format_report(report))
     for error in report["failed"]:

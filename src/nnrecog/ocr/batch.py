@@ -25,7 +25,7 @@ from nnrecog.ocr.document.formats import Reading, output_paths, render
 from nnrecog.ocr.document.readings import Photo, PhotoReading
 from nnrecog.ocr.finding.photo import is_image_name
 from nnrecog.ocr.options import ReadOptions
-from nnrecog.ocr.reader import LineModelArg, ModelArg, Reader
+from nnrecog.ocr.reader import LexiconArg, LineModelArg, ModelArg, Reader
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -108,7 +108,7 @@ def overlay_paths(overlay: str | os.PathLike, names: list[str]) -> list[Path]:
 def read_photos(
     photos: Sequence[Photo | str | os.PathLike],
     model: ModelArg = None,
-    lexicon: bool = True,
+    lexicon: LexiconArg = True,
     overlay: str | os.PathLike | None = None,
     config: ReaderConfig = DEFAULT_CONFIG,
     jobs: int = 1,
@@ -173,7 +173,7 @@ def run_read(options: ReadOptions, stdin: BinaryIO | None = None) -> ReadOutcome
             from nnrecog.ocr.cluster import connect
 
             client = stack.enter_context(connect(options.scheduler))
-        results = list(read_photos(photos, options.classifier(), options.lexicon, options.overlay,
+        results = list(read_photos(photos, options.classifier(), options.word_list(), options.overlay,
                                    options.reader_config(), options.jobs, options.line_model, client))
     for reading in results:
         if reading.error:

@@ -32,7 +32,7 @@ import numpy as np
 from nnrecog.errors import InputError
 from nnrecog.ocr.config import DEFAULT_CONFIG, ReaderConfig
 from nnrecog.ocr.finding.photo import is_image_name
-from nnrecog.ocr.reader import LineModelArg, ModelArg, Reader
+from nnrecog.ocr.reader import LexiconArg, LineModelArg, ModelArg, Reader
 from nnrecog.paths import data_dir as data_dir_of
 
 GT_SUFFIX = ".gt.txt"
@@ -170,7 +170,7 @@ def _read_truth(path: Path) -> str:
 def evaluate_folder(
     folder: str | os.PathLike | None = None,
     model: ModelArg = None,
-    lexicon: bool = True,
+    lexicon: LexiconArg = True,
     data_dir: str | os.PathLike | None = None,
     config: ReaderConfig = DEFAULT_CONFIG,
     line_model: LineModelArg = None,

@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nnrecog.errors import InputError
 from nnrecog.ocr.config import ENGINES, ReaderConfig, WritingConfig
 from nnrecog.ocr.document.formats import FORMATS
 from nnrecog.options import DATA_DIR, DETECTOR, Number, OneOf, Option, check_fields
@@ -33,6 +34,9 @@ class ReaderOptions:
         "line recogniser model file, for --engine lines or auto (default: the one shipped in the package)",
         metavar="PATH")(None)
     lexicon: bool = Option("read glyph by glyph, without the English word-list decoder")(True)
+    word_counts: str | os.PathLike | None = Option(
+        "weigh the word list's words by these counts (made by nnrecog data word-counts from your own "
+        "texts) instead of the shipped ones", metavar="FILE")(None)
     min_confidence: float = Option(
         "drop a line whose characters' mean probability is below this (0 keeps every line)",
         check=Number(float, 0, 1, low_included=True, noun="a number in [0, 1)"), metavar="P",
@@ -40,6 +44,18 @@ class ReaderOptions:
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.word_counts is not None and not self.lexicon:
+            raise InputError("--word-counts weighs the word list's words: it cannot go with --no-lexicon")
+
+    def word_list(self) -> object:
+        """What the reader decodes words with (its ``lexicon`` argument): none, the shipped
+        list, or the list with the counts of ``--word-counts``
+        (:func:`~nnrecog.ocr.recognition.lexicon.lexicon_with_counts`)."""
+        if self.word_counts is None:
+            return self.lexicon
+        from nnrecog.ocr.recognition.lexicon import lexicon_with_counts
+
+        return lexicon_with_counts(self.word_counts)
 
     def classifier(self) -> object:
         """The classifier and detector these options name, loaded

@@ -238,6 +238,18 @@ def default_lexicon() -> Lexicon:
     return lexicon
 
 
+def lexicon_with_counts(word_counts: str | os.PathLike) -> Lexicon:
+    """The shipped word list with other word counts (a file of ``nnrecog data word-counts``):
+    common words of the user's own texts weigh more. Built afresh, not cached (some seconds).
+
+    Raises
+    ------
+    InputError : the counts file is unusable, or ``english-words`` is not installed.
+    """
+    counts = read_word_counts(word_counts)
+    return Lexicon.from_words(_word_list(), counts)
+
+
 def _word_list() -> set[str]:
     """The word list's words, upper case (needs the ``english-words`` package)."""
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
@@ -77,13 +78,37 @@ def write_word_counts(counts: Mapping[str, int], path: str | os.PathLike, min_co
     return len(kept)
 
 
+#: A counts file holds at most this many words (the word list has 1.28 million), each line at
+#: most this long: a file from outside is read line by line against these bounds, so a small
+#: file that unpacks huge is refused.
+MAX_WORDS = 1_500_000
+MAX_LINE = 80
+_LINE = re.compile(r"([A-Z]+)\t([0-9]{1,15})\n?")
+
+
 def read_word_counts(source: str | os.PathLike | None = None) -> dict[str, int]:
-    """A word-counts file (``None``: the shipped one) as ``{WORD: count}``."""
-    opened = (resources.files("nnrecog").joinpath("resources", SHIPPED).open("rb") if source is None
-              else open(source, "rb"))
-    counts = {}
-    with opened as raw, gzip.open(raw, "rt", encoding="ascii") as lines:
-        for line in lines:
-            word, n = line.split("\t")
-            counts[word] = int(n)
+    """A word-counts file (``None``: the shipped one) as ``{WORD: count}``.
+
+    Raises
+    ------
+    InputError : the file is missing, not gzip, or has a line that is not ``WORD<TAB>COUNT``
+        (upper-case letters, a count), or more than ``MAX_WORDS`` lines; the message names the
+        file and the line.
+    """
+    name = "the shipped word counts" if source is None else str(source)
+    counts: dict[str, int] = {}
+    try:
+        opened = (resources.files("nnrecog").joinpath("resources", SHIPPED).open("rb") if source is None
+                  else open(source, "rb"))
+        with opened as raw, gzip.open(raw, "rb") as packed:
+            for number, line in enumerate(iter(lambda: packed.readline(MAX_LINE + 1), b""), 1):
+                match = _LINE.fullmatch(line.decode("ascii", "replace"))
+                if match is None or number > MAX_WORDS:
+                    why = f"more than {MAX_WORDS:,} words" if match else "expected WORD<TAB>COUNT"
+                    raise InputError(f"{name}: line {number}: {why} (see nnrecog data word-counts)")
+                counts[match[1]] = int(match[2])
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise InputError(f"{name}: not a gzip file of word counts ({exc})") from None
     return counts
