@@ -3,8 +3,9 @@ seeded random mutations of valid files and count what happens.
 
 Readers: ``model`` (:func:`nnrecog.nn.load`), ``built`` (a built data set's ``nist36_open.npz``,
 :func:`nnrecog.data.readers.read_built`), ``mat`` (a course ``.mat`` file,
-:func:`nnrecog.data.readers.read_course_mat`) and ``image`` (a photo,
-:func:`nnrecog.ocr.finding.photo.load_photo`). Each input ends as *accepted* (read), *refused* (the
+:func:`nnrecog.data.readers.read_course_mat`), ``image`` (a photo,
+:func:`nnrecog.ocr.finding.photo.load_photo`) and ``counts`` (a word-counts file of
+``--word-counts``, :func:`nnrecog.ocr.recognition.wordcounts.read_word_counts`). Each input ends as *accepted* (read), *refused* (the
 documented :class:`nnrecog.errors.InputError`, which ``ModelFileError`` and ``BadFileError``
 are) or a *crash*: any other exception, a ``MemoryError`` under the address-space limit set
 here (so an absurd allocation fails instead of swapping), or a hang past ``--hang-seconds``.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import io
 import json
 import multiprocessing
@@ -48,6 +50,7 @@ from nnrecog import nn  # noqa: E402
 from nnrecog.data.readers import read_built, read_course_mat, write_course_mat  # noqa: E402
 from nnrecog.errors import InputError  # noqa: E402
 from nnrecog.ocr.finding.photo import load_photo  # noqa: E402
+from nnrecog.ocr.recognition.wordcounts import read_word_counts  # noqa: E402
 
 _BYTES = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x20, 0x30, 0x39)
 _INT32S = (0, 1, -1, 2**31 - 1, -(2**31), 2**16, 10**9, 255, 256)
@@ -232,6 +235,13 @@ def _npy(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _counts_seeds() -> list[bytes]:
+    """The shipped word counts' first 2,000 lines, and a file of three words, gzipped."""
+    shipped = read_word_counts()
+    head = "".join(f"{word}\t{count}\n" for word, count in list(shipped.items())[:2000])
+    return [gzip.compress(head.encode()), gzip.compress(b"THE\t12\nSENSE\t3\nHOPE\t1\n")]
+
+
 # --- the readers -------------------------------------------------------------------------------
 
 
@@ -253,6 +263,7 @@ READERS: dict[str, tuple[str, Callable[[], list[bytes]], Callable[[Path], object
     "built": ("nist36_open.npz", _built_seeds, _read_built, True),
     "mat": ("nist36_train.mat", _mat_seeds, _read_mat, False),
     "image": ("photo.img", _image_seeds, load_photo, False),
+    "counts": ("counts.txt.gz", _counts_seeds, read_word_counts, False),
 }
 
 
