@@ -9,11 +9,15 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nnrecog.errors import InputError
 from nnrecog.ocr.config import ENGINES, ReaderConfig, WritingConfig
 from nnrecog.ocr.document.formats import FORMATS
 from nnrecog.options import DATA_DIR, DETECTOR, Number, OneOf, Option, check_fields
+
+if TYPE_CHECKING:
+    from nnrecog.ocr.recognition.lexicon import Lexicon
 
 #: The number of photos ``--jobs`` reads at once by default: one per core.
 DEFAULT_JOBS = os.cpu_count() or 1
@@ -47,7 +51,7 @@ class ReaderOptions:
         if self.word_counts is not None and not self.lexicon:
             raise InputError("--word-counts weighs the word list's words: it cannot go with --no-lexicon")
 
-    def word_list(self) -> object:
+    def word_list(self) -> bool | Lexicon:
         """What the reader decodes words with (its ``lexicon`` argument): none, the shipped
         list, or the list with the counts of ``--word-counts``
         (:func:`~nnrecog.ocr.recognition.lexicon.lexicon_with_counts`)."""

@@ -172,9 +172,9 @@ def _most_probable(words: list[str], priors: np.ndarray, log_probs: np.ndarray, 
     output indices); ``(-inf, [])`` for no words."""
     best: tuple[float, list[int]] = (-np.inf, [])
     for length in sorted({len(w) for w in words}):
-        chosen = [i for i, w in enumerate(words) if len(w) == length]
-        outputs = np.array([[recognizer.output(c) for c in words[i]] for i in chosen], np.int64)
-        scores = sequences_log_likelihood(log_probs, outputs, recognizer.blank) + priors[chosen]
+        same_length = [i for i, w in enumerate(words) if len(w) == length]
+        outputs = np.array([[recognizer.output(c) for c in words[i]] for i in same_length], np.int64)
+        scores = sequences_log_likelihood(log_probs, outputs, recognizer.blank) + priors[same_length]
         k = int(np.argmax(scores))
         if scores[k] > best[0]:
             best = (float(scores[k]), outputs[k].tolist())
@@ -192,20 +192,24 @@ def space_words(log_probs: np.ndarray, space: int, blank: int) -> list[tuple[int
     return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
-def _apostrophe_between(seg: Segmentation, line: list[Glyph], i: int) -> bool:
-    """Whether a mark of the page that is not one of the line's glyphs sits in the gap after
-    glyph ``i`` (its middle column within the gap), in the upper half of the two glyphs beside
-    it and reaching at most half their height above them (no letter of the line above): an
-    apostrophe, left out of the line as punctuation, which joins the letters beside it
-    ("EVERYONE'S") where the gap alone would break them."""
-    left, right = line[i].box, line[i + 1].box
-    top, bottom = min(left[0], right[0]), max(left[2], right[2])
+def _without_apostrophes(seg: Segmentation, line: list[Glyph], gaps: list[int]) -> list[int]:
+    """The ``gaps`` (``i``: after glyph ``i``) with no apostrophe in them: a mark of the page that
+    is not one of the line's glyphs, its middle column within the gap, in the upper half of the
+    two glyphs beside it and reaching at most half their height above them (no letter of the
+    line above). Left out of the line as punctuation, an apostrophe joins the letters beside
+    it ("EVERYONE'S") where the gap alone would break them."""
+    if not gaps:
+        return gaps
     own = {label for glyph in line for label in glyph.labels}
-    return any(
-        left[3] <= (g.box[1] + g.box[3]) / 2 <= right[1] and g.box[2] <= (top + bottom) / 2
-        and g.box[0] >= top - (bottom - top) / 2 and not own & set(g.labels)
-        for g in seg.glyphs
-    )
+    marks = [g.box for g in seg.glyphs if not own & set(g.labels)]
+
+    def holds_apostrophe(i: int) -> bool:
+        left, right = line[i].box, line[i + 1].box
+        top, bottom = min(left[0], right[0]), max(left[2], right[2])
+        return any(left[3] <= (x1 + x2) / 2 <= right[1] and y2 <= (top + bottom) / 2 and y1 >= top - (bottom - top) / 2
+                   for y1, x1, y2, x2 in marks)
+
+    return [i for i in gaps if not holds_apostrophe(i)]
 
 
 def _cut(ranges: list[tuple[int, int]], cuts: list[int]) -> list[tuple[int, int]]:
@@ -242,7 +246,7 @@ def read_line_frames(
     if recognizer.space is not None and config.recogniser_spaces:
         boxes = [g.box for g in line]
         cuts = [round(image.image_column((boxes[i][3] + boxes[i + 1][1]) / 2) / frame_columns)
-                for i in wide_gaps(boxes, typical_gap, layout) if not _apostrophe_between(seg, line, i)]
+                for i in _without_apostrophes(seg, line, wide_gaps(boxes, typical_gap, layout))]
         ranges = _cut(space_words(log_probs, recognizer.space, recognizer.blank), cuts)
         ends = [(image.page_column(a * frame_columns), image.page_column(b * frame_columns)) for a, b in ranges]
     else:

@@ -97,16 +97,16 @@ class Lexicon:
         codes = self.by_length.get(n)
         if codes is None:
             return np.zeros(0)
-        if self.counts_by_length is None or config.word_prior_weight == 0 or n < 2:
+        if self.counts_by_length is None:
             return np.zeros(len(codes))
         key = (n, config.word_prior_weight, config.word_prior_reference, config.word_prior_cap)
         if key not in self._priors:  # a log per word of the length: 1 ms for the 130,000 of 8
-            self._priors[key] = _prior(self.counts_by_length[n], config)
+            self._priors[key] = _prior(self.counts_by_length[n], np.full(len(codes), n), config)
         return self._priors[key]
 
     def priors_of(self, words: list[str], config: DecodeConfig = DecodeConfig()) -> np.ndarray:
         """:meth:`prior` of each of ``words`` (dictionary words, any length)."""
-        if self.counts_by_length is None or config.word_prior_weight == 0:
+        if self.counts_by_length is None:
             return np.zeros(len(words))
         if self._counted is None:  # only the words seen: a small fraction of the list
             self._counted = {}
@@ -115,8 +115,8 @@ class Lexicon:
                 text = (codes[seen] + ord("A")).astype(np.uint8).tobytes().decode("ascii")
                 self._counted.update(zip((text[i : i + n] for i in range(0, len(text), n)),
                                          self.counts_by_length[n][seen].tolist()))
-        return np.where([len(w) > 1 for w in words],
-                        _prior(np.array([self._counted.get(w, 0) for w in words], np.float64), config), 0.0)
+        counts = np.array([self._counted.get(w, 0) for w in words], np.float64)
+        return _prior(counts, np.array([len(w) for w in words]), config)
 
     def __len__(self) -> int:
         return sum(len(codes) for codes in self.by_length.values())
@@ -181,9 +181,10 @@ class Lexicon:
         return "".join(_LETTERS[c] for c in word), float(letter_log_probs[np.arange(n), word].sum())
 
 
-def _prior(counts: np.ndarray, config: DecodeConfig) -> np.ndarray:
+def _prior(counts: np.ndarray, lengths: np.ndarray, config: DecodeConfig) -> np.ndarray:
+    """:meth:`Lexicon.prior` of words counted ``counts`` times, ``lengths`` letters long."""
     odds = config.word_prior_weight * (np.log1p(counts.astype(np.float64)) - np.log1p(config.word_prior_reference))
-    return np.clip(odds, 0.0, config.word_prior_cap)
+    return np.where(lengths > 1, np.clip(odds, 0.0, config.word_prior_cap), 0.0)
 
 
 def _one_letter_more(longer: np.ndarray, shorter: np.ndarray) -> np.ndarray:

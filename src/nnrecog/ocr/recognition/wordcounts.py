@@ -46,8 +46,8 @@ def _texts(roots: list[str | os.PathLike]) -> Iterator[str]:
                         data = path.read_bytes()
                     else:
                         continue
-                except (OSError, EOFError, gzip.BadGzipFile):
-                    continue  # unreadable, or not gzip after all: not text to count
+                except (OSError, EOFError, zlib.error):  # gzip.BadGzipFile is an OSError
+                    continue  # unreadable, or not (sound) gzip after all: not text to count
                 yield _MARKUP.sub(" ", data.decode("utf-8", "ignore"))
 
 
