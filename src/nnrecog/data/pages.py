@@ -148,6 +148,17 @@ def uneven_light(page: np.ndarray, darkest: float = 0.45) -> np.ndarray:
 RULINGS = ("solid", "dotted", "dashed", "grid")
 
 
+def askew(photo: Image.Image, degrees: float) -> Image.Image:
+    """The photo as a camera turned ``-degrees`` would have taken it: turned ``degrees``
+    counter-clockwise on a canvas grown to hold it, the corners the turn leaves filled with the
+    median colour of the photo's edges (paper beside paper, desk beside desk)."""
+    pixels = np.asarray(photo)
+    edges = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    fill = np.median(edges, axis=0)
+    return photo.rotate(degrees, Image.BICUBIC, expand=True,
+                        fillcolor=tuple(int(v) for v in fill) if fill.ndim else int(fill))
+
+
 def ruled(
     page: np.ndarray,
     rng: np.random.Generator,

@@ -367,6 +367,25 @@ class OrientationConfig:
     #: this probability on average (upright writing: 0.85-1.0 on the photos above; ink that is
     #: not writing, or broken strokes: under 0.25 in every turn).
     min_turned_confidence: float = 0.6
+    #: A sheet photographed askew: when the page's lines run at least this many degrees from
+    #: level (the character classifier learned letters turned up to 10 degrees; ocr_dev photos
+    #: turned 8 degrees mostly read as level ones, turned 12-20 degrees they lose letters; a
+    #: cost gate, the reading's confidence decides), the page is read again straightened, and
+    #: that reading kept when its characters hold ``tilt_margin`` times the confidence (turned
+    #: 16-20 degrees, the askew readings held 0.39-0.98 of the straightened ones'; ust_life,
+    #: whose lines rise 7 degrees under upright letters, read straightened held 0.94 of its
+    #: level reading's)...
+    min_tilt_deg: float = 8.0
+    tilt_margin: float = 1.0
+    #: ...measured as the median direction from each glyph (the ``tilt_max_glyphs`` tallest) to
+    #: its ``tilt_neighbours`` nearest within ``tilt_reach_heights`` character heights, where
+    #: within ``max_tilt_deg`` of level (more is a sheet turned sideways, which the turns
+    #: handle), given ``tilt_min_pairs`` such directions.
+    tilt_neighbours: int = 4
+    tilt_reach_heights: float = 5.0
+    tilt_max_glyphs: int = 1000
+    tilt_min_pairs: int = 3
+    max_tilt_deg: float = 35.0
 
 
 #: How lines are read: ``chars``, glyph by glyph with the character classifier (the course's

@@ -127,7 +127,15 @@ class Reader:
             photo_size = grey.shape
         seg, page = self._read_grey(grey, tuple(photo_size))
         turning = self.config.orientation
-        if not (turning.enabled and orientation.is_weak(page, turning)):
+        if not turning.enabled:
+            return page
+        tilt = orientation.tilt_degrees(seg, turning)
+        if abs(tilt) >= turning.min_tilt_deg:
+            # a sheet photographed askew: its letters lean as its lines do
+            straight = self._read_segmentation(orientation.straightened(seg, tilt, self.config.components))
+            if orientation.strength(straight) > turning.tilt_margin * orientation.strength(page):
+                return orientation.untilted_page(straight, tilt, tuple(photo_size))
+        if not orientation.is_weak(page, turning):
             return page
         # a weak reading: perhaps the sheet lies sideways or upside down (EXIF said nothing)
         turns = orientation.best_turn(seg, self.classifier, turning)
@@ -142,10 +150,15 @@ class Reader:
     def _read_grey(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
         """Stages 2-10 on a grey page: its segmentation and its reading."""
         from nnrecog.ocr.finding.segmentation import segment
-        from nnrecog.ocr.pipeline import read_segmentation
 
         seg = segment(grey, photo_size, self.config)
-        return seg, read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)
+        return seg, self._read_segmentation(seg)
+
+    def _read_segmentation(self, seg: Segmentation) -> Page:
+        """Stages 6-10 on a segmented page."""
+        from nnrecog.ocr.pipeline import read_segmentation
+
+        return read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)
 
     def read_photo(self, photo: Photo, overlay: Path | None = None) -> PhotoReading:
         """One photo of many: its page (and its overlay written to ``overlay``), or its error."""

@@ -1,5 +1,6 @@
-"""Sheets photographed sideways or upside down: the page read turned, and the reading's boxes
-brought back to the photo as displayed.
+"""Sheets photographed sideways, upside down or askew: the page read turned (a quarter turn of
+the photo) or straightened (its ink turned by the lines' angle), and the reading's boxes brought
+back to the photo as displayed.
 
 A reading's strength is the confidence its characters hold (:func:`strength`): text read in the
 right orientation is read confidently and completely, text read sideways or upside down gives
@@ -9,14 +10,16 @@ other turns are tried and how much stronger one must be to win.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
+from PIL import Image
 
 from nnrecog.data.normalize import normalize_glyph
-from nnrecog.ocr.config import OrientationConfig
+from nnrecog.ocr.config import ComponentsConfig, OrientationConfig
 from nnrecog.ocr.document.elements import Box, Char, Line, Page, Rejected, Word
-from nnrecog.ocr.finding.components import Segmentation
+from nnrecog.ocr.finding.components import PageInk, Segmentation, glyphs_of
 from nnrecog.ocr.recognition.recognize import Classifier
 
 #: Quarter turns tried, counter-clockwise as ``numpy.rot90`` turns: sideways both ways, then
@@ -83,9 +86,102 @@ def unturned_box(box: Box, turns: int, size: tuple[int, int]) -> Box:
 
 def unturned_page(page: Page, turns: int, size: tuple[int, int]) -> Page:
     """``page``, read on the photo turned ``turns`` quarter turns, with every box on ``photo``."""
-    def char(c: Char) -> Char:
-        return replace(c, box=unturned_box(c.box, turns, size))
+    return _moved_page(page, lambda box: unturned_box(box, turns, size), size)
 
-    lines = [Line([Word([char(c) for c in word.chars]) for word in line.words]) for line in page.lines]
-    rejected = [Rejected(unturned_box(r.box, turns, size), r.reason, r.confidence) for r in page.rejected]
+
+def _moved_page(page: Page, move, size: tuple[int, int]) -> Page:
+    """``page`` with every box moved by ``move(box) -> box``, on a photo of ``size``."""
+    lines = [Line([Word([replace(c, box=move(c.box)) for c in word.chars]) for word in line.words])
+             for line in page.lines]
+    rejected = [Rejected(move(r.box), r.reason, r.confidence) for r in page.rejected]
     return Page(lines, size, rejected)
+
+
+def tilt_degrees(seg: Segmentation, config: OrientationConfig) -> float:
+    """The angle (degrees, counter-clockwise as ``PIL.Image.rotate`` turns) that levels the
+    page's lines, from the directions to each glyph's nearest neighbours.
+
+    Letters of a word stand nearer to each other than to the lines above and below, so the
+    direction from a glyph to its ``tilt_neighbours`` nearest (centre to centre, within
+    ``tilt_reach_heights`` character heights), where within ``max_tilt_deg`` of level, is
+    the direction of its line: their median is the page's angle (the "docstrum" of O'Gorman,
+    1993). A page of a few scattered words gives their angle, which a projection of the whole
+    page does not; a grid of spaced letters gives its rows'. 0 with fewer than
+    ``tilt_min_pairs`` such directions.
+    """
+    glyphs = seg.glyphs
+    if len(glyphs) < 2:
+        return 0.0
+    b = np.asarray([g.box for g in glyphs], np.float64)
+    if len(b) > config.tilt_max_glyphs:  # the page's largest glyphs: its letters, not specks
+        b = b[np.argsort(-(b[:, 2] - b[:, 0]), kind="stable")[: config.tilt_max_glyphs]]
+    ys, xs = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    dy, dx = ys[None, :] - ys[:, None], xs[None, :] - xs[:, None]
+    distance = np.hypot(dy, dx)
+    np.fill_diagonal(distance, np.inf)
+    k = min(config.tilt_neighbours, len(b) - 1)
+    nearest = np.argpartition(distance, k - 1, axis=1)[:, :k]
+    rows = np.arange(len(b))[:, None]
+    dy, dx, distance = dy[rows, nearest], dx[rows, nearest], distance[rows, nearest]
+    # a direction and its opposite are one line's
+    dy, dx = np.where(dx < 0, -dy, dy), np.abs(dx)
+    angles = np.degrees(np.arctan2(dy, dx))
+    kept = (np.abs(angles) <= config.max_tilt_deg) & (distance <= config.tilt_reach_heights * max(seg.char_height, 1.0))
+    if np.count_nonzero(kept) < config.tilt_min_pairs:
+        return 0.0
+    return float(np.median(angles[kept]))
+
+
+def _turned_map(values: np.ndarray, degrees: float) -> np.ndarray:
+    """A (H, W) map turned ``degrees`` counter-clockwise about its centre, on a canvas grown to
+    hold all of it, zero where it was not (bilinear)."""
+    turned = Image.fromarray(values.astype(np.float32), "F").rotate(degrees, Image.BILINEAR, expand=True, fillcolor=0.0)
+    return np.asarray(turned)
+
+
+def straightened(seg: Segmentation, degrees: float, config: ComponentsConfig = ComponentsConfig()) -> Segmentation:
+    """The page's ink turned ``degrees`` counter-clockwise (:func:`tilt_degrees` levels its
+    lines), its character candidates found again.
+
+    Only the ink of the page's glyphs is turned into character candidates: what the finding
+    stages dropped (the desk, the rulings, specks, what the frame cut through) stays dropped,
+    and the new canvas's corners are paper. The boxes refer to the straightened photo (:func:`straightened_size`), which
+    :func:`untilted_page` turns back."""
+    ink = np.isin(seg.labels, [label for glyph in seg.glyphs for label in glyph.labels])
+    faint = seg.faint if seg.faint is not None else seg.labels > 0
+    darkness = np.clip(_turned_map(seg.darkness, degrees), 0.0, 1.0)
+    page_ink = PageInk.of(darkness, _turned_map(ink, degrees) > 0.5, _turned_map(faint, degrees) > 0.5)
+    size = straightened_size(seg.photo_size, degrees)
+    scale = (darkness.shape[0] / size[0], darkness.shape[1] / size[1])
+    return Segmentation(page_ink.darkness, page_ink.labels, glyphs_of(page_ink, config), page_ink.char_height(config),
+                        scale, size, seg.crop_reach_px, page_ink.faint)
+
+
+def straightened_size(size: tuple[int, int], degrees: float) -> tuple[int, int]:
+    """``(height, width)`` of a photo of ``size`` turned ``degrees``, its canvas grown to hold it
+    as ``PIL.Image.rotate(expand=True)`` grows it (the turned corners' extent about the centre,
+    each end rounded outwards)."""
+    cos, sin = abs(math.cos(math.radians(degrees))), abs(math.sin(math.radians(degrees)))
+    height, width = size
+    half_height, half_width = (height * cos + width * sin) / 2, (width * cos + height * sin) / 2
+    return (math.ceil(height / 2 + half_height) - math.floor(height / 2 - half_height),
+            math.ceil(width / 2 + half_width) - math.floor(width / 2 - half_width))
+
+
+def untilted_box(box: Box, degrees: float, size: tuple[int, int]) -> Box:
+    """A box of the photo of ``size`` turned ``degrees`` counter-clockwise (on its grown canvas,
+    :func:`straightened_size`) as a box of the photo: the box of its four corners turned back,
+    clipped to the photo."""
+    height, width = size
+    turned_height, turned_width = straightened_size(size, degrees)
+    y1, x1, y2, x2 = box
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    ys, xs = np.array([y1, y1, y2, y2], np.float64) - turned_height / 2, np.array([x1, x2, x1, x2], np.float64) - turned_width / 2
+    back_x, back_y = xs * cos - ys * sin + width / 2, xs * sin + ys * cos + height / 2
+    return (max(0, math.floor(back_y.min())), max(0, math.floor(back_x.min())),
+            min(height, math.ceil(back_y.max())), min(width, math.ceil(back_x.max())))
+
+
+def untilted_page(page: Page, degrees: float, size: tuple[int, int]) -> Page:
+    """``page``, read on the photo of ``size`` straightened by ``degrees``, with every box on the photo."""
+    return _moved_page(page, lambda box: untilted_box(box, degrees, size), size)
