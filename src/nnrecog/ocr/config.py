@@ -339,7 +339,7 @@ class WritingConfig:
 
 @dataclass(frozen=True)
 class OrientationConfig:
-    """Reading a sheet photographed sideways or upside down (:mod:`nnrecog.ocr.recognition.orientation`).
+    """Reading a sheet photographed sideways, upside down or askew (:mod:`nnrecog.ocr.recognition.orientation`).
 
     The EXIF orientation comes first; when the reading it gives is weak, the page's largest
     glyphs are classified turned a quarter, three quarters and half a turn, and a turn whose
@@ -349,7 +349,7 @@ class OrientationConfig:
     confidence 0.87-1.00 upright, 0.62-0.86 turned).
     """
 
-    #: Try the other turns at all.
+    #: Try the other turns, and straightening a page read askew, at all.
     enabled: bool = True
     #: A reading is weak, and the other turns are tried, when its characters' mean confidence is
     #: below this (or it found none; upright 0.87-1.00, upside down 0.62-0.76, sideways

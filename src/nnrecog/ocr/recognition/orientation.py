@@ -113,7 +113,7 @@ def tilt_degrees(seg: Segmentation, config: OrientationConfig) -> float:
     if len(glyphs) < 2:
         return 0.0
     b = np.asarray([g.box for g in glyphs], np.float64)
-    if len(b) > config.tilt_max_glyphs:  # the page's largest glyphs: its letters, not specks
+    if len(b) > config.tilt_max_glyphs:  # the page's tallest glyphs: its letters, not specks
         b = b[np.argsort(-(b[:, 2] - b[:, 0]), kind="stable")[: config.tilt_max_glyphs]]
     ys, xs = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
     dy, dx = ys[None, :] - ys[:, None], xs[None, :] - xs[:, None]
@@ -145,8 +145,8 @@ def straightened(seg: Segmentation, degrees: float, config: ComponentsConfig = C
 
     Only the ink of the page's glyphs is turned into character candidates: what the finding
     stages dropped (the desk, the rulings, specks, what the frame cut through) stays dropped,
-    and the new canvas's corners are paper. The boxes refer to the straightened photo (:func:`straightened_size`), which
-    :func:`untilted_page` turns back."""
+    and the new canvas's corners are paper. The boxes refer to the straightened photo
+    (:func:`straightened_size`), which :func:`untilted_page` turns back."""
     ink = np.isin(seg.labels, [label for glyph in seg.glyphs for label in glyph.labels])
     faint = seg.faint if seg.faint is not None else seg.labels > 0
     darkness = np.clip(_turned_map(seg.darkness, degrees), 0.0, 1.0)
@@ -176,7 +176,8 @@ def untilted_box(box: Box, degrees: float, size: tuple[int, int]) -> Box:
     turned_height, turned_width = straightened_size(size, degrees)
     y1, x1, y2, x2 = box
     cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    ys, xs = np.array([y1, y1, y2, y2], np.float64) - turned_height / 2, np.array([x1, x2, x1, x2], np.float64) - turned_width / 2
+    ys = np.array([y1, y1, y2, y2], np.float64) - turned_height / 2
+    xs = np.array([x1, x2, x1, x2], np.float64) - turned_width / 2
     back_x, back_y = xs * cos - ys * sin + width / 2, xs * sin + ys * cos + height / 2
     return (max(0, math.floor(back_y.min())), max(0, math.floor(back_x.min())),
             min(height, math.ceil(back_y.max())), min(width, math.ceil(back_x.max())))
