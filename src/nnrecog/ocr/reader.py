@@ -121,11 +121,12 @@ class Reader:
 
         if isinstance(image, (str, os.PathLike, bytes)):
             config = self.config.photo
-            grey, photo_size = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels)
+            grey, (height, width) = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels)
         else:
             grey = photos.upright_grey(image)
-            photo_size = grey.shape
-        seg, page = self._read_grey(grey, tuple(photo_size))
+            height, width = grey.shape
+        photo_size = (height, width)
+        seg, page = self._read_grey(grey, photo_size)
         turning = self.config.orientation
         if not turning.enabled:
             return page
@@ -134,18 +135,18 @@ class Reader:
             # a sheet photographed askew: its letters lean as its lines do
             straight = self._read_segmentation(orientation.straightened(seg, tilt, self.config.components))
             if orientation.strength(straight) > turning.tilt_margin * orientation.strength(page):
-                return orientation.untilted_page(straight, tilt, tuple(photo_size))
+                return orientation.untilted_page(straight, tilt, photo_size)
         if not orientation.is_weak(page, turning):
             return page
         # a weak reading: perhaps the sheet lies sideways or upside down (EXIF said nothing)
         turns = orientation.best_turn(seg, self.classifier, turning)
         if turns == 0:
             return page
-        turned_size = (photo_size[1], photo_size[0]) if turns % 2 else tuple(photo_size)
+        turned_size = (width, height) if turns % 2 else photo_size
         _, turned = self._read_grey(np.rot90(grey, turns), turned_size)
         if orientation.strength(turned) <= turning.margin * orientation.strength(page):
             return page
-        return orientation.unturned_page(turned, turns, tuple(photo_size))
+        return orientation.unturned_page(turned, turns, photo_size)
 
     def _read_grey(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
         """Stages 2-10 on a grey page: its segmentation and its reading."""

@@ -243,14 +243,14 @@ def read_line_frames(
     midpoints to its neighbours' frames.
     """
     frame_columns = recognizer.frame_columns
+    boxes = [g.box for g in line]
     if recognizer.space is not None and config.recogniser_spaces:
-        boxes = [g.box for g in line]
         cuts = [round(image.image_column((boxes[i][3] + boxes[i + 1][1]) / 2) / frame_columns)
                 for i in _without_apostrophes(seg, line, wide_gaps(boxes, typical_gap, layout))]
         ranges = _cut(space_words(log_probs, recognizer.space, recognizer.blank), cuts)
         ends = [(image.page_column(a * frame_columns), image.page_column(b * frame_columns)) for a, b in ranges]
     else:
-        groups = split_words([g.box for g in line], typical_gap, layout)
+        groups = split_words(boxes, typical_gap, layout)
         ranges = _frame_words(groups, line, image, len(log_probs), frame_columns)
         ends = [(min(line[i].box[1] for i in g), max(line[i].box[3] for i in g)) for g in groups]
     recognizer, log_probs = recognizer.without_space(log_probs)

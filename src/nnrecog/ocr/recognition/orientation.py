@@ -11,6 +11,7 @@ other turns are tried and how much stronger one must be to win.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -89,7 +90,7 @@ def unturned_page(page: Page, turns: int, size: tuple[int, int]) -> Page:
     return _moved_page(page, lambda box: unturned_box(box, turns, size), size)
 
 
-def _moved_page(page: Page, move, size: tuple[int, int]) -> Page:
+def _moved_page(page: Page, move: Callable[[Box], Box], size: tuple[int, int]) -> Page:
     """``page`` with every box moved by ``move(box) -> box``, on a photo of ``size``."""
     lines = [Line([Word([replace(c, box=move(c.box)) for c in word.chars]) for word in line.words])
              for line in page.lines]
