@@ -138,3 +138,14 @@ def test_ocr_stage_folders_import_downwards():
             if tparts[2] not in _OCR_STAGES or _OCR_STAGES.index(tparts[2]) > rank:
                 upward.append(f"{module} -> {target}")
     assert not upward, f"imports pointing up the stages: {upward}"
+
+
+def test_reading_a_photo_imports_no_scipy():
+    """scipy's import is a fifth of ``nnrecog read``'s start; the reading path does without it."""
+    from nnrecog.paths import data_dir
+
+    photo = data_dir() / "ocr_samples" / "01_list.jpg"
+    if not photo.is_file():
+        pytest.skip(f"{photo} not found")
+    loaded = _imported_after(f"from nnrecog.ocr import Reader; Reader().read({str(photo)!r})")
+    assert not sorted(name for name in loaded if name.split(".")[0] == "scipy")

@@ -1,7 +1,7 @@
 """What a photo does to a line of writing before the line recogniser sees it.
 
 The reader hands the recogniser a line's own ink, binarised and normalised
-(:func:`nnrecog.data.lines.normalize_line`), so paper, lighting and ink colour are gone by
+(:func:`nnrecog.data.lineformat.normalize_line`), so paper, lighting and ink colour are gone by
 then; what survives them is what this module draws onto the synthetic lines' ink:
 
 - **tiny letters**: the line drawn 9-18 px tall and thresholded there, as a small photo or a

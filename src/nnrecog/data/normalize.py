@@ -16,11 +16,10 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 from PIL import Image
-from scipy import ndimage as ndi
 
-from nnrecog.data.nist36 import NIST_STROKE_WIDTH
-from nnrecog.connectivity import EIGHT_CONNECTED
-from nnrecog.data.nist36 import SIDE
+from nnrecog import imaging
+from nnrecog.connectivity import label
+from nnrecog.data.nist36 import NIST_STROKE_WIDTH, SIDE
 
 #: Median long side (px) of the ink box of nist26_valid glyphs; the default target size.
 NIST_LONG_SIDE = 25.0
@@ -117,13 +116,13 @@ def otsu_threshold(values: np.ndarray, bins: int = 64, pad: float = 1e-6) -> flo
 
 def _without_specks(ink: np.ndarray) -> np.ndarray:
     """Zero the ink components (8-connected, ink > 0.5) much smaller than the largest one."""
-    labels, n = ndi.label(ink > 0.5, structure=EIGHT_CONNECTED)
+    labels, n = label(ink > 0.5)
     if n <= 1:
         return ink
     areas = np.bincount(labels.ravel())[1:]
     is_speck = np.concatenate([[False], areas < _SPECK_FRACTION * areas.max()])[labels]
     # a speck goes together with its faint anti-aliased halo, kept strokes stay untouched
-    halo = ndi.binary_dilation(is_speck, iterations=2) & ~((labels > 0) & ~is_speck)
+    halo = imaging.binary_dilation(is_speck, 2) & ~((labels > 0) & ~is_speck)
     return np.where(halo, 0.0, ink).astype(np.float32)
 
 
@@ -159,9 +158,9 @@ def set_stroke_width(mask: np.ndarray, target: float) -> np.ndarray:
     box = (slice(max(rows.start - reach, 0), rows.stop + reach), slice(max(cols.start - reach, 0), cols.stop + reach))
     out = np.zeros_like(mask)
     if d > 0:
-        out[box] = ndi.distance_transform_edt(~mask[box]) <= d
+        out[box] = imaging.disk_dilation(mask[box], d)
     else:
-        out[box] = ndi.distance_transform_edt(mask[box]) > min(-d, current / 6)
+        out[box] = mask[box] & ~imaging.disk_dilation(~mask[box], min(-d, current / 6))
     return out
 
 

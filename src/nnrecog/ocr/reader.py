@@ -117,7 +117,7 @@ class Reader:
             decode safely; the message names it.
         """
         from nnrecog.ocr.recognition import orientation
-        from nnrecog.ocr.finding import photo as photos  # the stages (scipy) load with the first page
+        from nnrecog.ocr.finding import photo as photos  # the stages load with the first page
 
         if isinstance(image, (str, os.PathLike, bytes)):
             config = self.config.photo

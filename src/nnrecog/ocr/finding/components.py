@@ -14,9 +14,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage as ndi
-
-from nnrecog.connectivity import EIGHT_CONNECTED, connected_groups
+from nnrecog import imaging
+from nnrecog.connectivity import connected_groups, label, label_boxes
 from nnrecog.ocr.config import ComponentsConfig
 from nnrecog.ocr.document.elements import Box
 
@@ -63,9 +62,9 @@ class PageInk:
     @classmethod
     def of(cls, darkness: np.ndarray, mask: np.ndarray, faint: np.ndarray) -> PageInk:
         """Label the 8-connected components of ``mask``."""
-        labels, count = ndi.label(mask, structure=EIGHT_CONNECTED)
+        labels, count = label(mask)
         areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-        return cls(darkness, labels.astype(np.int32), component_boxes(labels, count), areas, faint)
+        return cls(darkness, labels.astype(np.int32), label_boxes(labels, count), areas, faint)
 
     @classmethod
     def blank(cls, shape: tuple[int, ...]) -> PageInk:
@@ -142,7 +141,7 @@ class Segmentation:
         ``crop_reach_px`` of the glyph's own components, 1 (paper) elsewhere.
         """
         y1, x1, y2, x2 = glyph.box
-        own = ndi.binary_dilation(self.own_ink(glyph), structure=EIGHT_CONNECTED, iterations=self.crop_reach_px)
+        own = imaging.binary_dilation(self.own_ink(glyph), self.crop_reach_px, diagonal=True)
         return np.where(own, 1.0 - self.darkness[y1:y2, x1:x2], 1.0).astype(np.float32)
 
 
@@ -150,15 +149,6 @@ def cut_by_frame(boxes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """(n,) bool: which of the boxes ``(n, 4)`` reach the edge of a page of ``shape``."""
     rows, columns = shape[:2]
     return (boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= rows) | (boxes[:, 3] >= columns)
-
-
-def component_boxes(labels: np.ndarray, count: int) -> np.ndarray:
-    """(count, 4) int boxes ``[y1, x1, y2, x2]`` of labels ``1..count``."""
-    boxes = np.zeros((count, 4), dtype=np.int64)
-    for i, slices in enumerate(ndi.find_objects(labels, max_label=count)):
-        if slices is not None:
-            boxes[i] = (slices[0].start, slices[1].start, slices[0].stop, slices[1].stop)
-    return boxes
 
 
 def typical_height(heights: np.ndarray, weights: np.ndarray) -> float:

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage as ndi
-
-from nnrecog.connectivity import EIGHT_CONNECTED
+from nnrecog import imaging
+from nnrecog.connectivity import label
 from nnrecog.data.normalize import otsu_threshold
 from nnrecog.ocr.config import DitherConfig, InkConfig
 from nnrecog.ocr.finding.photo import resize_to
@@ -49,13 +48,13 @@ def undithered(grey: np.ndarray, config: DitherConfig = DitherConfig()) -> np.nd
     n_dark = int(dark.sum())
     if n_dark == 0:
         return grey
-    neighbours = ndi.correlate(dark.astype(np.uint8), EIGHT_CONNECTED.astype(np.uint8), mode="constant") - dark
+    neighbours = imaging.neighbour_count(dark)
     isolated = int((dark & (neighbours <= config.max_neighbours)).sum())
     if isolated < config.isolated_fraction * n_dark:
         return grey
-    if ndi.maximum_filter(dark, 2 * config.reach_px + 1).mean() < config.coverage:
+    if imaging.maximum_filter(dark, 2 * config.reach_px + 1).mean() < config.coverage:
         return grey
-    return ndi.gaussian_filter(grey, config.sigma_px)
+    return imaging.gaussian_filter(grey, config.sigma_px)
 
 
 def ink_darkness(grey: np.ndarray, config: InkConfig = InkConfig()) -> np.ndarray:
@@ -74,12 +73,12 @@ def ink_darkness(grey: np.ndarray, config: InkConfig = InkConfig()) -> np.ndarra
     (H, W) float32 in [0, 1].
     """
     h, w = grey.shape
-    smooth = ndi.gaussian_filter(grey, config.denoise_sigma_px)
+    smooth = imaging.gaussian_filter(grey, config.denoise_sigma_px)
     step = max(1, round(max(h, w) / config.background_long_side_px))
     small = resize_to(smooth, h / step, w / step)
     window = max(3, round(config.background_fraction * max(h, w) / step)) | 1
-    background = ndi.grey_closing(small, size=(window, window))
-    background = ndi.uniform_filter(background, size=window)
+    background = imaging.grey_closing(small, window)
+    background = imaging.uniform_filter(background, window)
     if background.shape != (h, w):
         background = np.asarray(Image.fromarray(background, mode="F").resize((w, h), Image.BILINEAR))
     darkness = 1.0 - smooth / np.maximum(background, 1e-3)  # 1e-3: no division by a black background
@@ -118,12 +117,12 @@ def binarize(darkness: np.ndarray, paper: np.ndarray | None = None, config: InkC
     candidate = darkness > weak
     if not candidate.any():
         return candidate
-    regions, _ = ndi.label(candidate, structure=EIGHT_CONNECTED)
+    regions, _ = label(candidate)
     if paper is not None and config.drop_sheet_edge:
         # ink reaching the sheet's edge is the edge's (a spiral binding, a shadow, the desk
         # beyond), not writing; left in, its dark mass would set the strong threshold above
         # small, thin writing (the photo's frame is not the sheet's edge)
-        rim = paper & ~ndi.binary_erosion(paper, border_value=1)
+        rim = paper & ~imaging.binary_erosion(paper, border_value=True)
         candidate &= ~_reaching(regions, rim)[regions]
         if not candidate.any():
             return candidate
@@ -167,6 +166,6 @@ def without_faint_layer(mask: np.ndarray, darkness: np.ndarray, config: InkConfi
     typical = float(np.percentile(darkness[mask], 75))
     strokes = (mask & (darkness > config.layer_floor * typical)).astype(np.uint8)
     # a square window of side 2r+1: r steps of 8-connected dilation, as separable running maxima
-    near = ndi.maximum_filter(strokes, size=2 * config.rim_px + 1) > 0
+    near = imaging.maximum_filter(strokes, 2 * config.rim_px + 1) > 0
     return mask & near
 

@@ -19,11 +19,10 @@ Rules are found per direction (horizontal, then vertical):
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage as ndi
-
-from nnrecog.connectivity import EIGHT_CONNECTED
+from nnrecog import imaging
+from nnrecog.connectivity import label, label_boxes
 from nnrecog.ocr.config import RulesConfig
-from nnrecog.ocr.finding.components import component_boxes, typical_height
+from nnrecog.ocr.finding.components import typical_height
 
 
 def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.ndarray:
@@ -41,17 +40,16 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.n
     if not (found[0].any() or found[1].any()):
         return mask
     rest = mask & ~(found[0] | found[1])
-    rest_labels, rest_count = ndi.label(rest, structure=EIGHT_CONNECTED)
-    rest_boxes = component_boxes(rest_labels, rest_count)
+    rest_labels, rest_count = label(rest)
+    rest_boxes = label_boxes(rest_labels, rest_count)
     letters = typical_height(rest_boxes[:, 2] - rest_boxes[:, 0], np.bincount(rest_labels.ravel())[1:])
     removed = np.zeros(mask.shape, dtype=bool)
     for axis, rule_ink in zip((1, 0), found):
         # a dotted or dashed rule is one stretch across its gaps, as it was when it was found
-        pieces, count = ndi.label(_closed_along(rule_ink, config.dot_gap_px + 1, axis) | rule_ink,
-                                  structure=EIGHT_CONNECTED)
+        pieces, count = label(_closed_along(rule_ink, config.dot_gap_px + 1, axis) | rule_ink)
         if count == 0:
             continue
-        boxes = component_boxes(pieces, count)
+        boxes = label_boxes(pieces, count)
         extent = boxes[:, 2 + axis] - boxes[:, axis]
         rules = np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces] & rule_ink
         if not rules.any():
@@ -66,10 +64,10 @@ def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray
     """Ink of candidate rules along ``axis`` (1: horizontal, 0: vertical), steps 1-3 short of
     the length test: straight runs in spanning, elongated components of the bridged ink."""
     bridged = _closed_along(mask, config.dot_gap_px + 1, axis) | mask
-    labels, count = ndi.label(bridged, structure=EIGHT_CONNECTED)
+    labels, count = label(bridged)
     if count == 0:
         return np.zeros(mask.shape, dtype=bool)
-    boxes = component_boxes(labels, count)
+    boxes = label_boxes(labels, count)
     heights, widths = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
     box_areas = heights * widths
@@ -88,10 +86,10 @@ def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray
 
 def _closed_along(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
     """The binary closing of ``mask`` by a straight line ``length`` pixels long along ``axis``
-    (``ndi.binary_closing`` with that structure, paper beyond the border), as running maximum
+    (``scipy.ndimage.binary_closing`` with that structure, paper beyond the border), as running maximum
     and minimum filters: the same pixels, in a third of the time (tests/test_ocr_finding.py)."""
-    dilated = ndi.maximum_filter1d(mask, length, axis=axis, mode="constant", cval=0, origin=-1 if length % 2 == 0 else 0)
-    return ndi.minimum_filter1d(dilated, length, axis=axis, mode="constant", cval=0)
+    dilated = imaging.maximum_filter1d(mask, length, axis=axis, cval=False, origin=-1 if length % 2 == 0 else 0)
+    return imaging.minimum_filter1d(dilated, length, axis=axis, cval=False)
 
 
 def straight_runs(ink: np.ndarray, length: float, axis: int, config: RulesConfig = RulesConfig()) -> np.ndarray:
@@ -104,9 +102,9 @@ def straight_runs(ink: np.ndarray, length: float, axis: int, config: RulesConfig
     run = round(length) | 1
     if run < config.min_run_px or run > ink.shape[axis]:
         return np.zeros(ink.shape, dtype=bool)
-    widened = ndi.maximum_filter1d(ink, config.bridge_px, axis=1 - axis)
-    full = ndi.uniform_filter1d(widened.astype(np.float32), run, axis=axis) > 1 - 0.5 / run
-    return (ndi.uniform_filter1d(full.astype(np.float32), run, axis=axis) > 0.5 / run) & ink
+    widened = imaging.maximum_filter1d(ink, config.bridge_px, axis=1 - axis)
+    full = imaging.uniform_filter1d(widened.astype(np.float32), run, axis=axis) > 1 - 0.5 / run
+    return (imaging.uniform_filter1d(full.astype(np.float32), run, axis=axis) > 0.5 / run) & ink
 
 
 def run_lengths(mask: np.ndarray, axis: int) -> np.ndarray:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage as ndi
-
+from nnrecog import imaging
+from nnrecog.connectivity import label
 from nnrecog.data.normalize import otsu_threshold
 from nnrecog.ocr.config import InkConfig, SheetConfig
 from nnrecog.ocr.finding.photo import resize_to
@@ -33,26 +33,26 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
     """
     h, w = grey.shape
     step = max(1.0, max(h, w) / config.long_side_px)
-    small = ndi.gaussian_filter(resize_to(grey, h / step, w / step), config.smoothing_px)
+    small = imaging.gaussian_filter(resize_to(grey, h / step, w / step), config.smoothing_px)
     if min(small.shape) < config.min_side_px:
         return None
-    small = ndi.grey_closing(small, size=(config.writing_px, config.writing_px))
-    bright, count = ndi.label(small > otsu_threshold(small, bins=otsu_bins, pad=0.0))
+    small = imaging.grey_closing(small, config.writing_px)
+    bright, count = label(small > otsu_threshold(small, bins=otsu_bins, pad=0.0), connectivity=4)
     if count == 0:
         return None
     sizes = np.bincount(bright.ravel())[1:]
-    paper = ndi.binary_fill_holes(bright == 1 + int(np.argmax(sizes)))
+    paper = imaging.binary_fill_holes(bright == 1 + int(np.argmax(sizes)))
     low, high = config.coverage
     if not low < paper.mean() < high:
         return None
     contrast = float(np.median(small[paper]) - np.median(small[~paper]))
     band = config.edge_band_px
     # the photo's own edge is not the sheet's: erode as if the sheet went on beyond it
-    inside = ndi.binary_erosion(paper, border_value=1) & ~ndi.binary_erosion(paper, iterations=band, border_value=1)
-    outside = ndi.binary_dilation(paper, iterations=band) & ~ndi.binary_dilation(paper)
+    inside = imaging.binary_erosion(paper, border_value=True) & ~imaging.binary_erosion(paper, band, border_value=True)
+    outside = imaging.binary_dilation(paper, band) & ~imaging.binary_dilation(paper)
     if not (inside.any() and outside.any()) or contrast < config.contrast:
         return None
     if np.median(small[inside]) - np.median(small[outside]) < config.edge_sharpness * contrast:
         return None
-    paper = ndi.binary_erosion(paper, iterations=config.erosion_px)
+    paper = imaging.binary_erosion(paper, config.erosion_px)
     return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0

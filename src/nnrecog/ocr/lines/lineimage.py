@@ -3,7 +3,7 @@
 A line's own ink (the ink components of its glyphs, nothing of the lines above or below) is
 levelled along the line's course (the least-squares line through its glyphs' centres, so a
 slanted line reads as a level one), and normalised as every training line was
-(:func:`nnrecog.data.lines.normalize_line`): the median glyph height scaled to the capital
+(:func:`nnrecog.data.lineformat.normalize_line`): the median glyph height scaled to the capital
 height, strokes set to one width, ink dark on white. :class:`LineImage` keeps the map from
 image columns back to the page, so each character read can be given its box.
 """
@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from nnrecog.data.lineformat import LineFormat
-from nnrecog.data.lines import normalize_line
+from nnrecog.data.lineformat import normalize_line
 from nnrecog.ocr.config import LayoutConfig
 from nnrecog.ocr.document.elements import Box
 from nnrecog.ocr.finding.components import Glyph, Segmentation

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import ndimage as ndi
-
+from nnrecog import imaging
 from nnrecog.ocr.config import ResegmentConfig
 from nnrecog.ocr.finding.components import Glyph, Segmentation
 from nnrecog.ocr.lines.layout import median_height
@@ -115,7 +114,7 @@ def cut_columns(seg: Segmentation, glyph: Glyph, spacing: float, config: Resegme
     """
     y1, x1, y2, x2 = glyph.box
     profile = (seg.own_ink(glyph) * seg.darkness[y1:y2, x1:x2]).sum(axis=0)
-    profile = ndi.uniform_filter1d(profile, config.profile_smoothing_px)
+    profile = imaging.uniform_filter1d(profile, config.profile_smoothing_px)
     width = len(profile)
     minima = local_minima(profile)
     chosen: list[int] = []

@@ -104,7 +104,7 @@ class Classifier(GlyphNetwork):
 
     def classify(self, crops: list[np.ndarray]) -> np.ndarray:
         """Normalise grey crops (ink dark on white) and classify them (as :meth:`probabilities`)."""
-        from nnrecog.data.normalize import normalize_glyph  # scipy: loaded when a page is read
+        from nnrecog.data.normalize import normalize_glyph  # loaded when a page is read
 
         images = np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
         return self.probabilities(images)

@@ -23,9 +23,7 @@ reason, so a user can see what was looked at and why it was not read.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage as ndi
-
-from nnrecog.connectivity import EIGHT_CONNECTED
+from nnrecog import imaging
 from nnrecog.ocr.config import WritingConfig
 from nnrecog.ocr.document.elements import Line, Rejected, union_box
 from nnrecog.ocr.finding.components import Glyph, Segmentation
@@ -55,7 +53,7 @@ def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = Writ
         return 0.0
     dark = seg.faint[y1:y2, x1:x2] if seg.faint is not None else labels > 0
     own = np.isin(labels, [label for g in glyphs for label in g.labels])
-    near_own = ndi.binary_dilation(own, structure=EIGHT_CONNECTED, iterations=config.own_reach_px)
+    near_own = imaging.binary_dilation(own, config.own_reach_px, diagonal=True)
     return float((dark & ~near_own).mean())
 
 
