@@ -11,7 +11,7 @@ import pytest
 from scipy import ndimage as ndi
 
 from nnrecog import imaging
-from nnrecog.connectivity import EIGHT_CONNECTED, label, label_boxes
+from nnrecog.connectivity import EIGHT_CONNECTED, label, regions
 
 SHAPES = [(1, 1), (1, 17), (23, 1), (2, 2), (9, 31), (40, 28), (64, 64)]
 
@@ -62,12 +62,13 @@ def test_label_joins_long_winding_regions():
             np.testing.assert_array_equal(labels, expected)
 
 
-def test_label_boxes_are_scipy_find_objects():
+def test_region_boxes_and_areas_are_scipy_find_objects_and_pixel_counts():
     for mask in _masks(2):
-        labels, count = label(mask)
-        expected = [(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in ndi.find_objects(labels, max_label=count)]
-        np.testing.assert_array_equal(label_boxes(labels, count), np.asarray(expected, np.int64).reshape(-1, 4))
-    assert label_boxes(np.zeros((3, 3), np.int32), 2).tolist() == [[0, 0, 0, 0]] * 2  # labels without pixels
+        for connectivity in (4, 8):
+            found = regions(mask, connectivity)
+            boxes = [(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in ndi.find_objects(found.labels)]
+            np.testing.assert_array_equal(found.boxes, np.asarray(boxes, np.int64).reshape(-1, 4))
+            np.testing.assert_array_equal(found.areas, np.bincount(found.labels.ravel(), minlength=found.count + 1)[1:])
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 8, 13, 40])

@@ -7,6 +7,7 @@ nothing of ours.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 
 import numpy as np
 
@@ -50,9 +51,43 @@ def connected_groups(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]
     return list(groups.values())
 
 
-def label(mask: np.ndarray, connectivity: int = 8) -> tuple[np.ndarray, int]:
-    """Number the connected regions of a binary image, ``1 .. count`` in the order a raster scan
-    meets them (``scipy.ndimage.label``; ``connectivity`` 8: diagonal neighbours touch, 4: not).
+class Regions:
+    """The connected regions of a binary image (:func:`regions`), with their boxes and areas,
+    which are taken from the image's runs of set pixels when first asked for.
+
+    Attributes
+    ----------
+    labels : (H, W) int32, 0 off the mask, ``1 .. count`` in the order a raster scan meets them
+    count : the number of regions
+    """
+
+    def __init__(self, labels: np.ndarray, count: int, runs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self.labels, self.count = labels, count
+        self._runs = runs  # (row, first column, column past the last, region - 1) of each run
+
+    @cached_property
+    def boxes(self) -> np.ndarray:
+        """(count, 4) int64 boxes ``[y1, x1, y2, x2]`` (ends exclusive), as ``scipy.ndimage.find_objects``."""
+        rows, starts, ends, region = self._runs
+        boxes = np.empty((self.count, 4), np.int64)
+        boxes[:, :2] = np.iinfo(np.int64).max
+        boxes[:, 2:] = 0
+        np.minimum.at(boxes[:, 0], region, rows)
+        np.minimum.at(boxes[:, 1], region, starts)
+        np.maximum.at(boxes[:, 2], region, rows + 1)
+        np.maximum.at(boxes[:, 3], region, ends)
+        return boxes
+
+    @cached_property
+    def areas(self) -> np.ndarray:
+        """(count,) int64: the pixels of each region."""
+        rows, starts, ends, region = self._runs
+        return np.bincount(region, weights=ends - starts, minlength=self.count).astype(np.int64)
+
+
+def regions(mask: np.ndarray, connectivity: int = 8) -> Regions:
+    """The connected regions of a binary image (``connectivity`` 8: diagonal neighbours touch,
+    4: not), numbered as ``scipy.ndimage.label`` numbers them.
 
     Works on runs (maximal horizontal stretches of set pixels): a run touches the runs of the
     next row whose columns overlap its own (or only meet diagonally, at 8), found for all runs at
@@ -62,11 +97,6 @@ def label(mask: np.ndarray, connectivity: int = 8) -> tuple[np.ndarray, int]:
     Parameters
     ----------
     mask : (H, W), set where nonzero.
-
-    Returns
-    -------
-    labels : (H, W) int32, 0 off the mask
-    count : the number of regions
     """
     if connectivity not in (4, 8):
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity}")
@@ -75,18 +105,18 @@ def label(mask: np.ndarray, connectivity: int = 8) -> tuple[np.ndarray, int]:
     labels = np.zeros((h, w), np.int32)
     framed = np.zeros((h, w + 2), np.int8)  # paper either side, so every run starts and ends
     framed[:, 1:-1] = mask
-    edges = framed[:, 1:] - framed[:, :-1]
-    run_rows, starts = np.nonzero(edges == 1)
-    ends = np.nonzero(edges == -1)[1]  # one past each run's last column, in the same order
-    n = run_rows.size
+    # a run starts where a row steps up and ends where it steps down, alternately in raster order
+    steps = np.flatnonzero(framed[:, 1:] - framed[:, :-1])
+    start_keys, end_keys = steps[0::2], steps[1::2]  # as row * (w + 1) + column
+    n = start_keys.size
+    empty = np.zeros(0, np.intp)
     if n == 0:
-        return labels, 0
-    # keys that sort runs by row, then column, across the whole image
-    stride = w + 2
-    start_keys, end_keys = run_rows * stride + starts, run_rows * stride + ends
+        return Regions(labels, 0, (empty, empty, empty, empty))
+    run_rows, starts = np.divmod(start_keys, w + 1)
+    ends = end_keys - run_rows * (w + 1)
     # diagonal contact lets the next row's run end one column before this one starts
     touch = 0 if connectivity == 8 else 1
-    below = (run_rows + 1) * stride
+    below = (run_rows + 1) * (w + 1)
     first = np.searchsorted(end_keys, below + starts + touch, side="left")
     last = np.searchsorted(start_keys, below + ends - touch, side="right")
     counts = np.maximum(last - first, 0)
@@ -108,24 +138,15 @@ def label(mask: np.ndarray, connectivity: int = 8) -> tuple[np.ndarray, int]:
     # hooking keeps the smaller root, so a region's root is its first run in raster order,
     # where the scan meets it: regions are numbered in the order of their roots
     is_root = parent == np.arange(n)
-    region = np.cumsum(is_root, dtype=np.int32)[parent]
-    labels.ravel()[np.flatnonzero(mask)] = np.repeat(region, ends - starts)
-    return labels, int(np.count_nonzero(is_root))
+    region = (np.cumsum(is_root) - 1)[parent]
+    lengths = ends - starts
+    pixels = np.repeat(run_rows * w + starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    labels.ravel()[pixels] = np.repeat(region + 1, lengths)
+    return Regions(labels, int(np.count_nonzero(is_root)), (run_rows, starts, ends, region))
 
 
-def label_boxes(labels: np.ndarray, count: int) -> np.ndarray:
-    """(count, 4) int64 boxes ``[y1, x1, y2, x2]`` (ends exclusive) of labels ``1 .. count``;
-    a label with no pixel gets ``[0, 0, 0, 0]``."""
-    rows, columns = np.nonzero(labels)
-    which = labels[rows, columns].astype(np.intp) - 1
-    big = np.iinfo(np.int64).max
-    boxes = np.empty((count, 4), np.int64)
-    boxes[:, :2], boxes[:, 2:] = big, -1
-    np.minimum.at(boxes[:, 0], which, rows)
-    np.minimum.at(boxes[:, 1], which, columns)
-    np.maximum.at(boxes[:, 2], which, rows)
-    np.maximum.at(boxes[:, 3], which, columns)
-    empty = boxes[:, 2] < 0
-    boxes[:, 2:] += 1
-    boxes[empty] = 0
-    return boxes
+def label(mask: np.ndarray, connectivity: int = 8) -> tuple[np.ndarray, int]:
+    """``(labels, count)`` of :func:`regions`: ``scipy.ndimage.label``'s numbering of the
+    connected regions (``labels`` (H, W) int32, 0 off the mask)."""
+    found = regions(mask, connectivity)
+    return found.labels, found.count

@@ -203,15 +203,13 @@ class MaxPool2D(Layer):
         n, c, h, w = X.shape
         oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
         # One pass per kernel offset over output-sized strided slices: far cheaper than
-        # materialising every window. A strict ">" keeps the first maximum, as PyTorch does.
+        # materialising every window. Which offset held the maximum is left to backward, so
+        # reading (forward only) does not pay for it.
         Y = X[:, :, 0 : sh * oh : sh, 0 : sw * ow : sw].copy()
-        argmax = np.zeros(Y.shape, dtype=np.uint8 if kh * kw < 256 else np.int32)
         for offset in range(1, kh * kw):
             i, j = divmod(offset, kw)
-            patch = X[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw]
-            argmax = np.where(patch > Y, argmax.dtype.type(offset), argmax)
-            np.maximum(Y, patch, out=Y)
-        self._argmax, self._input_shape = argmax, X.shape
+            np.maximum(Y, X[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw], out=Y)
+        self._X, self._Y = X, Y
         return Y
 
     def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
@@ -219,9 +217,14 @@ class MaxPool2D(Layer):
             return None
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         _, _, oh, ow = dY.shape
-        dX = np.zeros(self._input_shape, dtype=dY.dtype)
+        dX = np.zeros(self._X.shape, dtype=dY.dtype)
+        # the gradient goes to the first offset holding the window's maximum, as in PyTorch
+        unclaimed = np.ones(self._Y.shape, dtype=bool)
         for offset in range(kh * kw):
             i, j = divmod(offset, kw)
+            window = (slice(None), slice(None), slice(i, i + sh * oh, sh), slice(j, j + sw * ow, sw))
+            first = unclaimed & (self._X[window] == self._Y)
+            unclaimed &= ~first
             # "+=" so overlapping windows (stride < kernel) add up.
-            dX[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw] += np.where(self._argmax == offset, dY, 0)
+            dX[window] += np.where(first, dY, 0)
         return dX

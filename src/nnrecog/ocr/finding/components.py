@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from nnrecog import imaging
-from nnrecog.connectivity import connected_groups, label, label_boxes
+from nnrecog.connectivity import connected_groups, regions
 from nnrecog.ocr.config import ComponentsConfig
 from nnrecog.ocr.document.elements import Box
 
@@ -62,9 +62,8 @@ class PageInk:
     @classmethod
     def of(cls, darkness: np.ndarray, mask: np.ndarray, faint: np.ndarray) -> PageInk:
         """Label the 8-connected components of ``mask``."""
-        labels, count = label(mask)
-        areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-        return cls(darkness, labels.astype(np.int32), label_boxes(labels, count), areas, faint)
+        found = regions(mask)
+        return cls(darkness, found.labels, found.boxes, found.areas, faint)
 
     @classmethod
     def blank(cls, shape: tuple[int, ...]) -> PageInk:

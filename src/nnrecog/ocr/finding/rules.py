@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 from nnrecog import imaging
-from nnrecog.connectivity import label, label_boxes
+from nnrecog.connectivity import regions
 from nnrecog.ocr.config import RulesConfig
 from nnrecog.ocr.finding.components import typical_height
 
@@ -39,19 +39,16 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.n
     found = [_rules_along(mask, axis, config) for axis in (1, 0)]
     if not (found[0].any() or found[1].any()):
         return mask
-    rest = mask & ~(found[0] | found[1])
-    rest_labels, rest_count = label(rest)
-    rest_boxes = label_boxes(rest_labels, rest_count)
-    letters = typical_height(rest_boxes[:, 2] - rest_boxes[:, 0], np.bincount(rest_labels.ravel())[1:])
+    rest = regions(mask & ~(found[0] | found[1]))
+    letters = typical_height(rest.boxes[:, 2] - rest.boxes[:, 0], rest.areas)
     removed = np.zeros(mask.shape, dtype=bool)
     for axis, rule_ink in zip((1, 0), found):
         # a dotted or dashed rule is one stretch across its gaps, as it was when it was found
-        pieces, count = label(_closed_along(rule_ink, config.dot_gap_px + 1, axis) | rule_ink)
-        if count == 0:
+        pieces = regions(_closed_along(rule_ink, config.dot_gap_px + 1, axis) | rule_ink)
+        if pieces.count == 0:
             continue
-        boxes = label_boxes(pieces, count)
-        extent = boxes[:, 2 + axis] - boxes[:, axis]
-        rules = np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces] & rule_ink
+        extent = pieces.boxes[:, 2 + axis] - pieces.boxes[:, axis]
+        rules = np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces.labels] & rule_ink
         if not rules.any():
             continue
         across = run_lengths(mask, 1 - axis)
@@ -63,13 +60,11 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.n
 def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray:
     """Ink of candidate rules along ``axis`` (1: horizontal, 0: vertical), steps 1-3 short of
     the length test: straight runs in spanning, elongated components of the bridged ink."""
-    bridged = _closed_along(mask, config.dot_gap_px + 1, axis) | mask
-    labels, count = label(bridged)
-    if count == 0:
+    bridged = regions(_closed_along(mask, config.dot_gap_px + 1, axis) | mask)
+    if bridged.count == 0:
         return np.zeros(mask.shape, dtype=bool)
-    boxes = label_boxes(labels, count)
+    boxes, areas = bridged.boxes, bridged.areas
     heights, widths = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
     box_areas = heights * widths
     spanning = (widths >= config.span * mask.shape[1]) | (heights >= config.span * mask.shape[0])
     spanning &= (
@@ -79,7 +74,7 @@ def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray
     )
     if not spanning.any():
         return np.zeros(mask.shape, dtype=bool)
-    searched = np.concatenate([[False], spanning])[labels]
+    searched = np.concatenate([[False], spanning])[bridged.labels]
     runs = straight_runs(searched, config.run * max(mask.shape), axis, config)
     return runs & mask
 
