@@ -214,7 +214,8 @@ def disk_dilation(mask: np.ndarray, radius: float) -> np.ndarray:
     if reach < 0:
         return np.zeros_like(mask)
     h, w = mask.shape
-    padded = np.pad(mask, reach)
+    padded = np.zeros((h + 2 * reach, w + 2 * reach), bool)
+    padded[reach : reach + h, reach : reach + w] = mask
     widened = padded.copy()  # each row dilated by ``half`` columns either side
     half = 0
     out = np.zeros((h, w), bool)

@@ -78,19 +78,28 @@ def ink_map(grey: ArrayLike) -> np.ndarray:
     g = g.astype(np.float32)
     if np.asarray(grey).dtype == np.uint8 or g.max() > 1.5:
         g /= 255.0
+    # one sort gives the percentiles, the histogram and both medians: a glyph's crop is small
+    # enough that numpy's per-call overhead, not the work, is most of the cost
+    ordered = np.sort(g, axis=None)
     # a small glyph in a large canvas may be well under 1 % of the pixels
-    lo, hi = np.percentile(g, [0.1, 99])
+    lo, hi = np.percentile(ordered, [0.1, 99])
     if hi - lo < _MIN_CONTRAST:
         return np.zeros(g.shape, np.float32)
-    t = otsu_threshold(g)
-    paper = float(np.median(g[g > t]))
-    ink = float(np.median(g[g <= t]))
+    t = otsu_threshold(ordered, is_sorted=True)
+    split = int(np.searchsorted(ordered, t, side="right"))
+    paper, ink = _sorted_median(ordered[split:]), _sorted_median(ordered[:split])
     if paper - ink < _MIN_CONTRAST:
         return np.zeros(g.shape, np.float32)
     return np.clip((paper - g) / (paper - ink), 0.0, 1.0).astype(np.float32)
 
 
-def otsu_threshold(values: np.ndarray, bins: int = 64, pad: float = 1e-6) -> float:
+def _sorted_median(ordered: np.ndarray) -> float:
+    """``np.median`` of an ascending 1-D array, without sorting it again."""
+    middle = ordered.size // 2
+    return float(ordered[middle] if ordered.size % 2 else np.mean(ordered[middle - 1 : middle + 1]))
+
+
+def otsu_threshold(values: np.ndarray, bins: int = 64, pad: float = 1e-6, is_sorted: bool = False) -> float:
     """Otsu's threshold: the histogram bin centre that maximises the between-class variance.
 
     ``w0(t)`` and ``m0(t)`` are the fraction of samples at or below bin ``t`` and their
@@ -101,8 +110,15 @@ def otsu_threshold(values: np.ndarray, bins: int = 64, pad: float = 1e-6) -> flo
     values : array of any shape (flattened)
     bins : int, histogram bins over ``[min, max + pad]``
     pad : float, widens the top of the range so the maximum falls inside the last bin
+    is_sorted : ``values`` is 1-D and ascending: the histogram is counted by searching its bin
+        edges (the same counts as ``np.histogram``'s)
     """
-    hist, edges = np.histogram(values, bins=bins, range=(float(values.min()), float(values.max()) + pad))
+    if is_sorted:
+        edges = np.linspace(values[0], float(values[-1]) + pad, bins + 1, dtype=values.dtype)
+        below = np.searchsorted(values, edges[:-1], side="left")
+        hist = np.diff(np.append(below, values.size))  # the last bin holds its upper edge too
+    else:
+        hist, edges = np.histogram(values, bins=bins, range=(float(values.min()), float(values.max()) + pad))
     p = hist.astype(np.float64) / hist.sum()
     centres = (edges[:-1] + edges[1:]) / 2
     w0 = np.cumsum(p)
