@@ -114,7 +114,7 @@ def otsu_threshold(values: np.ndarray, bins: int = 64, pad: float = 1e-6, is_sor
         edges (the same counts as ``np.histogram``'s)
     """
     if is_sorted:
-        edges = np.linspace(values[0], float(values[-1]) + pad, bins + 1, dtype=values.dtype)
+        edges = np.linspace(float(values[0]), float(values[-1]) + pad, bins + 1, dtype=values.dtype)
         below = np.searchsorted(values, edges[:-1], side="left")
         hist = np.diff(np.append(below, values.size))  # the last bin holds its upper edge too
     else:
