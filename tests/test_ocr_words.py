@@ -202,6 +202,28 @@ def test_the_lexicon_finds_the_words_an_edit_or_two_away():
     assert lexicon.near("LAZ9") == [] and lexicon.near("") == []
 
 
+def test_keyed_lookups_find_what_comparing_every_word_finds(monkeypatch):
+    """Words up to 12 letters are looked up by key (membership, a letter put in or left out);
+    longer ones by comparing every word of the length. On the shipped word list both find the
+    same words, for dictionary words, misreadings and words at the 12-letter border."""
+    from nnrecog.ocr.recognition import lexicon as lexicon_module
+
+    lexicon = lexicon_module.default_lexicon()
+    rng = np.random.default_rng(5)
+    words = ["A", "I", "OF", "QUICK", "PEN", "STUDYING", "EVERYTHING", "UNDERSTANDING", "CHARACTERIZES"]
+    for n in (1, 2, 3, 5, 8, 11, 12, 13):
+        listed = lexicon.by_length[n]
+        for row in listed[rng.choice(len(listed), 4)]:
+            word = "".join(chr(65 + c) for c in row)
+            words += [word, word[: n // 2] + "Q" + word[n // 2 + 1 :], word + "E", word[1:]]
+    words = [w for w in words if w]
+    keyed = [(w in lexicon, sorted(lexicon.near(w, 2))) for w in words]
+    monkeypatch.setattr(lexicon_module, "_KEYED_LENGTH", 0)
+    compared = [(w in lexicon, sorted(lexicon.near(w, 2))) for w in words]
+    assert keyed == compared
+    assert any(found for found, _ in keyed) and not all(found for found, _ in keyed)
+
+
 def test_a_line_recogniser_with_a_space_class_breaks_words_where_it_reads_a_space():
     from nnrecog.ocr.recognition.decode import space_words
 

@@ -49,6 +49,8 @@ _CONTRACTIONS = (
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "est", "ly", "r", "st")
 _MAX_LENGTH = 24
 _LETTERS = string.ascii_uppercase
+#: Words up to this long are looked up by a 64-bit key, 5 bits a letter (:func:`_keys`).
+_KEYED_LENGTH = 12
 
 
 class Lexicon:
@@ -67,6 +69,7 @@ class Lexicon:
         self.counts_by_length = counts_by_length
         self._counted: dict[str, int] | None = None
         self._priors: dict[tuple[int, float, float, float], np.ndarray] = {}
+        self._sorted_keys: dict[int, np.ndarray] = {}
 
     @classmethod
     def from_words(cls, words: set[str] | list[str], counts: Mapping[str, int] | None = None) -> Lexicon:
@@ -126,7 +129,22 @@ class Lexicon:
         if codes is None or not word.isascii() or not word.isalpha():
             return False
         target = np.frombuffer(word.upper().encode(), np.uint8) - ord("A")
+        if len(word) <= _KEYED_LENGTH:
+            return bool(self._known(target[None])[0])
         return bool((codes == target).all(axis=1).any())
+
+    def _known(self, candidates: np.ndarray) -> np.ndarray:
+        """(k,) bool: which rows of ``candidates`` (k, n), n <= 12, are dictionary words: a
+        binary search of their keys among the sorted keys of the words of length n (sorted once,
+        when that length is first asked for; a few ms for the longest lists)."""
+        n = candidates.shape[1]
+        if n not in self._sorted_keys:
+            self._sorted_keys[n] = np.sort(_keys(self.by_length[n])) if n in self.by_length else np.zeros(0, np.uint64)
+        known = self._sorted_keys[n]
+        if known.size == 0:
+            return np.zeros(len(candidates), bool)
+        keys = _keys(candidates)
+        return known[np.minimum(np.searchsorted(known, keys), known.size - 1)] == keys
 
     def near(self, word: str, substitutions: int = 1) -> list[str]:
         """The dictionary words one edit from ``word`` (a letter replaced, one left out, one
@@ -140,9 +158,17 @@ class Lexicon:
         if (same := self.by_length.get(n)) is not None:
             found.append(same[(same != target).sum(axis=1) <= max(1, substitutions)])
         if (longer := self.by_length.get(n + 1)) is not None:  # a letter of the word left out
-            found.append(longer[_one_letter_more(longer, target[None])])
+            if n + 1 <= _KEYED_LENGTH:  # each of the 26 letters put in at each place, looked up
+                put_in = _letter_put_in(target)
+                found.append(np.unique(put_in[self._known(put_in)], axis=0))
+            else:
+                found.append(longer[_one_letter_more(longer, target[None])])
         if n > 1 and (shorter := self.by_length.get(n - 1)) is not None:  # a letter too many
-            found.append(shorter[_one_letter_more(target[None], shorter)])
+            if n - 1 <= _KEYED_LENGTH:
+                left_out = _letter_left_out(target)
+                found.append(np.unique(left_out[self._known(left_out)], axis=0))
+            else:
+                found.append(shorter[_one_letter_more(target[None], shorter)])
         return ["".join(_LETTERS[c] for c in codes) for group in found for codes in group]
 
     def best(self, letter_log_probs: np.ndarray, config: DecodeConfig = DecodeConfig()) -> tuple[str, float] | None:
@@ -185,6 +211,30 @@ def _prior(counts: np.ndarray, lengths: np.ndarray, config: DecodeConfig) -> np.
     """:meth:`Lexicon.prior` of words counted ``counts`` times, ``lengths`` letters long."""
     odds = config.word_prior_weight * (np.log1p(counts.astype(np.float64)) - np.log1p(config.word_prior_reference))
     return np.where(lengths > 1, np.clip(odds, 0.0, config.word_prior_cap), 0.0)
+
+
+def _keys(codes: np.ndarray) -> np.ndarray:
+    """(m,) uint64 keys of (m, n) letter codes, n <= 12: 5 bits a letter, the first highest."""
+    weights = np.uint64(32) ** np.arange(codes.shape[1] - 1, -1, -1, dtype=np.uint64)
+    return (codes.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+
+
+def _letter_put_in(codes: np.ndarray) -> np.ndarray:
+    """(26 (n + 1), n + 1): the word ``codes`` (n,) with each letter put in at each place."""
+    n = len(codes)
+    place, column = np.arange(n + 1)[:, None], np.arange(n + 1)[None, :]
+    # column k of the word with a letter put in at j holds the word's letter k (k < j) or k - 1
+    shifted = codes[np.clip(np.where(column < place, column, column - 1), 0, max(n - 1, 0))]
+    words = np.repeat(shifted[:, None, :], 26, axis=1)
+    words[np.arange(n + 1), :, np.arange(n + 1)] = np.arange(26, dtype=codes.dtype)
+    return words.reshape(-1, n + 1)
+
+
+def _letter_left_out(codes: np.ndarray) -> np.ndarray:
+    """(n, n - 1): the word ``codes`` (n,) with each of its letters left out in turn."""
+    n = len(codes)
+    place, column = np.arange(n)[:, None], np.arange(n - 1)[None, :]
+    return codes[column + (column >= place)]
 
 
 def _one_letter_more(longer: np.ndarray, shorter: np.ndarray) -> np.ndarray:
