@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gzip
 import io
 import json
 import multiprocessing
@@ -42,15 +41,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from nnrecog import nn  # noqa: E402
-from nnrecog.data.readers import read_built, read_course_mat, write_course_mat  # noqa: E402
+from nnrecog.data.readers import read_built, read_course_mat  # noqa: E402
 from nnrecog.errors import InputError  # noqa: E402
 from nnrecog.ocr.finding.photo import load_photo  # noqa: E402
 from nnrecog.ocr.recognition.wordcounts import read_word_counts  # noqa: E402
+
+import fuzz_seeds  # noqa: E402  (the module beside this one)
 
 _BYTES = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x20, 0x30, 0x39)
 _INT32S = (0, 1, -1, 2**31 - 1, -(2**31), 2**16, 10**9, 255, 256)
@@ -67,73 +67,6 @@ class _Hang(Exception):
 
 def _on_alarm(signum: int, frame: object) -> None:
     raise _Hang
-
-
-# --- seed files --------------------------------------------------------------------------------
-
-
-def _npz_bytes(arrays: dict[str, np.ndarray], compressed: bool) -> bytes:
-    buffer = io.BytesIO()
-    (np.savez_compressed if compressed else np.savez)(buffer, **arrays)
-    return buffer.getvalue()
-
-
-def _model_seeds() -> list[bytes]:
-    rng = np.random.default_rng(0)
-    nets = [
-        nn.Sequential(nn.Dense(6, 4, "relu", rng=rng), nn.Dropout(0.2, rng=rng), nn.Dense(4, 3, rng=rng)),
-        nn.Sequential(nn.Conv2D(1, 2, 3, padding=1, rng=rng), nn.MaxPool2D(2), nn.Flatten(),
-                      nn.Dense(2 * 4 * 4, 5, "softmax", rng=rng)),
-    ]
-    seeds = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, net in enumerate(nets):
-            path = Path(tmp) / f"{i}.npz"
-            net.save(path, meta={"classes": "ABCDE"[: net.layers[-1].params["W"].shape[1]]})
-            seeds.append(path.read_bytes())
-    return seeds
-
-
-def _built_seeds() -> list[bytes]:
-    rng = np.random.default_rng(0)
-    arrays = {}
-    for split in ("train", "valid", "test"):
-        arrays[f"{split}_x"] = rng.integers(0, 256, (3, 32, 32), dtype=np.uint8)
-        arrays[f"{split}_y"] = rng.integers(0, 36, 3)
-        arrays[f"{split}_source"] = np.zeros(3, np.int64)
-    return [_npz_bytes(arrays, compressed) for compressed in (False, True)]
-
-
-def _mat_seeds() -> list[bytes]:
-    from scipy.io import savemat
-
-    rng = np.random.default_rng(0)
-    X, y = rng.random((3, 32, 32)), np.array([0, 5, 35])
-    seeds = []
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "nist36_train.mat"
-        write_course_mat(path, "train", X, y)  # compressed, as the builder writes them
-        seeds.append(path.read_bytes())
-        savemat(path, {"train_data": X.reshape(3, 1024), "train_labels": np.eye(36)[y]})
-        seeds.append(path.read_bytes())
-        savemat(path, {"train_data": X.reshape(3, 1024), "train_labels": np.eye(36)[y]}, format="4")
-        seeds.append(path.read_bytes())
-    return seeds
-
-
-def _image_seeds() -> list[bytes]:
-    rng = np.random.default_rng(0)
-    grey = (rng.random((12, 16)) * 255).astype(np.uint8)
-    images = [Image.fromarray(grey), Image.fromarray(np.dstack([grey] * 3)),
-              Image.fromarray(np.dstack([grey] * 4), "RGBA"), Image.fromarray(grey).convert("P")]
-    seeds = []
-    for image, fmt in [(images[0], "PNG"), (images[1], "PNG"), (images[2], "PNG"), (images[3], "PNG"),
-                       (images[1], "JPEG"), (images[0], "JPEG"), (images[1], "BMP"), (images[3], "GIF"),
-                       (images[1], "TIFF"), (images[2], "WEBP")]:
-        buffer = io.BytesIO()
-        image.save(buffer, format=fmt)
-        seeds.append(buffer.getvalue())
-    return seeds
 
 
 # --- mutations ---------------------------------------------------------------------------------
@@ -235,13 +168,6 @@ def _npy(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _counts_seeds() -> list[bytes]:
-    """The shipped word counts' first 2,000 lines, and a file of three words, gzipped."""
-    shipped = read_word_counts()
-    head = "".join(f"{word}\t{count}\n" for word, count in list(shipped.items())[:2000])
-    return [gzip.compress(head.encode()), gzip.compress(b"THE\t12\nSENSE\t3\nHOPE\t1\n")]
-
-
 # --- the readers -------------------------------------------------------------------------------
 
 
@@ -259,11 +185,11 @@ def _read_mat(path: Path) -> object:
 
 READERS: dict[str, tuple[str, Callable[[], list[bytes]], Callable[[Path], object], bool]] = {
     # name: (file name, seed files, reader, structure-aware zip mutations)
-    "model": ("model.npz", _model_seeds, _read_model, True),
-    "built": ("nist36_open.npz", _built_seeds, _read_built, True),
-    "mat": ("nist36_train.mat", _mat_seeds, _read_mat, False),
-    "image": ("photo.img", _image_seeds, load_photo, False),
-    "counts": ("counts.txt.gz", _counts_seeds, read_word_counts, False),
+    "model": ("model.npz", fuzz_seeds.model_seeds, _read_model, True),
+    "built": ("nist36_open.npz", fuzz_seeds.built_seeds, _read_built, True),
+    "mat": ("nist36_train.mat", fuzz_seeds.mat_seeds, _read_mat, False),
+    "image": ("photo.img", fuzz_seeds.image_seeds, load_photo, False),
+    "counts": ("counts.txt.gz", fuzz_seeds.counts_seeds, read_word_counts, False),
 }
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from nnrecog.data import CLASSES
-from nnrecog.ocr.recognition.lexicon import Lexicon, decode_word, letters_or_digits_prior
+from nnrecog.ocr.recognition.lexicon import Lexicon
+from nnrecog.ocr.recognition.words import decode_word, letters_or_digits_prior
 
 
 def probs(*rows: dict[str, float]) -> np.ndarray:

@@ -4,7 +4,7 @@ engine) or from a line recogniser's frames (the line engine), as the result tree
 Words break where a gap is large for its line (:func:`~nnrecog.ocr.lines.layout.split_words`); with
 a lexicon, a gap just short of a break splits a word that reads as two dictionary words but not
 as one (:func:`split_by_lexicon`); each word is decoded with the letters/digits prior and the
-lexicon (:func:`~nnrecog.ocr.recognition.lexicon.decode_word`).
+lexicon (:func:`~nnrecog.ocr.recognition.words.decode_word`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from nnrecog.ocr.finding.components import Glyph, Segmentation
 from nnrecog.ocr.lines.layout import near_breaks, page_typical_gap, split_words, wide_gaps
 from nnrecog.ocr.lines.lineimage import LineImage, line_image
 from nnrecog.ocr.recognition.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
-from nnrecog.ocr.recognition.lexicon import Lexicon, decode_word, kind_evidence
+from nnrecog.ocr.recognition.lexicon import Lexicon
+from nnrecog.ocr.recognition.words import decode_word, kind_evidence
 from nnrecog.ocr.recognition.linereader import LineRecognizer
 from nnrecog.ocr.recognition.recognize import GlyphReader, top_alternatives
 
@@ -127,7 +128,7 @@ def decode_frames(
     The most probable readings come from a prefix beam search (each summed over its frame
     paths); the best one is aligned to its frames and each character's posterior read off
     (:func:`~nnrecog.ocr.recognition.ctc.posteriors`), which the word decoder corrects as it does a
-    character classifier's (:func:`~nnrecog.ocr.recognition.lexicon.decode_word`: the letters/digits prior,
+    character classifier's (:func:`~nnrecog.ocr.recognition.words.decode_word`: the letters/digits prior,
     the lexicon for a word of that length). Among that correction, the beam's other readings
     and the dictionary words an edit or two from the best reading (:meth:`Lexicon.near
     <nnrecog.ocr.recognition.lexicon.Lexicon.near>`: a letter misread, one missed, one read twice), each

@@ -1,0 +1,178 @@
+"""Settings of finding the writing, stages 1-5 (:mod:`nnrecog.ocr.finding`): the photo, dithering,
+ink, the sheet, rulings and components.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PhotoConfig:
+    """Decoding and the working resolution (:mod:`nnrecog.ocr.finding.photo`).
+
+    A page is first probed at ``probe_pixels`` to measure its characters, then worked on at the
+    resolution where they are about ``target_char_height`` pixels tall, within
+    ``[min_pixels, max_pixels]``: a 12-megapixel photo costs what a small one does.
+    """
+
+    #: Largest working image (about 2000 x 1500 for a 4:3 photo); photos are decoded at this size.
+    max_pixels: int = 3_000_000
+    #: A photo that would decode to more pixels than this is refused from its header, before
+    #: any memory is taken: 64 MP is 256 MB of RGBA. A JPEG decodes at down to 1/8 scale, so it
+    #: counts a 64th of its pixels (a 100-megapixel JPEG is read); other formats decode whole.
+    max_decoded_pixels: int = 64_000_000
+    #: The page is first looked at with this many pixels to measure its characters...
+    probe_pixels: int = 500_000
+    #: ...then worked on where they are about this many pixels tall...
+    target_char_height: float = 40.0
+    #: ...but never on fewer pixels than this.
+    min_pixels: int = 500_000
+
+
+@dataclass(frozen=True)
+class DitherConfig:
+    """Recognising a dithered page (a 1-bit scan whose tones are dot patterns) and smoothing it.
+
+    Measured: 0.3-0.7 of the dark pixels are isolated on dithered copies of the course photos;
+    0.003 on the photos themselves and on their thresholded 1-bit copies, but up to 0.4 on those
+    copies shrunk until the strokes are 1 px thin, hence the second test (dots cover the whole
+    paper: 1.00 on every dithered copy; writing does not: 0.07-0.17).
+    """
+
+    #: Grey level below which a pixel counts as a dark dot.
+    dark_level: float = 0.5
+    #: The page is dithered when this fraction of its dark pixels...
+    isolated_fraction: float = 0.2
+    #: ...have at most this many dark 8-neighbours...
+    max_neighbours: int = 2
+    #: ...and dark pixels lie within ``reach_px`` of this fraction of the page.
+    coverage: float = 0.5
+    reach_px: int = 2
+    #: A dithered page is smoothed with a Gaussian of this sigma (1 to 2 px read equally well).
+    sigma_px: float = 1.5
+    #: Side of the central square where dithering is looked for (bounds the cost).
+    probe_side_px: int = 1024
+
+
+@dataclass(frozen=True)
+class InkConfig:
+    """Paper brightness, background division and the hysteresis threshold (:mod:`nnrecog.ocr.finding.ink`)."""
+
+    dither: DitherConfig = field(default_factory=DitherConfig)
+    #: Light smoothing before anything else (JPEG noise), sigma in px.
+    denoise_sigma_px: float = 0.7
+    #: The background closing spans this fraction of the page's long side (>> any stroke width)...
+    background_fraction: float = 0.03
+    #: ...computed on a copy whose long side is about this many pixels.
+    background_long_side_px: int = 400
+    #: Weak threshold: this many robust standard deviations of the paper's darkness above its median...
+    weak_sigmas: float = 5.0
+    #: ...but at least this darkness (JPEG noise on very clean paper has a tiny spread).
+    weak_min: float = 0.06
+    #: The strong threshold (Otsu over the candidate ink) is at least this much darker than the
+    #: weak one, and at least ``strong_min`` dark.
+    strong_margin: float = 0.10
+    strong_min: float = 0.20
+    #: Ink is at least this fraction as dark as the page's typical ink (the median darkness of
+    #: what the hysteresis kept): fainter pixels are marks of another kind (writing showing
+    #: through from the back, smudges, the halo of a stroke), relative to the page's own
+    #: writing, whatever its ink. Higher floors read ocr_dev better (with the line recogniser
+    #: of 2026-12-06: 0.2 10.6 / 10.2 %, 0.3 10.2 / 10.1 %, 0.4 9.4 / 9.6 %), but they take the
+    #: thin strokes of a letter apart where they are fainter than its thick ones: at 0.3 an M
+    #: of a page of mixed tokens reads as W or NI and a line of them is lost
+    #: (tests/test_ocr_tokens.py), at 0.4 an M on ruled paper reads as NI
+    #: (tests/test_ocr_orientation.py). Thin pens and pencil are a class of photo, so 0.2, and
+    #: benchmarks/ocr_dev_lowo.py chooses among the floors those tests allow. 0 keeps every
+    #: pixel the hysteresis kept.
+    relative_floor: float = 0.2
+    #: Ink fainter than this fraction of the page's stroke cores (the 75th percentile of its
+    #: darkness) is a layer behind the writing (writing showing through from the back, joined
+    #: to the front's strokes where they cross) and is kept only within ``rim_px`` pixels of
+    #: darker ink, as a stroke's rim (:func:`~nnrecog.ocr.finding.ink.without_faint_layer`).
+    #: 0 keeps every layer.
+    layer_floor: float = 0.4
+    rim_px: int = 3
+    #: On a sheet found on a desk, ink reaching the sheet's edge is not writing: a spiral
+    #: binding, the shadow of the edge, the desk beyond (kabir_abcd's binding set the threshold
+    #: above its 25 px letters, ust_pen's pen at the edge read as letters).
+    drop_sheet_edge: bool = True
+    #: Histogram bins of every Otsu threshold taken on the page.
+    otsu_bins: int = 128
+    #: The paper's noise statistics are taken from every this-many-th paper pixel.
+    noise_sample_step: int = 9
+
+
+@dataclass(frozen=True)
+class SheetConfig:
+    """Finding the sheet of paper on a darker surround (:mod:`nnrecog.ocr.finding.sheet`)."""
+
+    #: The sheet is looked for on a copy with this long side...
+    long_side_px: int = 256
+    #: ...smoothed with this sigma, the writing closed over with a window this wide...
+    smoothing_px: float = 1.0
+    writing_px: int = 7
+    #: ...and must be at least this much brighter (grey levels in [0, 1]) than its surround...
+    contrast: float = 0.15
+    #: ...cover between these fractions of the photo...
+    coverage: tuple[float, float] = (0.1, 0.95)
+    #: ...and have a sharp border: at least this fraction of the contrast is crossed within
+    #: ``edge_band_px`` pixels of it (a shadow or light gradient on the paper changes slowly).
+    edge_sharpness: float = 0.4
+    edge_band_px: int = 3
+    #: The sheet is eroded by this many pixels of the small copy, so its edge's shading stays out.
+    erosion_px: int = 2
+    #: A small copy with a side under this many pixels is too small to tell a sheet from its surround.
+    min_side_px: int = 8
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """Removing ruled lines: notebook rules, margins, table borders, grids (:mod:`nnrecog.ocr.finding.rules`)."""
+
+    #: Ink is bridged along a rule's direction over gaps this wide (dotted and dashed rules)...
+    dot_gap_px: int = 6
+    #: ...and its components spanning this fraction of the page's width or height may hold rules...
+    span: float = 0.3
+    #: ...when this many times longer than thick, inked over less than ``fill`` of their box, or
+    #: their box covers ``area`` of the page (a grid of rules with letters)...
+    elongation: float = 5.0
+    fill: float = 0.2
+    area: float = 0.25
+    #: ...which are straight ink runs at least this fraction of the page's long side...
+    run: float = 0.08
+    #: ...(and at least this many pixels)...
+    min_run_px: int = 15
+    #: ...and at least this many typical letter heights long...
+    min_length_heights: float = 4.0
+    #: ...once widened by this many pixels across (a slanted rule steps from row to row).
+    bridge_px: int = 5
+    #: Of a rule, only ink no thicker across it than this many times the rule's median
+    #: thickness plus ``thickness_slack_px`` is removed: a letter stroke crossing it stays.
+    thickness_ratio: float = 1.5
+    thickness_slack_px: int = 2
+
+
+@dataclass(frozen=True)
+class ComponentsConfig:
+    """Ink components as character candidates (:mod:`nnrecog.ocr.finding.components`)."""
+
+    #: The page's character height is measured on components this wide for their height
+    #: (from a bare 'I' to two touching letters)...
+    char_aspect: tuple[float, float] = (0.1, 2.5)
+    #: ...and glyphs whose long side is below this many character heights are specks, dots and
+    #: punctuation (unrelated to the *area* fraction that cleans a single glyph's crop).
+    speck_heights: float = 0.3
+    #: Pieces overlapping this much in x (fraction of the narrower) may belong to one character...
+    stack_overlap: float = 0.5
+    #: ...if the vertical gap between them is at most this many character heights...
+    stack_gap_heights: float = 0.25
+    #: ...and the joined box is at most this many character heights tall.
+    stack_max_heights: float = 1.5
+    #: A crop keeps the page's ink within this many pixels of the glyph's own components.
+    crop_reach_px: int = 1
+    #: Glyphs the photo's frame cuts through are dropped when the page has others: what the frame
+    #: cuts is the desk and what lies on it, and a letter cut in part would be misread anyway. A
+    #: page whose every glyph touches the frame (a tight crop, a pad drawn on to its edges) keeps
+    #: them. On ocr_dev and the course photos only clutter touches the frame.
+    drop_frame_cut: bool = True
