@@ -129,3 +129,15 @@ def test_disk_dilation_is_the_distance_transform_thresholded(radius):
     for mask in _masks(7):
         if mask.any():
             np.testing.assert_array_equal(imaging.disk_dilation(mask, radius), ndi.distance_transform_edt(~mask) <= radius)
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (5, 0), (0, 0)])
+def test_empty_images_give_empty_results(shape):
+    image, mask = np.zeros(shape, np.float32), np.zeros(shape, bool)
+    results = [imaging.maximum_filter1d(image, 3, axis=0), imaging.minimum_filter1d(mask, 4, axis=1, cval=0),
+               imaging.uniform_filter(image, 3), imaging.gaussian_filter(image, 1.0), imaging.grey_closing(image, 3),
+               imaging.maximum_filter(mask, 3), imaging.neighbour_count(mask), imaging.binary_dilation(mask, 2),
+               imaging.binary_dilation(mask, 2, diagonal=True), imaging.binary_erosion(mask, 1, border_value=True),
+               imaging.binary_fill_holes(mask), imaging.disk_dilation(mask, 2.5), label(mask)[0]]
+    assert all(result.shape == shape for result in results)
+    assert regions(mask).count == 0 and regions(mask).boxes.shape == (0, 4) and regions(mask).areas.shape == (0,)

@@ -22,6 +22,8 @@ def _extended(x: np.ndarray, before: int, after: int, cval: float | None) -> np.
     ``d c b a | a b c d``) or by the constant ``cval``. (Slicing, not ``np.pad``, whose overhead
     is most of the cost on a glyph-sized crop.)"""
     n = x.shape[0]
+    if n == 0:  # nothing to mirror: an empty array gives an empty result whatever the border
+        return np.zeros((before + after,) + x.shape[1:], dtype=x.dtype)
     if cval is not None:
         out = np.full((n + before + after,) + x.shape[1:], cval, dtype=x.dtype)
         out[before : before + n] = x
@@ -194,6 +196,8 @@ def binary_fill_holes(mask: np.ndarray) -> np.ndarray:
     from nnrecog.connectivity import label
 
     mask = np.asarray(mask, bool)
+    if mask.size == 0:
+        return mask.copy()
     background, _ = label(~mask, connectivity=4)
     edge = np.concatenate([background[0], background[-1], background[:, 0], background[:, -1]])
     open_to_edge = np.zeros(background.max() + 1, bool)
