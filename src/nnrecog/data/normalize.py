@@ -298,7 +298,10 @@ def grey_image(image: Image.Image | np.ndarray) -> np.ndarray:
         return _unit_range(array)
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
         rgba = np.asarray(image.convert("RGBA"))
-        return np.asarray(_on_white(rgba[..., :3], rgba[..., 3]).mean(axis=2) / 255.0, np.float32)
+        # an opaque image (most PNGs saved with alpha) needs no compositing: the same values
+        colour, alpha = rgba[..., :3], rgba[..., 3]
+        colour = colour.astype(np.float32) if alpha.min() == 255 else _on_white(colour, alpha)
+        return np.asarray(colour.mean(axis=2) / 255.0, np.float32)
     if image.mode.startswith("I") or image.mode == "F":
         return _unit_range(np.asarray(image))
     return np.asarray(image.convert("L"), np.float32) / 255.0
