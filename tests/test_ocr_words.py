@@ -203,26 +203,37 @@ def test_the_lexicon_finds_the_words_an_edit_or_two_away():
     assert lexicon.near("LAZ9") == [] and lexicon.near("") == []
 
 
-def test_keyed_lookups_find_what_comparing_every_word_finds(monkeypatch):
-    """Words up to 12 letters are looked up by key (membership, a letter put in or left out);
-    longer ones by comparing every word of the length. On the shipped word list both find the
-    same words, for dictionary words, misreadings and words at the 12-letter border."""
-    from nnrecog.ocr.recognition import lexicon as lexicon_module
+def test_looked_up_words_are_what_a_set_of_every_word_finds():
+    """Membership and near()'s letter put in or left out search the sorted word list; on the
+    shipped list they find what a Python set of every listed word finds, for dictionary words,
+    misreadings, and words of 1 to 24 letters."""
+    from string import ascii_uppercase
 
-    lexicon = lexicon_module.default_lexicon()
+    from nnrecog.ocr.recognition.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    listed = {"".join(chr(65 + c) for c in row) for codes in lexicon.by_length.values() for row in codes}
+
+    def in_a_set(word: str, substitutions: int) -> tuple[bool, list[str]]:
+        n = len(word)
+        codes = lexicon.by_length.get(n, np.zeros((0, n), np.uint8))
+        target = np.frombuffer(word.encode(), np.uint8) - 65
+        same = ["".join(chr(65 + c) for c in row) for row in codes[(codes != target).sum(axis=1) <= max(1, substitutions)]]
+        put_in = {word[:j] + c + word[j:] for j in range(n + 1) for c in ascii_uppercase} & listed
+        left_out = {word[:j] + word[j + 1 :] for j in range(n)} & listed if n > 1 else set()
+        return word in listed, sorted(same + sorted(put_in) + sorted(left_out))
+
     rng = np.random.default_rng(5)
     words = ["A", "I", "OF", "QUICK", "PEN", "STUDYING", "EVERYTHING", "UNDERSTANDING", "CHARACTERIZES"]
-    for n in (1, 2, 3, 5, 8, 11, 12, 13):
-        listed = lexicon.by_length[n]
-        for row in listed[rng.choice(len(listed), 4)]:
+    for n in (1, 2, 3, 5, 8, 12, 13, 20, 24):
+        codes = lexicon.by_length[n]
+        for row in codes[rng.choice(len(codes), 2)]:
             word = "".join(chr(65 + c) for c in row)
             words += [word, word[: n // 2] + "Q" + word[n // 2 + 1 :], word + "E", word[1:]]
     words = [w for w in words if w]
-    keyed = [(w in lexicon, sorted(lexicon.near(w, 2))) for w in words]
-    monkeypatch.setattr(lexicon_module, "_KEYED_LENGTH", 0)
-    compared = [(w in lexicon, sorted(lexicon.near(w, 2))) for w in words]
-    assert keyed == compared
-    assert any(found for found, _ in keyed) and not all(found for found, _ in keyed)
+    looked_up = [(w in lexicon, sorted(lexicon.near(w, 2))) for w in words]
+    assert looked_up == [in_a_set(w, 2) for w in words]
+    assert any(found for found, _ in looked_up) and not all(found for found, _ in looked_up)
 
 
 def test_a_line_recogniser_with_a_space_class_breaks_words_where_it_reads_a_space():

@@ -47,8 +47,6 @@ _CONTRACTIONS = (
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "est", "ly", "r", "st")
 _MAX_LENGTH = 24
 _LETTERS = string.ascii_uppercase
-#: Words up to this long are looked up by a 64-bit key, 5 bits a letter (:func:`_keys`).
-_KEYED_LENGTH = 12
 
 
 class Lexicon:
@@ -67,7 +65,7 @@ class Lexicon:
         self.counts_by_length = counts_by_length
         self._counted: dict[str, int] | None = None
         self._priors: dict[tuple[int, float, float, float], np.ndarray] = {}
-        self._sorted_keys: dict[int, np.ndarray] = {}
+        self._sorted: dict[int, np.ndarray] = {}
 
     @classmethod
     def from_words(cls, words: set[str] | list[str], counts: Mapping[str, int] | None = None) -> Lexicon:
@@ -123,26 +121,22 @@ class Lexicon:
         return sum(len(codes) for codes in self.by_length.values())
 
     def __contains__(self, word: str) -> bool:
-        codes = self.by_length.get(len(word))
-        if codes is None or not word.isascii() or not word.isalpha():
+        if not word.isascii() or not word.isalpha():
             return False
         target = np.frombuffer(word.upper().encode(), np.uint8) - ord("A")
-        if len(word) <= _KEYED_LENGTH:
-            return bool(self._known(target[None])[0])
-        return bool((codes == target).all(axis=1).any())
+        return bool(self._known(target[None])[0])
 
     def _known(self, candidates: np.ndarray) -> np.ndarray:
-        """(k,) bool: which rows of ``candidates`` (k, n), n <= 12, are dictionary words: a
-        binary search of their keys among the sorted keys of the words of length n (sorted once,
-        when that length is first asked for; a few ms for the longest lists)."""
+        """(k,) bool: which rows of ``candidates`` (k, n) are dictionary words: a binary search
+        among the words of length n as sorted byte strings (sorted once, when that length is
+        first asked for; a few ms for the longest lists)."""
         n = candidates.shape[1]
-        if n not in self._sorted_keys:
-            self._sorted_keys[n] = np.sort(_keys(self.by_length[n])) if n in self.by_length else np.zeros(0, np.uint64)
-        known = self._sorted_keys[n]
-        if known.size == 0:
+        if n not in self.by_length:
             return np.zeros(len(candidates), bool)
-        keys = _keys(candidates)
-        return known[np.minimum(np.searchsorted(known, keys), known.size - 1)] == keys
+        if n not in self._sorted:
+            self._sorted[n] = np.sort(_as_bytes(self.by_length[n]))
+        known, words = self._sorted[n], _as_bytes(candidates)
+        return known[np.minimum(np.searchsorted(known, words), known.size - 1)] == words
 
     def near(self, word: str, substitutions: int = 1) -> list[str]:
         """The dictionary words one edit from ``word`` (a letter replaced, one left out, one
@@ -155,18 +149,12 @@ class Lexicon:
         found = []
         if (same := self.by_length.get(n)) is not None:
             found.append(same[(same != target).sum(axis=1) <= max(1, substitutions)])
-        if (longer := self.by_length.get(n + 1)) is not None:  # a letter of the word left out
-            if n + 1 <= _KEYED_LENGTH:  # each of the 26 letters put in at each place, looked up
-                put_in = _letter_put_in(target)
-                found.append(np.unique(put_in[self._known(put_in)], axis=0))
-            else:
-                found.append(longer[_one_letter_more(longer, target[None])])
-        if n > 1 and (shorter := self.by_length.get(n - 1)) is not None:  # a letter too many
-            if n - 1 <= _KEYED_LENGTH:
-                left_out = _letter_left_out(target)
-                found.append(np.unique(left_out[self._known(left_out)], axis=0))
-            else:
-                found.append(shorter[_one_letter_more(target[None], shorter)])
+        # a letter of the word left out: each of the 26 letters put in at each place, looked up
+        put_in = _letter_put_in(target)
+        found.append(np.unique(put_in[self._known(put_in)], axis=0))
+        if n > 1:  # a letter too many: each letter left out in turn, looked up
+            left_out = _letter_left_out(target)
+            found.append(np.unique(left_out[self._known(left_out)], axis=0))
         return ["".join(_LETTERS[c] for c in codes) for group in found for codes in group]
 
     def best(self, letter_log_probs: np.ndarray, config: DecodeConfig = DecodeConfig()) -> tuple[str, float] | None:
@@ -211,10 +199,10 @@ def _prior(counts: np.ndarray, lengths: np.ndarray, config: DecodeConfig) -> np.
     return np.where(lengths > 1, np.clip(odds, 0.0, config.word_prior_cap), 0.0)
 
 
-def _keys(codes: np.ndarray) -> np.ndarray:
-    """(m,) uint64 keys of (m, n) letter codes, n <= 12: 5 bits a letter, the first highest."""
-    weights = np.uint64(32) ** np.arange(codes.shape[1] - 1, -1, -1, dtype=np.uint64)
-    return (codes.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+def _as_bytes(codes: np.ndarray) -> np.ndarray:
+    """(m,) byte strings ``b"ABC..."`` of (m, n) letter codes 0..25: sortable and searchable."""
+    n = codes.shape[1]
+    return np.ascontiguousarray(codes + ord("A"), dtype=np.uint8).view(f"S{n}").reshape(len(codes))
 
 
 def _letter_put_in(codes: np.ndarray) -> np.ndarray:
@@ -233,19 +221,6 @@ def _letter_left_out(codes: np.ndarray) -> np.ndarray:
     n = len(codes)
     place, column = np.arange(n)[:, None], np.arange(n - 1)[None, :]
     return codes[column + (column >= place)]
-
-
-def _one_letter_more(longer: np.ndarray, shorter: np.ndarray) -> np.ndarray:
-    """Rows where ``longer`` (., n + 1) is ``shorter`` (., n) with one letter put in (the two
-    broadcast against each other): the prefix before some position and the suffix after it
-    agree."""
-    n = shorter.shape[1]
-    prefix = np.cumprod(longer[:, :n] == shorter, axis=1, dtype=bool)
-    suffix = np.cumprod((longer[:, 1:] == shorter)[:, ::-1], axis=1, dtype=bool)[:, ::-1]
-    rows = max(len(prefix), len(suffix))
-    ones = np.ones((rows, 1), dtype=bool)
-    # the letter put in at position j: prefix[:j] and suffix[j:] agree
-    return (np.hstack([ones, np.broadcast_to(prefix, (rows, n))]) & np.hstack([np.broadcast_to(suffix, (rows, n)), ones])).any(axis=1)
 
 
 def inflections(word: str) -> list[str]:
