@@ -4,7 +4,7 @@
 start (its array-API layer imports ``numpy.f2py``, ``numpy.testing`` and ``numpy.ma`` and parses
 169 docstrings), more than reading a small photo's letters. These give the same pixels as their
 ``scipy.ndimage`` namesakes for the arguments used here (``tests/test_imaging.py`` compares
-them), each as a few whole-array passes. Imports nothing of ours.
+them), each as a few whole-array passes. Imports nothing of ours but :mod:`nnrecog.connectivity`.
 
 Borders follow scipy's ``mode="reflect"`` (``d c b a | a b c d``) unless an argument says
 otherwise.
@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from nnrecog.connectivity import label
 
 
 def _extended(x: np.ndarray, before: int, after: int, cval: float | None) -> np.ndarray:
@@ -79,11 +81,6 @@ def maximum_filter1d(x: np.ndarray, size: int, axis: int = -1, origin: int = 0, 
 def minimum_filter1d(x: np.ndarray, size: int, axis: int = -1, origin: int = 0, cval: float | None = None) -> np.ndarray:
     """Running minimum, as :func:`maximum_filter1d`."""
     return _running(x, size, axis % np.ndim(x), origin, cval, np.minimum)
-
-
-def maximum_filter(x: np.ndarray, size: int) -> np.ndarray:
-    """Maximum over a ``size`` x ``size`` square around each pixel (borders mirrored)."""
-    return maximum_filter1d(maximum_filter1d(x, size, axis=0), size, axis=1)
 
 
 def grey_closing(x: np.ndarray, size: int) -> np.ndarray:
@@ -193,8 +190,6 @@ def binary_erosion(mask: np.ndarray, iterations: int = 1, border_value: bool = F
 
 def binary_fill_holes(mask: np.ndarray) -> np.ndarray:
     """``mask`` with every background region that does not reach the edge (4-connected) set."""
-    from nnrecog.connectivity import label
-
     mask = np.asarray(mask, bool)
     if mask.size == 0:
         return mask.copy()

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
 from nnrecog import imaging
 from nnrecog.connectivity import connected_groups, regions
 from nnrecog.ocr.config import ComponentsConfig

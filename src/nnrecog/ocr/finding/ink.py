@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
+
 from nnrecog import imaging
 from nnrecog.connectivity import label
 from nnrecog.data.normalize import otsu_threshold
@@ -52,7 +53,7 @@ def undithered(grey: np.ndarray, config: DitherConfig = DitherConfig()) -> np.nd
     isolated = int((dark & (neighbours <= config.max_neighbours)).sum())
     if isolated < config.isolated_fraction * n_dark:
         return grey
-    if imaging.maximum_filter(dark, 2 * config.reach_px + 1).mean() < config.coverage:
+    if imaging.binary_dilation(dark, config.reach_px, diagonal=True).mean() < config.coverage:
         return grey
     return imaging.gaussian_filter(grey, config.sigma_px)
 
@@ -164,8 +165,7 @@ def without_faint_layer(mask: np.ndarray, darkness: np.ndarray, config: InkConfi
     if config.layer_floor <= 0 or not mask.any():
         return mask
     typical = float(np.percentile(darkness[mask], 75))
-    strokes = (mask & (darkness > config.layer_floor * typical)).astype(np.uint8)
-    # a square window of side 2r+1: r steps of 8-connected dilation, as separable running maxima
-    near = imaging.maximum_filter(strokes, 2 * config.rim_px + 1) > 0
+    strokes = mask & (darkness > config.layer_floor * typical)
+    near = imaging.binary_dilation(strokes, config.rim_px, diagonal=True)
     return mask & near
 

@@ -19,6 +19,7 @@ Rules are found per direction (horizontal, then vertical):
 from __future__ import annotations
 
 import numpy as np
+
 from nnrecog import imaging
 from nnrecog.connectivity import regions
 from nnrecog.ocr.config import RulesConfig

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
+
 from nnrecog import imaging
-from nnrecog.connectivity import label
+from nnrecog.connectivity import regions
 from nnrecog.data.normalize import otsu_threshold
 from nnrecog.ocr.config import InkConfig, SheetConfig
 from nnrecog.ocr.finding.photo import resize_to
@@ -37,11 +38,10 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
     if min(small.shape) < config.min_side_px:
         return None
     small = imaging.grey_closing(small, config.writing_px)
-    bright, count = label(small > otsu_threshold(small, bins=otsu_bins, pad=0.0), connectivity=4)
-    if count == 0:
+    bright = regions(small > otsu_threshold(small, bins=otsu_bins, pad=0.0), connectivity=4)
+    if bright.count == 0:
         return None
-    sizes = np.bincount(bright.ravel())[1:]
-    paper = imaging.binary_fill_holes(bright == 1 + int(np.argmax(sizes)))
+    paper = imaging.binary_fill_holes(bright.labels == 1 + int(np.argmax(bright.areas)))
     low, high = config.coverage
     if not low < paper.mean() < high:
         return None

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from nnrecog.data.lineformat import LineFormat
-from nnrecog.data.lineformat import normalize_line
+from nnrecog.data.lineformat import LineFormat, normalize_line
 from nnrecog.ocr.config import LayoutConfig
 from nnrecog.ocr.document.elements import Box
 from nnrecog.ocr.finding.components import Glyph, Segmentation

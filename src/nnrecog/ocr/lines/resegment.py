@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from nnrecog import imaging
 from nnrecog.ocr.config import ResegmentConfig
 from nnrecog.ocr.finding.components import Glyph, Segmentation

@@ -23,6 +23,7 @@ reason, so a user can see what was looked at and why it was not read.
 from __future__ import annotations
 
 import numpy as np
+
 from nnrecog import imaging
 from nnrecog.ocr.config import WritingConfig
 from nnrecog.ocr.document.elements import Line, Rejected, union_box
