@@ -58,3 +58,20 @@ def test_an_interrupted_run_resumes_and_exports_a_model_the_reader_loads(glyphs,
         "train lines epoch 1/2", "train lines epoch 2/2"]
     recognizer = load_line_recognizer(out / "model.npz")
     assert recognizer.classes == lines.LINE_CLASSES
+
+
+def test_real_photos_add_their_lines_to_every_shard(glyphs, shared_data, tmp_path, monkeypatch):
+    import shutil
+
+    from nnrecog.pytorch import lines
+
+    monkeypatch.setenv("NNRECOG_CACHE", str(tmp_path / "cache"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for name in ("02_letters.jpg", "02_letters.gt.txt"):
+        shutil.copy(shared_data / "ocr_samples" / name, mine / name)
+    results = lines.train_lines(out_dir=tmp_path / "run", epochs=1, source=str(glyphs), data_dir=shared_data,
+                                real_photos=(str(mine),), real_share=0.5, **TINY)
+    assert results["real_lines"] == 5
+    assert results["train_lines_per_epoch"] == 2 * TINY["shard_lines"]
+    assert list(results["settings"]["real_photos"]) == [str(mine)]

@@ -48,6 +48,40 @@ class LineCorpus:
     def widths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
+    @classmethod
+    def of(cls, images: list[np.ndarray], texts: list[str], height: int = LineFormat.height) -> LineCorpus:
+        """The corpus of ``images`` ((height, w_i) uint8 each, ink dark) and their texts."""
+        offsets = np.concatenate([[0], np.cumsum([im.shape[1] for im in images], dtype=np.int64)]).astype(np.int64)
+        pixels = np.concatenate(images, axis=1) if images else np.full((height, 0), 255, np.uint8)
+        return cls(pixels, offsets, list(texts))
+
+    def lines(self) -> list[np.ndarray]:
+        """Each line's (height, w) uint8 pixels."""
+        return [self.pixels[:, a:b] for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+
+
+def joined(corpora: list[LineCorpus]) -> LineCorpus:
+    """One corpus of the lines of ``corpora``, in order."""
+    return LineCorpus.of([line for corpus in corpora for line in corpus.lines()],
+                         [text for corpus in corpora for text in corpus.texts])
+
+
+def resampled(corpus: LineCorpus, count: int, rng: np.random.Generator, stretch: tuple[float, float] = (0.85, 1.15),
+              ink_gamma: tuple[float, float] = (0.7, 1.4)) -> LineCorpus:
+    """``count`` lines drawn from ``corpus`` with replacement, each a little different: its
+    width scaled by a factor drawn from ``stretch`` (writing wider or narrower) and its
+    pixels raised to a power drawn from ``ink_gamma`` (ink darker or fainter), so a few real
+    lines can be seen many times without being learned by heart."""
+    images, texts = [], []
+    lines = corpus.lines()
+    for i in rng.integers(0, len(corpus), count):
+        line = lines[i]
+        width = max(1, int(round(line.shape[1] * rng.uniform(*stretch))))
+        image = np.asarray(Image.fromarray(line).resize((width, line.shape[0]), Image.BILINEAR), np.float32) / 255.0
+        images.append((image ** rng.uniform(*ink_gamma) * 255.0).round().astype(np.uint8))
+        texts.append(corpus.texts[i])
+    return LineCorpus.of(images, texts, corpus.pixels.shape[0])
+
 
 def make_corpus(
     count: int, sources: LineSources, seed: int | tuple[int, ...], style: LineStyle = LineStyle(),
@@ -62,8 +96,7 @@ def make_corpus(
         line = synthetic_line(random_text(sources, rng, style), sources, rng, style, fmt)
         images.append((line.image * 255).round().astype(np.uint8))
         texts.append(line.text)
-    offsets = np.concatenate([[0], np.cumsum([im.shape[1] for im in images])]).astype(np.int64)
-    return LineCorpus(np.concatenate(images, axis=1), offsets, texts)
+    return LineCorpus.of(images, texts, fmt.height)
 
 
 def make_shard(index: int, count: int, sources: LineSources, seed: int, style: LineStyle = LineStyle()) -> LineCorpus:

@@ -26,13 +26,17 @@ seen in more than one epoch (``shard_passes`` times in its own).
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
-from nnrecog.data.linecorpus import LineCorpus
+from nnrecog.data.linecorpus import LineCorpus, joined, resampled
 from nnrecog.data.nist36 import CLASSES
+
+if TYPE_CHECKING:
+    from nnrecog.pytorch.options import TrainLinesOptions
 
 #: The characters a line recogniser reads: the 36 classes, then the space between words.
 LINE_CLASSES = CLASSES + " "
@@ -200,6 +204,22 @@ def _batches_per_shard(shard_lines: int, batch_size: int) -> int:
     return len(_batches(np.zeros(shard_lines, np.int64), batch_size, np.random.default_rng(0)))
 
 
+def _real_lines(opts: TrainLinesOptions) -> LineCorpus:
+    """The real lines of ``opts.real_photos`` (:func:`nnrecog.ocr.labelled.labelled_lines`),
+    each photo left out said on stderr; empty without such folders."""
+    import sys
+
+    from nnrecog.ocr.labelled import labelled_lines
+
+    if not opts.real_photos:
+        return LineCorpus.of([], [])
+    found = labelled_lines(opts.real_photos, progress=opts.progress)
+    for reason in found.left_out:
+        print(f"left out {reason}", file=sys.stderr)
+    print(f"{len(found.corpus)} real lines from {len(set(found.photos))} photos", file=sys.stderr)
+    return found.corpus
+
+
 def line_model_meta() -> dict[str, object]:
     """The meta of an exported line recogniser (read by :mod:`nnrecog.ocr.recognition.linereader`)."""
     import dataclasses
@@ -243,6 +263,9 @@ def train_lines(**options: object) -> dict[str, object]:
     out = ensure_dir(opts.out_dir)
     set_threads()
     torch.manual_seed(opts.seed)
+    # the real photos first: a folder that is not there is said before minutes of making lines
+    real = _real_lines(opts)
+    real_count = round(opts.shard_lines * opts.real_share / (1 - opts.real_share)) if len(real) else 0
     valid = line_corpus("valid", opts.valid_lines, opts.seed, opts.source, opts.data_dir, opts.progress)
     stream = ShardStream(opts.shard_lines, opts.seed, opts.source, opts.data_dir)
     model = LineNet()
@@ -250,7 +273,8 @@ def train_lines(**options: object) -> dict[str, object]:
         warm_start(model, opts.init, _tensors(valid, np.arange(min(len(valid), 256)))[0])
     optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=1e-4)
     rng = np.random.default_rng(opts.seed)
-    steps_per_epoch = opts.shards_per_epoch * opts.shard_passes * _batches_per_shard(opts.shard_lines, opts.batch_size)
+    steps_per_epoch = opts.shards_per_epoch * opts.shard_passes * _batches_per_shard(opts.shard_lines + real_count,
+                                                                                      opts.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=opts.lr, total_steps=opts.epochs * steps_per_epoch,
                                                    pct_start=0.15)
     record = None
@@ -270,6 +294,8 @@ def train_lines(**options: object) -> dict[str, object]:
         with tqdm(total=steps_per_epoch, desc=f"train lines {epoch + 1}/{opts.epochs}", unit="batch", leave=False,
                   disable=not opts.progress) as bar:
             for shard in loader:
+                if real_count:
+                    shard = joined([shard, resampled(real, real_count, rng)])
                 for _ in range(opts.shard_passes):
                     for indices in _batches(shard.widths, opts.batch_size, rng):
                         images, frames, targets, lengths = _tensors(shard, indices)
@@ -290,7 +316,7 @@ def train_lines(**options: object) -> dict[str, object]:
     def save_best(epoch: int, figures: dict[str, float]) -> None:
         save_state_dict(model, out / MODEL_FILE)
         meta = {**line_model_meta(), "valid_cer": figures["valid_cer"], "valid_cer_nosp": figures["valid_cer_nosp"],
-                "epoch": epoch + 1, "command": "nnrecog train lines", "seed": opts.seed}
+                "epoch": epoch + 1, "command": "nnrecog train lines", "seed": opts.seed, "real_lines": len(real)}
         to_numpy_model(model.layers, meta).save(out / "model.npz")
 
     def save_checkpoint(epoch: int, record: Record) -> None:
@@ -313,7 +339,8 @@ def train_lines(**options: object) -> dict[str, object]:
         "best_epoch": record.best_epoch,
         "epochs": record.epochs_done,
         "n_params": sum(p.numel() for p in model.parameters()),
-        "train_lines_per_epoch": opts.shards_per_epoch * opts.shard_lines,
+        "train_lines_per_epoch": opts.shards_per_epoch * (opts.shard_lines + real_count),
+        "real_lines": len(real),
         "valid_lines": len(valid),
         "seconds_per_epoch": float(np.mean(record.seconds)) if record.seconds else 0.0,
         "interrupted": interrupted,

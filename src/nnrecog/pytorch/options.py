@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from nnrecog.options import (
     BATCH_SIZE,
     DATA_DIR,
+    FRACTION,
     EPOCHS,
     GLYPH_DATA,
     NON_NEGATIVE_INT,
@@ -136,6 +137,12 @@ class TrainLinesOptions:
                           NON_NEGATIVE_INT, metavar="N")(1)
     valid_lines: int = Option("synthetic validation lines, from the valid split's glyphs", POSITIVE_INT,
                               metavar="N")(2000)
+    real_photos: tuple[str, ...] = Option(
+        "also learn from the lines of the photos in this folder that have a NAME.gt.txt beside them "
+        "(your own hand; repeat for more folders)", flags=("--real-photos",), metavar="DIR", repeatable=True)(())
+    real_share: float = Option("the share of every shard's lines that are real ones (with --real-photos), "
+                               "drawn again for each shard, each stretched and its ink darkened or lightened",
+                               FRACTION, metavar="P")(0.25)
     source: str = GLYPH_DATA("default")
     data_dir: str | os.PathLike | None = DATA_DIR(None)
     seed: int = SEED(0)
