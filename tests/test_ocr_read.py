@@ -113,6 +113,31 @@ def test_every_image_mode_reads_the_same(page_image, classifier, tmp_path, mode)
     assert _shape(read_file(path, classifier, lexicon=False)) == EXPECTED
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_an_integer_image_array_of_any_channels_is_grey_in_the_unit_range(channels, dtype):
+    from nnrecog.data.normalize import grey_image
+
+    top = np.iinfo(dtype).max
+    grey = np.random.default_rng(0).integers(0, top, (20, 30), dtype=dtype, endpoint=True)
+    planes = {1: [grey], 2: [grey, top], 3: [grey] * 3, 4: [grey] * 3 + [top]}[channels]
+    array = np.dstack([np.broadcast_to(plane, grey.shape) for plane in planes]).astype(dtype)
+    np.testing.assert_allclose(grey_image(array), grey / top, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, mode", [("ust_pen.jpg", "RGB"), ("machine_learning.png", "RGBA")])
+def test_a_photo_passed_as_an_array_reads_as_its_file_does(shared_data, name, mode):
+    from nnrecog.ocr.reader import Reader
+
+    path = shared_data / "ocr_dev" / name
+    reader = Reader()
+    with Image.open(path) as photo:
+        assert photo.mode == mode
+        array = np.asarray(photo)
+    from_file = reader.read(path)
+    assert from_file.text and reader.read(array).export() == from_file.export()
+
+
 def test_transparent_background_counts_as_paper(page_image, classifier, tmp_path):
     alpha = ((1 - page_image) * 255).astype(np.uint8)  # ink opaque, paper fully transparent
     rgba = np.dstack([np.zeros((*page_image.shape, 3), np.uint8), alpha])
