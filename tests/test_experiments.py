@@ -154,6 +154,25 @@ def test_cnn_run_writes_every_file(course_folder, tmp_path):
     assert results["epochs"] == 1 and results["n_samples"]["train"] == 200
 
 
+def test_orientation_run_learns_from_characters_and_pieces_of_lines_turned_four_ways(tmp_path):
+    from nnrecog.data import build_dataset
+    from nnrecog.experiments.commands import format_results
+    from nnrecog.experiments.orientation import run_orientation
+    from nnrecog.ocr.recognition.recognize import ORIENTATION_KIND, _load_helper
+
+    if not (data_dir() / "SOURCES.md").is_file():
+        pytest.skip("shared data not found; set NNRECOG_DATA")
+    glyphs = tmp_path / "glyphs"  # lines need every character: a small build of the open set
+    build_dataset(glyphs, per_class_limit=4, rerenders=1, progress=False)
+    results = run_orientation(tmp_path / "run", source=str(glyphs), epochs=1, limit=100, line_pieces=40,
+                              channels=(4, 8), hidden=16, progress=False)
+    # every character and piece four times: 100 characters and 40 pieces in train
+    assert results["n_samples"]["train"] == 4 * (100 + 40)
+    assert "upright, read as upright" in format_results(results)
+    model = _load_helper(tmp_path / "run" / "model.npz", ORIENTATION_KIND, "an orientation model", 4)
+    assert model.outputs(np.ones((2, 32, 32), np.float32)).shape == (2, 4)
+
+
 def test_autoencoder_gradcheck():
     net = build_autoencoder(np.random.default_rng(0))
     X = np.random.default_rng(1).random((2, 1024))

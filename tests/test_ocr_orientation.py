@@ -1,5 +1,5 @@
 """Sheets photographed sideways, upside down or askew, with no EXIF orientation to say so: the
-reader finds the turn that sets the writing upright (by the character classifier's confidence)
+reader finds the turn that sets the writing upright (by the orientation model, learned)
 or the angle that levels its lines, and gives the boxes on the photo as it is; upright pages are
 not turned."""
 
@@ -144,3 +144,44 @@ def test_ocr_dev_photos_taken_askew_read_as_they_do_level(shared_data, reader):
         askew(photo, degrees).save(data, "PNG")
         turned = score_text(name, reader.read(data.getvalue()).text, truth, 0.0)
         assert turned.errors_no_spaces <= level.errors_no_spaces + 2, (name, degrees)
+
+
+def test_the_orientation_model_ships_with_the_classifier_and_reads_each_turn_of_nist_letters():
+    from nnrecog.data import load_nist26
+    from nnrecog.ocr.recognition.orientation import page_turns
+    from nnrecog.ocr.recognition.recognize import load_classifier
+
+    model = load_classifier().orientation
+    assert model is not None
+    letters, _ = load_nist26()  # real letters no model of the reader learned from
+    pages = np.random.default_rng(0).permutation(len(letters))[:20 * 32].reshape(20, 32)
+    config = OrientationConfig()
+    for turns in range(4):
+        # a page of 32 letters turned ``turns`` quarter turns is set upright by the rest of a turn
+        found = [page_turns(np.ascontiguousarray(np.rot90(letters[page], turns, axes=(1, 2))), model, config)
+                 for page in pages]
+        assert [t[:1] for t in found] == [[(4 - turns) % 4] if turns else []] * len(pages), turns
+
+
+@pytest.mark.parametrize("name", ["kabir_name.jpg", "simon_pen.jpg", "testcats.jpg", "num_row_a.jpeg"])
+def test_an_ocr_dev_photo_upside_down_reads_as_it_does_upright(shared_data, name):
+    # upside down, many of these read as confident nonsense (NU9HN YI8VX for MY NAME), which
+    # the classifier's confidence alone did not tell from writing
+    reader = Reader()
+    path = shared_data / "ocr_dev" / name
+    upright = reader.read(path)
+    with Image.open(path) as photo:
+        turned = np.asarray(ImageOps.exif_transpose(photo).convert("RGB").transpose(Image.Transpose.ROTATE_180))
+    page = reader.read(turned)
+    assert page.text == upright.text
+    assert page.size == turned.shape[:2]
+
+
+def test_turned_training_images_are_labelled_with_the_turns_that_set_them_upright():
+    from nnrecog.experiments.orientation import turned_splits
+
+    images = np.random.default_rng(0).random((3, 32, 32)).astype(np.float32)
+    X, y = turned_splits({"train": (images, np.zeros(3, np.int64))})["train"]
+    assert X.shape == (12, 32, 32) and sorted(np.bincount(y)) == [3, 3, 3, 3]
+    for image, label, original in zip(X, y, np.tile(images, (4, 1, 1))):
+        np.testing.assert_array_equal(np.rot90(image, label), original)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 
 from nnrecog.cli.options import add_command, option_values
-from nnrecog.experiments.options import AutoencoderOptions, CnnOptions, DetectorOptions, MlpOptions, ReconstructOptions
+from nnrecog.experiments.options import (
+    AutoencoderOptions,
+    CnnOptions,
+    DetectorOptions,
+    MlpOptions,
+    OrientationOptions,
+    ReconstructOptions,
+)
 from nnrecog.pytorch.options import TrainLinesOptions
 
 #: Each trainable model: its options and its one-line help.
@@ -13,6 +20,7 @@ _MODELS = {
     "mlp": (MlpOptions, "the course MLP (question 3): curves, weights, confusion"),
     "cnn": (CnnOptions, "a small CNN with nnrecog.nn (the default OCR model)"),
     "detector": (DetectorOptions, "the character detector: a character, or something else read as one?"),
+    "orientation": (OrientationOptions, "the orientation model: which way up does a character crop stand?"),
     "autoencoder": (AutoencoderOptions, "the course autoencoder (question 5): PSNR, images"),
 }
 
@@ -50,7 +58,7 @@ def _reconstruct(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``train`` (one subcommand per model) and ``reconstruct``."""
-    train = subparsers.add_parser("train", help="train the networks (mlp, cnn, detector, autoencoder, lines)")
+    train = subparsers.add_parser("train", help="train the networks (mlp, cnn, detector, orientation, autoencoder, lines)")
     models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
     for name, (options_class, help_text) in _MODELS.items():
         add_command(models, name, options_class, _train, help=help_text)

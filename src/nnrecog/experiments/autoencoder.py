@@ -186,10 +186,7 @@ def run_autoencoder(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any
         raise InputError(f"{out_dir}: the run to resume started with --init {saved_init}, not {init}")
     lr = AUTOENCODER_LR[init] if opts.lr is None else opts.lr
     splits = load_splits(opts.source, opts.data_dir, opts.limit, opts.seed)
-    settings = TrainSettings(
-        epochs=opts.epochs, batch_size=opts.batch_size, lr=lr, seed=opts.seed, momentum=opts.momentum,
-        lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor,
-    )
+    settings = TrainSettings.of(opts, lr=lr, augment=False)
     net = build_autoencoder(np.random.default_rng(opts.seed))
     if init == "pca" and not opts.resume:
         pca_init(net, ink_bright_rows(splits["train"][0]))

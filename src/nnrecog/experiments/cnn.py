@@ -17,12 +17,13 @@ Trained with the course's momentum and a step-decayed learning rate; the rest (d
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nnrecog import nn
+from nnrecog import metrics, nn
 from nnrecog.data.nist36 import CLASSES
 from nnrecog.experiments.classifier import ClassifierSpec, load_splits, train_classifier
 from nnrecog.experiments.inputs import ink_bright_planes
@@ -63,13 +64,20 @@ def draw_conv_filters(net: nn.Sequential, path: Path, title: str) -> None:
     plots.plot_weight_tiles(W.reshape(len(W), -1).T, path, title=title, tile_shape=W.shape[2:])
 
 
-def cnn_spec(channels: tuple[int, ...], hidden: int, dropout: float) -> ClassifierSpec:
-    """How ``train_classifier`` builds, feeds (ink-bright planes) and pictures the CNN above."""
+def cnn_spec(channels: tuple[int, ...], hidden: int, dropout: float, kind: str = "cnn", labels: str = CLASSES,
+             meta: dict[str, Any] | None = None,
+             nist26: Callable[[np.ndarray, np.ndarray], dict[str, Any]] | None = None) -> ClassifierSpec:
+    """How ``train_classifier`` builds, feeds (ink-bright planes) and pictures the CNN above,
+    with one output per label of ``labels`` (the 36 characters, or a helper network's
+    answers: ``kind``, ``meta`` and ``nist26`` as :class:`ClassifierSpec` takes them)."""
     return ClassifierSpec(
-        name="cnn " + "-".join(f"c{c}" for c in channels) + f"-d{hidden}",
-        build=lambda rng: build_cnn(rng, channels, hidden, dropout),
+        name=f"{kind} " + "-".join(f"c{c}" for c in channels) + f"-d{hidden}",
+        build=lambda rng: build_cnn(rng, channels, hidden, dropout, outputs=len(labels)),
         to_input=ink_bright_planes,
         draw_weights=draw_conv_filters,
+        labels=labels,
+        meta=meta if meta is not None else {"classes": labels},
+        nist26=nist26 if nist26 is not None else metrics.nist26_scores,
     )
 
 
@@ -87,10 +95,7 @@ def run_cnn(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
     from nnrecog.data.augment import augment_batch
 
     opts = CnnOptions(out_dir=out_dir, **options)
-    settings = TrainSettings(
-        epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=opts.seed, momentum=opts.momentum,
-        lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor, augment=opts.augment,
-    )
+    settings = TrainSettings.of(opts)
     return train_classifier(
         cnn_spec(tuple(opts.channels), opts.hidden, opts.dropout), settings, out_dir,
         splits=load_splits(opts.source, opts.data_dir, opts.limit, opts.seed), augment=augment_batch,

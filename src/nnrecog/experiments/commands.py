@@ -7,9 +7,10 @@ from typing import Any
 
 
 def run_training(model: str, out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
-    """Run ``nnrecog train MODEL``: ``model`` is ``mlp``, ``cnn``, ``detector`` or ``autoencoder``.
+    """Run ``nnrecog train MODEL``: ``model`` is ``mlp``, ``cnn``, ``detector``, ``orientation`` or
+    ``autoencoder``.
 
-    ``options`` go to ``run_mlp``, ``run_cnn``, ``run_detector`` or ``run_autoencoder``, which check them against
+    ``options`` go to ``run_mlp``, ``run_cnn``, ``run_detector``, ``run_orientation`` or ``run_autoencoder``, which check them against
     their options dataclass (:mod:`nnrecog.experiments.options`) before any data is loaded or any
     file written; returns their results.
 
@@ -22,8 +23,10 @@ def run_training(model: str, out_dir: str | os.PathLike, **options: Any) -> dict
     from nnrecog.experiments.cnn import run_cnn
     from nnrecog.experiments.detector import run_detector
     from nnrecog.experiments.mlp import run_mlp
+    from nnrecog.experiments.orientation import run_orientation
 
-    runners = {"mlp": run_mlp, "cnn": run_cnn, "detector": run_detector, "autoencoder": run_autoencoder}
+    runners = {"mlp": run_mlp, "cnn": run_cnn, "detector": run_detector, "orientation": run_orientation,
+               "autoencoder": run_autoencoder}
     return runners[model](out_dir, **options)
 
 
@@ -46,7 +49,8 @@ def format_results(results: dict[str, Any]) -> str:
             f"nist26 accuracy n/a ({results.get('nist26_error', '')})" if nist26 is None else
             f"nist26 accuracy {nist26:.2%}" + (
                 f" (vowels {results['nist26_vowels_accuracy']:.2%}, consonants {results['nist26_consonants_accuracy']:.2%})"
-                if "nist26_vowels_accuracy" in results else " (real NIST letters taken for characters)"),
+                if "nist26_vowels_accuracy" in results
+                else f" ({results.get('nist26_meaning', 'real NIST letters taken for characters')})"),
             "top 5 confused pairs on test (true -> predicted: count):",
             *(f"  {true} -> {pred}: {count}" for true, pred, count in results["top_confused"]),
         ]

@@ -24,8 +24,7 @@ from typing import Any
 import numpy as np
 
 from nnrecog.experiments.classifier import ClassifierSpec, load_splits, train_classifier
-from nnrecog.experiments.cnn import build_cnn, draw_conv_filters
-from nnrecog.experiments.inputs import ink_bright_planes
+from nnrecog.experiments.cnn import cnn_spec
 from nnrecog.experiments.negatives import CHARACTER, character_or_not, load_negatives
 from nnrecog.experiments.options import DetectorOptions
 from nnrecog.experiments.training import TrainSettings
@@ -43,15 +42,7 @@ def nist26_kept(probs: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 def detector_spec(channels: tuple[int, ...], hidden: int, dropout: float) -> ClassifierSpec:
     """How ``train_classifier`` builds, feeds and pictures the detector."""
-    return ClassifierSpec(
-        name="detector " + "-".join(f"c{c}" for c in channels) + f"-d{hidden}",
-        build=lambda rng: build_cnn(rng, channels, hidden, dropout, outputs=len(LABELS)),
-        to_input=ink_bright_planes,
-        draw_weights=draw_conv_filters,
-        labels=LABELS,
-        meta={"kind": KIND, "classes": LABELS},
-        nist26=nist26_kept,
-    )
+    return cnn_spec(channels, hidden, dropout, "detector", LABELS, {"kind": KIND, "classes": LABELS}, nist26_kept)
 
 
 def run_detector(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
@@ -63,10 +54,7 @@ def run_detector(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
     from nnrecog.data.augment import augment_batch
 
     opts = DetectorOptions(out_dir=out_dir, **options)
-    settings = TrainSettings(
-        epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=opts.seed, momentum=opts.momentum,
-        lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor, augment=opts.augment,
-    )
+    settings = TrainSettings.of(opts)
     characters = load_splits(opts.source, opts.data_dir, opts.limit, opts.seed)
     splits = character_or_not(characters, load_negatives(opts.data_dir), opts.seed, opts.limit)
     return train_classifier(

@@ -73,10 +73,7 @@ def run_mlp(out_dir: str | os.PathLike, **options: Any) -> dict[str, Any]:
     spec = mlp_spec(tuple(opts.hidden), opts.activation, opts.ink_bright)
 
     def run(rate: float, folder: Path) -> dict[str, Any]:
-        settings = TrainSettings(
-            epochs=opts.epochs, batch_size=opts.batch_size, lr=rate, seed=opts.seed, momentum=opts.momentum,
-            lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor, augment=opts.augment,
-        )
+        settings = TrainSettings.of(opts, lr=rate)
         # In a sweep, --resume continues the runs that had started and starts the others.
         resume_run = opts.resume and (not opts.sweep or (folder / STATE_FILE).is_file())
         return train_classifier(

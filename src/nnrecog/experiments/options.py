@@ -134,6 +134,21 @@ class DetectorOptions(CnnOptions):
 
 
 @dataclass(frozen=True)
+class OrientationOptions(CnnOptions):
+    """``nnrecog train orientation``: a small CNN that tells which way up a character crop
+    stands (:mod:`nnrecog.experiments.orientation`), the reader's judge of a turned sheet."""
+
+    out_dir: str | os.PathLike = OUT_DIR("runs/orientation")
+    epochs: int = EPOCHS(12)
+    decay_every: int = _decay_every(4, TrainOptions.decay_factor)
+    channels: tuple[int, ...] = Option("conv channels, one block each", POSITIVE_INTS)((16, 32))
+    hidden: int = Option("dense units", POSITIVE_INT)(64)
+    augment: bool = Option("no augmentation of the training batches")(True)
+    line_pieces: int = Option("pieces of synthetic lines (one to four letters) learned beside the characters "
+                              "(an eighth as many to validate and test)", NON_NEGATIVE_INT, metavar="N")(8000)
+
+
+@dataclass(frozen=True)
 class AutoencoderOptions(TrainOptions):
     """``nnrecog train autoencoder``: the course autoencoder (question 5), with the course's lr
     schedule (x0.9 every 10 epochs). ``init`` and ``lr`` default to the resumed run's init (else

@@ -91,6 +91,16 @@ class TrainSettings:
     weight_decay: float = 0.0
     augment: bool = False
 
+    @classmethod
+    def of(cls, opts: Any, **overrides: Any) -> TrainSettings:
+        """The settings a command's options (``epochs``, ``batch_size``, ``lr``, ``seed``,
+        ``momentum``, ``decay_every``, ``decay_factor`` and, where it has one, ``augment``)
+        give, with ``overrides`` (e.g. the ``lr`` of one run of a sweep)."""
+        values = dict(epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=opts.seed, momentum=opts.momentum,
+                      lr_decay_every=opts.decay_every, lr_decay_factor=opts.decay_factor,
+                      augment=getattr(opts, "augment", False))
+        return cls(**{**values, **overrides})
+
     def lr_at(self, epoch: int) -> float:
         """Learning rate used during ``epoch`` (0-based)."""
         if self.lr_decay_every <= 0:

@@ -130,23 +130,37 @@ class Reader:
         turning = self.config.orientation
         if not turning.enabled:
             return page
+        # perhaps the sheet lies sideways or upside down (EXIF said nothing)
+        candidates = orientation.turns_to_try(seg, page, self.classifier, turning)
+        best = self._straightened(seg, page, photo_size)
+        # the orientation model has looked at the glyphs themselves: a turned reading it chose
+        # need only be the stronger; the classifier's choice must win by ``margin``
+        margin = 1.0 if self.classifier.orientation is not None else turning.margin
+        best_strength = margin * orientation.strength(best)
+        for turns in candidates:
+            turned_size = (width, height) if turns % 2 else photo_size
+            turned_seg, turned = self._read_grey(np.rot90(grey, turns), turned_size)
+            turned = self._straightened(turned_seg, turned, turned_size)
+            # a turned reading of confident characters only: a scene turned can read as a few
+            # doubtful ones, which beat the nothing it read upright
+            if (orientation.strength(turned) > best_strength
+                    and orientation.mean_confidence(turned) >= turning.min_turned_confidence):
+                best, best_strength = orientation.unturned_page(turned, turns, photo_size), orientation.strength(turned)
+        return best
+
+    def _straightened(self, seg: Segmentation, page: Page, photo_size: tuple[int, int]) -> Page:
+        """``page`` (the reading of ``seg``), or, when its lines run askew, the page read
+        straightened if that is stronger (boxes on the photo either way)."""
+        from nnrecog.ocr.recognition import orientation
+
+        turning = self.config.orientation
         tilt = orientation.tilt_degrees(seg, turning)
         if abs(tilt) >= turning.min_tilt_deg:
             # a sheet photographed askew: its letters lean as its lines do
             straight = self._read_segmentation(orientation.straightened(seg, tilt, self.config.components))
             if orientation.strength(straight) > turning.tilt_margin * orientation.strength(page):
                 return orientation.untilted_page(straight, tilt, photo_size)
-        if not orientation.is_weak(page, turning):
-            return page
-        # a weak reading: perhaps the sheet lies sideways or upside down (EXIF said nothing)
-        turns = orientation.best_turn(seg, self.classifier, turning)
-        if turns == 0:
-            return page
-        turned_size = (width, height) if turns % 2 else photo_size
-        _, turned = self._read_grey(np.rot90(grey, turns), turned_size)
-        if orientation.strength(turned) <= turning.margin * orientation.strength(page):
-            return page
-        return orientation.unturned_page(turned, turns, photo_size)
+        return page
 
     def _read_grey(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
         """Stages 2-10 on a grey page: its segmentation and its reading."""

@@ -70,12 +70,14 @@ class WritingConfig:
 class OrientationConfig:
     """Reading a sheet photographed sideways, upside down or askew (:mod:`nnrecog.ocr.recognition.orientation`).
 
-    The EXIF orientation comes first; when the reading it gives is weak, the page's largest
-    glyphs are classified turned a quarter, three quarters and half a turn, and a turn whose
-    characters are clearly more probable is read in full, and kept if its reading is stronger
-    too. Measured on the course photos and five ocr_dev photos turned by hand: read in full, the
-    upright reading held 1.2-3.8 times the confidence of the best wrong turn (mean character
-    confidence 0.87-1.00 upright, 0.62-0.86 turned).
+    The EXIF orientation comes first; then the orientation model (shipped with the classifier)
+    says from the page's largest glyphs which turn sets them upright, and a turn it is sure of
+    is read in full, and kept if its reading is stronger too. Without that model, the other
+    turns are tried only when the reading is weak, its glyphs classified turned a quarter,
+    three quarters and half a turn, and a turn whose characters are clearly more probable is
+    read. Measured on the course photos and five ocr_dev photos turned by hand: read in full,
+    the upright reading held 1.2-3.8 times the confidence of the best wrong turn (mean
+    character confidence 0.87-1.00 upright, 0.62-0.86 turned).
     """
 
     #: Try the other turns, and straightening a page read askew, at all.
@@ -92,9 +94,21 @@ class OrientationConfig:
     margin: float = 1.1
     #: Glyphs (the largest) classified in every turn to choose one...
     sample_glyphs: int = 32
-    #: ...and a turn is read in full only when its glyphs' most probable characters have at least
-    #: this probability on average (upright writing: 0.85-1.0 on the photos above; ink that is
-    #: not writing, or broken strokes: under 0.25 in every turn).
+    #: ...by the orientation model: of the glyphs whose long side is within this range of the
+    #: median's (one character's size; touching letters and rules stand no way up), a turn is
+    #: read when the glyphs' log probabilities of it, summed, beat upright's by this many nats...
+    character_size: tuple[float, float] = (0.6, 1.6)
+    turn_evidence: float = 3.0
+    #: ...and every turn within this many nats of the likeliest is read too (a sideways word
+    #: says clearly that it lies on its side, less clearly which side), the strongest reading
+    #: kept.
+    turn_doubt: float = 20.0
+    #: ...or, without the model, by the classifier: a turn is read only when its glyphs' most
+    #: probable characters have at least this probability on average (upright writing:
+    #: 0.85-1.0 on the photos above; ink that is not writing, or broken strokes: under 0.25 in
+    #: every turn). A turned reading is kept only when its characters' mean confidence is at
+    #: least this too (ocr_dev photos turned a quarter or half a turn and read upright:
+    #: 0.71-1.00; a SUN highway scene turned read as three characters of 0.51).
     min_turned_confidence: float = 0.6
     #: A sheet photographed askew: when the page's lines run at least this many degrees from
     #: level (the character classifier learned letters turned up to 10 degrees; ocr_dev photos

@@ -20,8 +20,8 @@ from PIL import Image
 from nnrecog.data.normalize import normalize_glyph
 from nnrecog.ocr.config import ComponentsConfig, OrientationConfig
 from nnrecog.ocr.document.elements import Box, Char, Line, Page, Rejected, Word
-from nnrecog.ocr.finding.components import PageInk, Segmentation, glyphs_of
-from nnrecog.ocr.recognition.recognize import Classifier
+from nnrecog.ocr.finding.components import Glyph, PageInk, Segmentation, glyphs_of
+from nnrecog.ocr.recognition.recognize import Classifier, GlyphNetwork
 
 #: Quarter turns tried, counter-clockwise as ``numpy.rot90`` turns: sideways both ways, then
 #: upside down.
@@ -31,6 +31,12 @@ TURNS = (1, 3, 2)
 def strength(page: Page) -> float:
     """The confidence the page's characters hold: the sum of their confidences."""
     return sum(c.confidence for c in page.chars)
+
+
+def mean_confidence(page: Page) -> float:
+    """The mean confidence of the page's characters (0 without any)."""
+    chars = page.chars
+    return strength(page) / len(chars) if chars else 0.0
 
 
 def is_weak(page: Page, config: OrientationConfig) -> bool:
@@ -44,27 +50,76 @@ def is_weak(page: Page, config: OrientationConfig) -> bool:
     return len(lengths) >= config.stacked_lines and lengths[len(lengths) // 2] <= config.stacked_line_chars
 
 
-def best_turn(seg: Segmentation, classifier: Classifier, config: OrientationConfig) -> int:
-    """The quarter turns (``numpy.rot90``'s ``k``) that set the page's glyphs upright, judged by
-    the character classifier: the page's largest glyphs, each crop turned and classified, and the
-    turn whose most probable characters hold the most probability wins, if by ``margin`` over
-    no turn and with ``min_turned_confidence`` a glyph on average (else 0: ink that reads as no
-    character in any turn is not turned). A quick look: no lines, no cutting and joining, no words."""
-    glyphs = sorted(seg.glyphs, key=lambda g: -g.height * g.width)[: config.sample_glyphs]
+def turns_to_try(seg: Segmentation, page: Page, classifier: Classifier, config: OrientationConfig) -> list[int]:
+    """The quarter turns (``numpy.rot90``'s ``k``) worth reading the page in besides its own,
+    likeliest first (none: it stands upright). With the classifier's orientation model, the
+    turns it finds (:func:`page_turns`) on every page; without the model, :func:`best_turn`
+    when the page's reading is weak. (The classifier cannot vouch for the model's turns: a
+    sideways page's glyphs are often whole words, its letters stacked, which no turn makes one
+    character.)"""
+    if classifier.orientation is None:
+        glyphs = sorted(seg.glyphs, key=lambda g: -g.height * g.width)[: config.sample_glyphs]
+        turns = best_turn(_normalised(seg, glyphs), classifier, config) if glyphs and is_weak(page, config) else 0
+        return [turns] if turns else []
+    glyphs = character_sized(seg.glyphs, config)
+    return page_turns(_normalised(seg, glyphs), classifier.orientation, config) if glyphs else []
+
+
+def character_sized(glyphs: list[Glyph], config: OrientationConfig) -> list[Glyph]:
+    """The page's largest glyphs of about one character's size: the ``sample_glyphs`` longest
+    whose long side is within ``character_size`` of the median long side. A long side does not
+    change with a quarter turn, and the glyphs it leaves out are touching letters and rules,
+    which stand no way up."""
     if not glyphs:
-        return 0
-    # normalised once and turned as 32x32 images: normalising centres the ink in a square and
-    # scales its longer side, so it commutes with quarter turns (up to a pixel of rounding)
-    images = np.stack([normalize_glyph(seg.crop(g)) for g in glyphs])
+        return []
+    longs = np.array([max(g.height, g.width) for g in glyphs], np.float64)
+    low, high = (f * float(np.median(longs)) for f in config.character_size)
+    kept = [i for i in np.argsort(-longs, kind="stable") if low <= longs[i] <= high]
+    return [glyphs[i] for i in kept[: config.sample_glyphs]]
 
-    def held(turns: int) -> float:
-        turned = np.ascontiguousarray(np.rot90(images, turns, axes=(1, 2)))
-        return float(classifier.probabilities(turned)[:, :-1].max(axis=1).sum())
 
-    upright = held(0)
-    best, best_held = 0, max(upright * config.margin, config.min_turned_confidence * len(glyphs))
+def _normalised(seg: Segmentation, glyphs: list[Glyph]) -> np.ndarray:
+    """(n, 32, 32) the glyphs' crops, normalised once and turned as images: normalising centres
+    the ink in a square and scales its longer side, so it commutes with quarter turns (up to a
+    pixel of rounding)."""
+    return np.stack([normalize_glyph(seg.crop(g)) for g in glyphs])
+
+
+def page_turns(images: np.ndarray, model: GlyphNetwork, config: OrientationConfig) -> list[int]:
+    """The quarter turns that may set the page upright, by the orientation model: each glyph's
+    log probability of each turn, summed over the page's glyphs (one crop is often ambiguous,
+    an O, an H, an 8; together they are not). The turns that beat upright by ``turn_evidence``
+    nats and come within ``turn_doubt`` nats of the likeliest, likeliest first: a stack of
+    letters (a sideways word) says clearly that it lies on its side, less clearly which side,
+    and reading both tells.
+
+    Parameters
+    ----------
+    images : (n, 32, 32) the page's glyphs of a character's size, normalised.
+    """
+    evidence = np.log(model.outputs(images) + 1e-6).sum(axis=0)
+    best = float(evidence.max())
+    return [int(k) for k in np.argsort(-evidence, kind="stable")
+            if k != 0 and evidence[k] - evidence[0] >= config.turn_evidence and evidence[k] >= best - config.turn_doubt]
+
+
+def _held(images: np.ndarray, turns: int, classifier: Classifier) -> float:
+    """The probability the classifier's most probable characters hold, summed over ``images``
+    turned ``turns`` quarter turns."""
+    turned = np.ascontiguousarray(np.rot90(images, turns, axes=(1, 2)))
+    return float(classifier.probabilities(turned)[:, :-1].max(axis=1).sum())
+
+
+def best_turn(images: np.ndarray, classifier: Classifier, config: OrientationConfig) -> int:
+    """The quarter turns (``numpy.rot90``'s ``k``) that set the page's glyphs upright, judged by
+    the character classifier: the page's largest glyphs (``images``, (n, 32, 32) normalised),
+    each turned and classified, and the turn whose most probable characters hold the most
+    probability wins, if by ``margin`` over no turn and with ``min_turned_confidence`` a glyph
+    on average (else 0: ink that reads as no character in any turn is not turned). A quick
+    look: no lines, no cutting and joining, no words."""
+    best, best_held = 0, max(_held(images, 0, classifier) * config.margin, config.min_turned_confidence * len(images))
     for turns in TURNS:
-        candidate = held(turns)
+        candidate = _held(images, turns, classifier)
         if candidate > best_held:
             best, best_held = turns, candidate
     return best

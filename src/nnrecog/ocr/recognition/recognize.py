@@ -31,8 +31,11 @@ if TYPE_CHECKING:
 #: The shipped default model and character detector, inside the package.
 DEFAULT_MODEL = "default.npz"
 DEFAULT_DETECTOR = "detector.npz"
+DEFAULT_ORIENTATION = "orientation.npz"
 #: What a character detector's model file says it is (:mod:`nnrecog.experiments.detector`).
 DETECTOR_KIND = "character_detector"
+#: What an orientation model's file says it is (:mod:`nnrecog.experiments.orientation`).
+ORIENTATION_KIND = "glyph_orientation"
 _INPUTS = ("ink_dark", "ink_bright")
 
 
@@ -68,10 +71,14 @@ class Classifier(GlyphNetwork):
     classes : the character label of each output, e.g. ``"ABC...Z0123456789"``.
     detector : a network whose outputs are ``[not a character, a character]``
         (:mod:`nnrecog.experiments.detector`), or None to take every glyph for a character.
+    orientation : a network whose outputs are the quarter turns that set a crop upright
+        (:mod:`nnrecog.experiments.orientation`, the shipped one), or None (the page's
+        orientation is then judged by this classifier's confidence).
     """
 
     classes: str = CLASSES
     detector: GlyphNetwork | None = None
+    orientation: GlyphNetwork | None = None
 
     @property
     def not_a_character(self) -> bool:
@@ -161,8 +168,11 @@ def load_classifier(
     if not isinstance(classes, str) or not classes:
         raise nn.ModelFileError(f"{path}: meta 'classes' must be a non-empty string of labels")
     detector_path = default_detector_path() if detector is True else detector or None
-    found = _load_detector(detector_path) if detector_path is not None else None
-    classifier = Classifier(network.net, network.input_shape, network.ink_bright, network.source, classes, found)
+    found = _load_helper(detector_path, DETECTOR_KIND, "a character detector", 2) if detector_path is not None else None
+    orientation_path = _shipped(DEFAULT_ORIENTATION)
+    turner = (_load_helper(orientation_path, ORIENTATION_KIND, "an orientation model", 4)
+              if orientation_path is not None else None)
+    classifier = Classifier(network.net, network.input_shape, network.ink_bright, network.source, classes, found, turner)
     try:
         classifier.probabilities(np.ones((1, 32, 32), np.float32))
     except ValueError as exc:
@@ -185,18 +195,20 @@ def detector_choice(name: str | os.PathLike | None) -> str | os.PathLike | bool:
     return False if str(name) == NO_DETECTOR else name
 
 
-def _load_detector(path: str | os.PathLike) -> GlyphNetwork:
+def _load_helper(path: str | os.PathLike, kind: str, what: str, outputs: int) -> GlyphNetwork:
+    """A glyph network that helps the classifier (a detector, an orientation model): its meta
+    says it is ``kind``, and it has ``outputs`` outputs."""
     net = nn.load(path)
-    if net.meta.get("kind") != DETECTOR_KIND:
-        raise nn.ModelFileError(f"{path}: not a character detector (its meta 'kind' is not {DETECTOR_KIND!r})")
-    detector = _glyph_network(net, str(path))
+    if net.meta.get("kind") != kind:
+        raise nn.ModelFileError(f"{path}: not {what} (its meta 'kind' is not {kind!r})")
+    network = _glyph_network(net, str(path))
     try:
-        outputs = detector.outputs(np.ones((1, 32, 32), np.float32)).shape[1]
+        found = network.outputs(np.ones((1, 32, 32), np.float32)).shape[1]
     except ValueError as exc:
         raise nn.ModelFileError(f"{path}: the network does not take its declared input: {exc}") from None
-    if outputs != 2:
-        raise nn.ModelFileError(f"{path}: a character detector has 2 outputs, this one {outputs}")
-    return detector
+    if found != outputs:
+        raise nn.ModelFileError(f"{path}: {what} has {outputs} outputs, this one {found}")
+    return network
 
 
 def _glyph_network(net: nn.Sequential, source: str) -> GlyphNetwork:
