@@ -152,6 +152,20 @@ def working_grey(grey: np.ndarray, max_pixels: int) -> np.ndarray:
     return resize_to(grey, factor * h, factor * w)
 
 
+def enlarged(grey: np.ndarray, char_height: float, config: PhotoConfig = PhotoConfig()) -> np.ndarray:
+    """``grey`` enlarged (bicubic) so its characters, ``char_height`` pixels tall, are
+    ``config.min_char_height`` tall, by at most ``config.max_enlargement`` and to at most
+    ``config.max_pixels``; as it is when they are tall enough already (or none was found)."""
+    if char_height <= 0 or char_height >= config.min_char_height:
+        return grey
+    h, w = grey.shape
+    factor = min(config.min_char_height / char_height, config.max_enlargement, math.sqrt(config.max_pixels / max(h * w, 1)))
+    size = (max(w, round(w * factor)), max(h, round(h * factor)))
+    if size == (w, h):
+        return grey
+    return np.clip(np.asarray(Image.fromarray(grey, mode="F").resize(size, Image.BICUBIC), np.float32), 0.0, 1.0)
+
+
 def working_pixels(probe_char_height: float, probe_pixels: int, config: PhotoConfig = PhotoConfig()) -> int:
     """Pixel budget that makes characters about ``config.target_char_height`` pixels tall.
 

@@ -30,11 +30,13 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     The page is first looked at with ``config.photo.probe_pixels`` pixels to measure its
     characters, then segmented at the resolution that makes them about
     ``config.photo.target_char_height`` pixels tall (:func:`~nnrecog.ocr.finding.photo.working_pixels`):
-    large writing costs little, small writing gets the pixels it needs.
+    large writing costs little, small writing gets the pixels it needs, and writing smaller
+    than ``config.photo.min_char_height`` in the photo itself is enlarged
+    (:func:`~nnrecog.ocr.finding.photo.enlarged`).
 
     Parameters
     ----------
-    grey : (H, W) float32 in [0, 1], ink dark; any size (never upscaled).
+    grey : (H, W) float32 in [0, 1], ink dark; any size.
     photo_size : ``(height, width)`` of the photo the boxes should refer to, when ``grey`` is
         already a downscaled copy (as from :func:`~nnrecog.ocr.finding.photo.open_photo`); default
         ``grey.shape``.
@@ -52,7 +54,9 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     grey = ink.undithered(grey, config.ink.dither)
     probe = photo.working_grey(grey, min(config.photo.probe_pixels, config.photo.max_pixels))
     page_ink = find_ink(probe, config)
-    work = photo.working_grey(grey, photo.working_pixels(page_ink.char_height(config.components), probe.size, config.photo))
+    probe_height = page_ink.char_height(config.components)
+    work = photo.working_grey(grey, photo.working_pixels(probe_height, probe.size, config.photo))
+    work = photo.enlarged(work, probe_height * work.shape[0] / probe.shape[0], config.photo)
     if work.shape != probe.shape:
         page_ink = find_ink(work, config)
     scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
