@@ -141,10 +141,10 @@ class Reader:
             turned_size = (width, height) if turns % 2 else photo_size
             turned_seg, turned = self._read_grey(np.rot90(grey, turns), turned_size)
             turned = self._straightened(turned_seg, turned, turned_size)
-            # a turned reading of confident characters only: a scene turned can read as a few
-            # doubtful ones, which beat the nothing it read upright
-            if (orientation.strength(turned) > best_strength
-                    and orientation.mean_confidence(turned) >= turning.min_turned_confidence):
+            # a turned reading of confident characters, in lines of words where nothing was read
+            # upright: a scene turned can read as a few doubtful characters, or a stack of lone
+            # ones, which beat the nothing it read upright
+            if orientation.strength(turned) > best_strength and orientation.reads_as_writing(turned, page, turning):
                 best, best_strength = orientation.unturned_page(turned, turns, photo_size), orientation.strength(turned)
         return best
 

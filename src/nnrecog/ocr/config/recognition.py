@@ -108,8 +108,12 @@ class OrientationConfig:
     #: 0.85-1.0 on the photos above; ink that is not writing, or broken strokes: under 0.25 in
     #: every turn). A turned reading is kept only when its characters' mean confidence is at
     #: least this too (ocr_dev photos turned a quarter or half a turn and read upright:
-    #: 0.71-1.00; a SUN highway scene turned read as three characters of 0.51).
+    #: 0.71-1.00; a SUN highway scene turned read as three characters of 0.51)...
     min_turned_confidence: float = 0.6
+    #: ...and, where nothing was read upright, its lines hold at least this many characters on
+    #: average: SUN train scenes turned read as stacks of lone characters ('6 / 6 / F / B'),
+    #: writing in words.
+    min_turned_line_chars: float = 3.0
     #: A sheet photographed askew: when the page's lines run at least this many degrees from
     #: level (the character classifier learned letters turned up to 10 degrees; ocr_dev photos
     #: turned 8 degrees mostly read as level ones, turned 12-20 degrees they lose letters; a

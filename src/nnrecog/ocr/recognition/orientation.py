@@ -39,6 +39,17 @@ def mean_confidence(page: Page) -> float:
     return strength(page) / len(chars) if chars else 0.0
 
 
+def reads_as_writing(turned: Page, upright: Page, config: OrientationConfig) -> bool:
+    """Whether a turned reading may replace the upright one: its characters are confident on
+    average (``min_turned_confidence``), and where the upright reading found nothing at all,
+    its lines hold ``min_turned_line_chars`` of them on average too (a scene turned reads as a
+    stack of lone characters; a column of digits turned reads as lone digits too, but
+    upright, sideways, it still reads as something)."""
+    if mean_confidence(turned) < config.min_turned_confidence:
+        return False
+    return bool(upright.chars) or len(turned.chars) >= config.min_turned_line_chars * len(turned.lines)
+
+
 def is_weak(page: Page, config: OrientationConfig) -> bool:
     """Whether the other turns should be tried: no characters, doubtful ones on average, or
     lines of one or two characters each (the letters of a sideways line, read across it, stack
