@@ -1,0 +1,83 @@
+"""Classes of photo: every labelled course and ocr_dev photo changed the way a class of photo
+changes it (turned with no EXIF to say so, shrunk, its ink lightened, blurred, compressed, a
+little askew), read from the array, pooled CER with spaces / without per class; beside each,
+the photos the class costs most (more than 15 % of their characters, or 3).
+
+    python benchmarks/ocr_classes.py
+    python benchmarks/ocr_classes.py --classes "as is" "turned 90" "shrunk to a third"
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+from nnrecog.ocr.evaluate import labelled_photos, pooled_total, score_text
+from nnrecog.ocr.reader import Reader
+from nnrecog.paths import data_dir
+
+
+def _lightened(image: Image.Image, contrast: float) -> Image.Image:
+    grey = np.asarray(image.convert("L"), np.float32)
+    return Image.fromarray((255 - (255 - grey) * contrast).clip(0, 255).astype(np.uint8))
+
+
+def _jpeg(image: Image.Image, quality: int) -> Image.Image:
+    data = io.BytesIO()
+    image.convert("RGB").save(data, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(data.getvalue()))
+
+
+def _shrunk(image: Image.Image, factor: int) -> Image.Image:
+    return image.resize((image.width // factor, image.height // factor), Image.LANCZOS)
+
+
+#: Each class of photo: how it changes a photo.
+CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
+    "as is": lambda image: image,
+    "turned 90": lambda image: image.transpose(Image.Transpose.ROTATE_90),
+    "turned 180": lambda image: image.transpose(Image.Transpose.ROTATE_180),
+    "turned 270": lambda image: image.transpose(Image.Transpose.ROTATE_270),
+    "shrunk to a half": lambda image: _shrunk(image, 2),
+    "shrunk to a third": lambda image: _shrunk(image, 3),
+    "ink at 40 % contrast": lambda image: _lightened(image, 0.4),
+    "blurred 2 px": lambda image: image.filter(ImageFilter.GaussianBlur(2)),
+    "JPEG quality 20": lambda image: _jpeg(image, 20),
+    "askew 8 deg, grey corners": lambda image: image.convert("RGB").rotate(
+        8, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(128, 128, 128)),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--classes", nargs="+", choices=list(CLASSES), default=list(CLASSES), metavar="CLASS",
+                        help=f"classes of photo to read (default: all of {', '.join(CLASSES)})")
+    parser.add_argument("--data-dir", help="shared data directory (default: ../shared/data)")
+    args = parser.parse_args(argv)
+    root = data_dir(args.data_dir)
+    pairs = labelled_photos(root / "ocr_dev") + labelled_photos(root / "ocr_samples")
+    reader = Reader()
+    print(f"{len(pairs)} course and ocr_dev photos; pooled CER with spaces / without")
+    for name in args.classes:
+        scores, costly = [], []
+        for image_path, truth in pairs:
+            with Image.open(image_path) as photo:
+                changed = CLASSES[name](ImageOps.exif_transpose(photo))
+                array = np.asarray(changed.convert("RGB"))
+            score = score_text(image_path.name, reader.read(array).text, truth.read_text(encoding="utf-8"), 0.0)
+            scores.append(score)
+            if score.errors_no_spaces > max(2, 0.15 * score.length_no_spaces):
+                costly.append(f"{Path(image_path).name} {score.errors_no_spaces}/{score.length_no_spaces}")
+        total = pooled_total(scores)
+        print(f"{name:27s} {100 * total['cer']:5.1f} / {100 * total['cer_no_spaces']:5.1f} %   {', '.join(costly)}",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
