@@ -19,7 +19,7 @@ from PIL import Image
 
 from nnrecog.data.normalize import normalize_glyph
 from nnrecog.ocr.config import ComponentsConfig, OrientationConfig
-from nnrecog.ocr.document.elements import Box, Char, Line, Page, Rejected, Word
+from nnrecog.ocr.document.elements import Box, Line, Page, Rejected, Word
 from nnrecog.ocr.finding.components import Glyph, PageInk, Segmentation, glyphs_of
 from nnrecog.ocr.recognition.recognize import Classifier, GlyphNetwork
 
