@@ -34,6 +34,9 @@ from nnrecog.paths import data_dir
 #: faint a pixel may be beside the page's strokes and still be ink (``InkConfig.relative_floor``,
 #: among the floors the tests for classes of photo allow: 0.3 and 0.4 take thin strokes apart,
 #: see its comment; ``layer_floor``, a fainter layer behind the writing, 0 keeps it).
+#: The spelling model's weight in the line engine's beam search and the nats each character
+#: read adds (``DecodeConfig.spelling_weight``, ``spelling_bonus``; 0, 0: none).
+SPELLING = ((0.0, 0.0), (0.2, 0.4), (0.3, 1.0), (0.5, 1.5), (0.7, 1.4))
 CANDIDATES: dict[str, ReaderConfig] = {
     "auto": ReaderConfig(),
     "chars": ReaderConfig(engine="chars"),
@@ -55,6 +58,9 @@ CANDIDATES: dict[str, ReaderConfig] = {
     **{f"auto, word prior weight {w:g}": dataclasses.replace(
         ReaderConfig(), decode=dataclasses.replace(ReaderConfig().decode, word_prior_weight=w))
        for w in (0.0, 0.25, 0.5, 0.75, 1.0) if w != ReaderConfig().decode.word_prior_weight},
+    **{f"auto, spelling weight {w:g}, {b:g} nats a character": dataclasses.replace(
+        ReaderConfig(), decode=dataclasses.replace(ReaderConfig().decode, spelling_weight=w, spelling_bonus=b))
+       for w, b in SPELLING if (w, b) != (ReaderConfig().decode.spelling_weight, ReaderConfig().decode.spelling_bonus)},
 }
 #: With ``--line-model``: the engines that read lines, with that recogniser, its word breaks
 #: where it reads a space and where the glyphs' gaps say.

@@ -69,11 +69,15 @@ def test_unseen_nist_handwriting_reads(letter_gap, max_cer):
 @pytest.mark.parametrize("name", ["ust_pen.jpg", "kabir_abcd.jpg", "pangram.jpg"])
 def test_a_photo_shrunk_to_a_third_reads_about_as_it_does_whole(name):
     # letters about 10 px tall in the small copy are enlarged (twice) before the threshold and
-    # keep their thin strokes: ust_pen read with 40 errors without, 12 with (6 whole);
-    # kabir_abcd 4, 1
+    # keep their thin strokes: ust_pen read with 40 errors without, 13 with (5 whole; 12 and 6
+    # before the spelling model, which mends more of the whole photo's words than of the
+    # small copy's); kabir_abcd 4, 1
+    import dataclasses
+
     import numpy as np
     from PIL import Image, ImageOps
 
+    from nnrecog.ocr.config import ReaderConfig
     from nnrecog.ocr.evaluate import score_text
     from nnrecog.ocr.reader import Reader
 
@@ -85,9 +89,13 @@ def test_a_photo_shrunk_to_a_third_reads_about_as_it_does_whole(name):
     whole = score_text(name, reader.read(path).text, truth, 0.0)
     with Image.open(path) as photo:
         upright = ImageOps.exif_transpose(photo).convert("RGB")
-        small = upright.resize((upright.width // 3, upright.height // 3), Image.LANCZOS)
-    shrunk = score_text(name, reader.read(np.asarray(small)).text, truth, 0.0)
-    assert shrunk.errors_no_spaces <= whole.errors_no_spaces + 6, shrunk.text
+        small = np.asarray(upright.resize((upright.width // 3, upright.height // 3), Image.LANCZOS))
+    shrunk = score_text(name, reader.read(small).text, truth, 0.0)
+    assert shrunk.errors_no_spaces <= whole.errors_no_spaces + 8, shrunk.text
+    if name == "ust_pen.jpg":  # what the enlargement is for: without it the small copy is lost
+        config = ReaderConfig()
+        unenlarged = Reader(dataclasses.replace(config, photo=dataclasses.replace(config.photo, max_enlargement=1.0)))
+        assert score_text(name, unenlarged.read(small).text, truth, 0.0).errors_no_spaces >= 2 * shrunk.errors_no_spaces
 
 
 def test_small_letters_are_enlarged_to_the_least_height_and_large_ones_left_alone():

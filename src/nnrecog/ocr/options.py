@@ -37,7 +37,9 @@ class ReaderOptions:
     line_model: str | os.PathLike | None = Option(
         "line recogniser model file, for --engine lines or auto (default: the one shipped in the package)",
         metavar="PATH")(None)
-    lexicon: bool = Option("read glyph by glyph, without the English word-list decoder")(True)
+    lexicon: bool = Option(
+        "read without English: no word-list decoder, and no spelling model in the line recogniser's "
+        "search (serial numbers, codes, names in capitals)")(True)
     word_counts: str | os.PathLike | None = Option(
         "weigh the word list's words by these counts (made by nnrecog data word-counts from your own "
         "texts) instead of the shipped ones", metavar="FILE")(None)

@@ -31,7 +31,7 @@ class DecodeConfig:
     word_prior_weight: float = 0.75
     word_prior_cap: float = math.log(50.0)
     #: Readings kept per frame by the line engine's beam search.
-    beam: int = 8
+    beam: int = 16
     #: Besides the beam's readings, the line engine weighs the dictionary words one edit from
     #: its best reading (a letter replaced, left out or one too many), and those with two
     #: letters replaced in words at least this long (a shorter word has most words of its
@@ -41,6 +41,13 @@ class DecodeConfig:
     #: where it reads a space (learned from the ink around the gap), ``False`` where the
     #: glyphs' gaps say (:func:`~nnrecog.ocr.lines.layout.split_words`), as for one without.
     recogniser_spaces: bool = True
+    #: Weight of the spelling model (:mod:`~nnrecog.ocr.recognition.spelling`) in the line
+    #: engine's beam search, and nats added per character read, which offset the model's
+    #: preference for short readings (0, 0: no spelling model). Chosen as the weights that read
+    #: no writer of ocr_dev worse and NIST pages of seeds 100-104 best (``docs/lexicon.md``);
+    #: words read glyph by glyph are not spelt (it read names and rows of letters worse).
+    spelling_weight: float = 0.3
+    spelling_bonus: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ the character classes and the blank. Reading them:
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from nnrecog.nn.ctc import ctc_log_likelihoods
@@ -48,13 +50,31 @@ def best_path(log_probs: np.ndarray, blank: int) -> tuple[list[int], list[Span]]
     return labels, spans
 
 
+class PrefixScorer(Protocol):
+    """What a beam search adds to a label sequence's frame log-probability when it ranks it:
+    a language model's view of the sequence (``prefix``: class indices, no blank)."""
+
+    def prefix(self, labels: tuple[int, ...]) -> float:
+        """The score of ``labels`` as the start of a word."""
+
+    def complete(self, labels: tuple[int, ...]) -> float:
+        """The score of ``labels`` as a whole word (its end included)."""
+
+
 def prefix_beam_search(
-    log_probs: np.ndarray, blank: int, beam: int = 8, floor: float = np.log(1e-4)
+    log_probs: np.ndarray,
+    blank: int,
+    beam: int = 8,
+    floor: float = np.log(1e-4),
+    scorer: PrefixScorer | None = None,
 ) -> list[tuple[tuple[int, ...], float]]:
     """The ``beam`` most probable label sequences, best first, with their log-probabilities.
 
     Each prefix keeps two log-probabilities, of its paths ending in a blank and in its last
     label, so that a repeated label is told from a doubled one ("AA" needs a blank between).
+    With a ``scorer``, prefixes are ranked by their log-probability plus ``scorer.prefix``
+    (shallow fusion of a language model) and the sequences returned by it plus
+    ``scorer.complete``, which is the score given with each.
     """
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -np.inf)}
     for frame in log_probs:
@@ -74,9 +94,15 @@ def prefix_beam_search(
                     add(prefix, 1, p_label + frame[k])  # the same 'k' held on
                 else:
                     add(prefix + (k,), 1, p_total + frame[k])
-        ranked = sorted(nxt.items(), key=lambda item: -np.logaddexp(*item[1]))[:beam]
+        if scorer is None:
+            ranked = sorted(nxt.items(), key=lambda item: -np.logaddexp(*item[1]))[:beam]
+        else:
+            ranked = sorted(nxt.items(), key=lambda item: -(np.logaddexp(*item[1]) + scorer.prefix(item[0])))[:beam]
         beams = {prefix: (values[0], values[1]) for prefix, values in ranked}
-    return [(prefix, float(np.logaddexp(*values))) for prefix, values in beams.items()]
+    found = [(prefix, float(np.logaddexp(*values))) for prefix, values in beams.items()]
+    if scorer is None:
+        return found
+    return sorted(((prefix, score + scorer.complete(prefix)) for prefix, score in found), key=lambda item: -item[1])
 
 
 def alignment(log_probs: np.ndarray, labels: list[int], blank: int) -> list[Span]:

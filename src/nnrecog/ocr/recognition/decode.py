@@ -144,7 +144,12 @@ def decode_frames(
         each character's class probabilities (columns: ``recognizer.classes``).
     """
     blank = recognizer.blank
-    beams = prefix_beam_search(log_probs, blank, config.beam)
+    scorer = None
+    if lexicon is not None and config.spelling_weight > 0:
+        from nnrecog.ocr.recognition.spelling import SpellingScorer
+
+        scorer = SpellingScorer(lexicon.spelling(), recognizer.label, config.spelling_weight, config.spelling_bonus)
+    beams = prefix_beam_search(log_probs, blank, config.beam, scorer=scorer)
     if not beams or not beams[0][0]:
         return [], np.zeros((0, len(recognizer.classes)))
     best, best_score = list(beams[0][0]), beams[0][1]
@@ -157,7 +162,10 @@ def decode_frames(
         substitutions = 2 if len(best_text) >= config.two_substitutions_from else 1
         readings = {text} | {"".join(recognizer.label(k) for k in labels) for labels, _ in beams[1:]}
         words = sorted({*lexicon.near(best_text, substitutions), *(r for r in readings if r in lexicon)})
-        score, outputs = _most_probable(words, lexicon.priors_of(words, config), log_probs, recognizer)
+        priors = lexicon.priors_of(words, config)
+        if scorer is not None:
+            priors = priors + np.array([scorer.word(w) for w in words])
+        score, outputs = _most_probable(words, priors, log_probs, recognizer)
         if score >= best_score - config.lexicon_margin:
             chosen = outputs
     if chosen == best and text != best_text:

@@ -28,6 +28,7 @@ import string
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,7 +38,11 @@ from nnrecog.ocr.config import DecodeConfig
 from nnrecog.ocr.recognition.wordcounts import count_words, read_word_counts, write_word_counts
 from nnrecog.paths import cache_dir
 
+if TYPE_CHECKING:
+    from nnrecog.ocr.recognition.spelling import SpellingModel
+
 _CACHE_NAME = "lexicon-gcide-v3.npz"
+_SPELLING_CACHE_NAME = "spelling-gcide-v3-tokens-order5.npz"
 #: Contractions as they read without the apostrophe (the classifier has no apostrophe).
 _CONTRACTIONS = (
     "dont doesnt didnt cant couldnt wont wouldnt shouldnt isnt arent wasnt werent hasnt havent "
@@ -66,6 +71,9 @@ class Lexicon:
         self._counted: dict[str, int] | None = None
         self._priors: dict[tuple[int, float, float, float], np.ndarray] = {}
         self._sorted: dict[int, np.ndarray] = {}
+        #: Where :meth:`spelling` keeps its model between runs (the shipped list's: the user cache).
+        self.spelling_cache: Path | None = None
+        self._spelling: SpellingModel | None = None
 
     @classmethod
     def from_words(cls, words: set[str] | list[str], counts: Mapping[str, int] | None = None) -> Lexicon:
@@ -116,6 +124,15 @@ class Lexicon:
                                          self.counts_by_length[n][seen].tolist()))
         counts = np.array([self._counted.get(w, 0) for w in words], np.float64)
         return _prior(counts, np.array([len(w) for w in words]), config)
+
+    def spelling(self) -> SpellingModel:
+        """The spelling model learned from these words (:mod:`~nnrecog.ocr.recognition.spelling`),
+        built at first use (some seconds) or read from :attr:`spelling_cache`."""
+        if self._spelling is None:
+            from nnrecog.ocr.recognition.spelling import load_or_build
+
+            self._spelling = load_or_build(self.by_length, self.counts_by_length, self.spelling_cache)
+        return self._spelling
 
     def __len__(self) -> int:
         return sum(len(codes) for codes in self.by_length.values())
@@ -236,12 +253,20 @@ def inflections(word: str) -> list[str]:
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     """The GCIDE word list with inflections and the shipped word counts
-    (:func:`~nnrecog.ocr.recognition.wordcounts.read_word_counts`), built once and cached on disk.
+    (:func:`~nnrecog.ocr.recognition.wordcounts.read_word_counts`), built once and cached on
+    disk, as is its spelling model.
 
     Raises
     ------
     InputError : the ``english-words`` package is not installed (use ``--no-lexicon``).
     """
+    lexicon = _shipped_lexicon()
+    lexicon.spelling_cache = cache_dir() / _SPELLING_CACHE_NAME
+    return lexicon
+
+
+def _shipped_lexicon() -> Lexicon:
+    """:func:`default_lexicon`'s words and counts, from the cache or built (and cached)."""
     path = cache_dir() / _CACHE_NAME
     if path.is_file():
         try:
