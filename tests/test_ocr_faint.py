@@ -44,3 +44,21 @@ def test_writing_showing_through_from_the_back_is_not_read(nist_images, strength
     # the back's strokes cross the front's; without the faint-layer rule they join them
     assert reader.read(_through(front, back, strength)).text == clean
 
+
+
+
+def test_a_filled_object_on_the_sheet_does_not_set_the_character_height():
+    """Twenty thin letters 15 px tall beside a filled blob 266 px tall (a pen's clip lying on a
+    page of pencil writing): the blob holds twice the letters' ink, but its outline is shorter
+    than theirs, so the page's character height is the letters'."""
+    from nnrecog.ocr.finding.components import PageInk
+
+    mask = np.zeros((400, 900), bool)
+    for k in range(20):  # an 'O' of 1 px strokes, 15 px tall and 11 wide
+        top, left = 40 + 30 * (k // 10), 20 + 25 * (k % 10)
+        mask[top : top + 15, left : left + 11] = True
+        mask[top + 1 : top + 14, left + 1 : left + 10] = False
+    mask[100:366, 600:700] = True
+    ink = PageInk.of(mask.astype(np.float32), mask, mask)
+    assert ink.areas.max() > 2 * ink.areas[ink.areas < 1000].sum()
+    assert ink.char_height() == 15

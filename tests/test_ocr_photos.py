@@ -113,3 +113,23 @@ def test_small_letters_are_enlarged_to_the_least_height_and_large_ones_left_alon
     tiny = enlarged(grey, 1.0, config)
     assert tiny.shape == (round(40 * config.max_enlargement), round(60 * config.max_enlargement))
     assert 0.0 <= tiny.min() and tiny.max() <= 1.0
+
+
+def test_pencil_beside_a_pen_on_the_sheet_is_read():
+    """ust_pen with its ink lightened to 40 % of its contrast: the pen lying beside the writing
+    is the darkest thing on the sheet, and once set the page's character height (266 px
+    against letters of 15), so that nothing was read (62 errors of 62 characters)."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    from nnrecog.ocr.evaluate import score_text
+    from nnrecog.ocr.reader import Reader
+
+    path = data_dir() / "ocr_dev" / "ust_pen.jpg"
+    if not path.is_file():
+        pytest.skip("shared data not found")
+    with Image.open(path) as photo:
+        grey = np.asarray(ImageOps.exif_transpose(photo).convert("L"), np.float32)
+    lightened = (255 - (255 - grey) * 0.4).astype(np.uint8)
+    score = score_text("ust_pen", Reader().read(lightened).text, path.with_name("ust_pen.gt.txt").read_text(), 0.0)
+    assert score.errors_no_spaces <= score.length_no_spaces // 3, score.text

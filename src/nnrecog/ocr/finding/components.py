@@ -1,6 +1,6 @@
 """Stage 5: ink components as character candidates (:class:`Glyph`) of a :class:`Segmentation`.
 
-The page's typical character height is the ink-weighted median of component heights; pieces of
+The page's typical character height is the outline-weighted median of component heights; pieces of
 one character stacked above each other (a detached bar of a 'T', a broken stroke) are joined;
 specks and punctuation, small relative to that height, are dropped.
 
@@ -72,22 +72,35 @@ class PageInk:
         return cls(empty, empty.astype(np.int32), np.zeros((0, 4), np.int64), np.zeros(0, np.int64), empty > 0)
 
     def char_height(self, config: ComponentsConfig = ComponentsConfig()) -> float:
-        """The page's typical character height: the ink-weighted median height of the
-        components shaped like characters (width over height within ``char_aspect``), so
-        that long ripples, wood grain or a sheet's edge, however much ink they hold, do not
-        set it; all components when none is so shaped. Components the photo's frame cuts
+        """The page's typical character height: the median height of the components shaped
+        like characters (width over height within ``char_aspect``), each weighted by its
+        outline (:meth:`outlines`), so that long ripples, wood grain or a sheet's edge do
+        not set it; all components when none is so shaped. Components the photo's frame cuts
         through count only when nothing else does: the frame cuts through the desk and what
-        lies on it (a dark object beside the sheet holds far more ink than thin strokes),
-        rarely through the writing."""
+        lies on it, rarely through the writing.
+
+        Weighted by outline, a component counts about twice its strokes' length: specks
+        hardly count, and a filled dark object (a pen's clip lying on the sheet, a shadow)
+        counts as its rim, not as its area. Weighted by ink area, a pen on a page of pencil
+        writing set the height (266 px against letters of 15) and the writing was read at a
+        resolution that lost it (ust_pen with its ink lightened to 40 %: 62 errors of 62,
+        now 17)."""
         heights = self.boxes[:, 2] - self.boxes[:, 0]
         widths = self.boxes[:, 3] - self.boxes[:, 1]
         low, high = config.char_aspect
         shaped = (widths >= low * heights) & (widths <= high * heights)
         inside = ~cut_by_frame(self.boxes, self.labels.shape)
+        weights = self.outlines()
         for chosen in (shaped & inside, shaped):
             if chosen.any():
-                return typical_height(heights[chosen], self.areas[chosen])
-        return typical_height(heights, self.areas)
+                return typical_height(heights[chosen], weights[chosen])
+        return typical_height(heights, weights)
+
+    def outlines(self) -> np.ndarray:
+        """(n,) each component's outline: its ink pixels with a 4-neighbour off the ink."""
+        ink = self.labels > 0
+        edge = ink & ~imaging.binary_erosion(ink)
+        return np.bincount(self.labels[edge], minlength=len(self.boxes) + 1)[1:]
 
 
 @dataclass
@@ -152,7 +165,7 @@ def cut_by_frame(boxes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def typical_height(heights: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted median of ``heights``; with ink areas as weights, specks hardly count."""
+    """Weighted median of ``heights``; with outlines as weights, specks hardly count."""
     if heights.size == 0:
         return 0.0
     order = np.argsort(heights)
