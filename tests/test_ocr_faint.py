@@ -47,10 +47,11 @@ def test_writing_showing_through_from_the_back_is_not_read(nist_images, strength
 
 
 
-def test_a_filled_object_on_the_sheet_does_not_set_the_character_height():
+def test_a_filled_object_or_a_dotted_ruling_does_not_set_the_character_height():
     """Twenty thin letters 15 px tall beside a filled blob 266 px tall (a pen's clip lying on a
     page of pencil writing): the blob holds twice the letters' ink, but its outline is shorter
-    than theirs, so the page's character height is the letters'."""
+    than theirs, so the page's character height is the letters'. The dots of a dotted ruling,
+    all outline, are no strokes and do not count."""
     from nnrecog.ocr.finding.components import PageInk
 
     mask = np.zeros((400, 900), bool)
@@ -62,3 +63,8 @@ def test_a_filled_object_on_the_sheet_does_not_set_the_character_height():
     ink = PageInk.of(mask.astype(np.float32), mask, mask)
     assert ink.areas.max() > 2 * ink.areas[ink.areas < 1000].sum()
     assert ink.char_height() == 15
+    for left in range(0, 897, 3):  # two rows of 299 dots of 2 x 2 px: more outline than the rest
+        mask[388:390, left : left + 2] = mask[392:394, left : left + 2] = True
+    dotted = PageInk.of(mask.astype(np.float32), mask, mask)
+    assert dotted.outlines()[dotted.areas == 4].sum() > dotted.outlines()[dotted.areas > 4].sum()
+    assert dotted.char_height() == 15

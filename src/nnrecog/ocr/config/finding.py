@@ -180,6 +180,8 @@ class ComponentsConfig:
     #: The page's character height is measured on components this wide for their height
     #: (from a bare 'I' to two touching letters)...
     char_aspect: tuple[float, float] = (0.1, 2.5)
+    #: ...and made of strokes at least this many times longer than thick.
+    min_elongation: float = 3.0
     #: ...and glyphs whose long side is below this many character heights are specks, dots and
     #: punctuation (unrelated to the *area* fraction that cleans a single glyph's crop).
     speck_heights: float = 0.3

@@ -79,9 +79,11 @@ class PageInk:
         through count only when nothing else does: the frame cuts through the desk and what
         lies on it, rarely through the writing.
 
-        Weighted by outline, a component counts about twice its strokes' length: specks
-        hardly count, and a filled dark object (a pen's clip lying on the sheet, a shadow)
-        counts as its rim, not as its area. Weighted by ink area, a pen on a page of pencil
+        Weighted by outline, a component counts about twice its strokes' length, and a filled
+        dark object (a pen's clip lying on the sheet, a shadow) counts as its rim, not as its
+        area; a component no more than ``min_elongation`` times as long as it is thick (a dot
+        of a dotted ruling, a speck) does not count: it is all outline, and on dotted paper
+        the dots would set the height. Weighted by ink area, a pen on a page of pencil
         writing set the height (266 px against letters of 15) and the writing was read at a
         resolution that lost it (ust_pen with its ink lightened to 40 %: 62 errors of 62,
         now 17)."""
@@ -90,7 +92,10 @@ class PageInk:
         low, high = config.char_aspect
         shaped = (widths >= low * heights) & (widths <= high * heights)
         inside = ~cut_by_frame(self.boxes, self.labels.shape)
-        weights = self.outlines()
+        outlines = self.outlines()
+        # a stroke is longer than it is thick (length ~ outline / 2, thickness ~ 2 area /
+        # outline); a dot of a dotted ruling or a speck of texture is not
+        weights = np.where(outlines.astype(np.float64) ** 2 >= 4 * config.min_elongation * self.areas, outlines, 0)
         for chosen in (shaped & inside, shaped):
             if chosen.any():
                 return typical_height(heights[chosen], weights[chosen])
