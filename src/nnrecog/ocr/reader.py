@@ -203,6 +203,8 @@ class Reader:
             for photo, target in zip(photo_list, targets):
                 yield self.read_photo(photo, target)
             return
+        if self.line_model is not None and self.lexicon is not None and self.config.decode.spelling_weight > 0:
+            self.lexicon.spelling()  # loaded (or built, 1 GB for some seconds) once, not by every worker
         # fork: the workers start with the loaded models and word list, nothing to pickle or load
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_start_worker,
                                  initargs=(self,)) as pool:

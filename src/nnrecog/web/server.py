@@ -58,8 +58,10 @@ def serve(options: ServeOptions) -> int:
     config = options.config()
     choices = model_choices(config.models)
     classifiers = load_models(choices, config.detector)  # here first: a bad file is one error line, not a dead worker
-    default_lexicon()  # built and cached once here, not by every worker at the same time
+    lexicon = default_lexicon()  # built and cached once here, not by every worker at the same time
     lines = default_line_model_path() is not None
+    if lines and config.reader.decode.spelling_weight > 0:
+        lexicon.spelling()  # likewise (its build takes 1 GB for some seconds)
     engines = tuple(engine for engine in ENGINES if lines or engine not in LINE_ENGINES)
     with _listening_socket(config.host, config.port, config.backlog) as sock:
         pool = PhotoPool(choices, config, lines)
