@@ -153,3 +153,29 @@ def test_pencil_beside_a_pen_on_the_sheet_is_read():
     score = score_text("ust_pen", Reader().read(_lightened(path, 0.4)).text,
                        path.with_name("ust_pen.gt.txt").read_text(), 0.0)
     assert score.errors_no_spaces <= score.length_no_spaces // 3, score.text
+
+
+def test_the_spelling_model_does_not_cost_a_blurred_photo_its_lines():
+    """ust_life blurred 2 px: its letters are doubtful, and spelt they were less sure than the
+    frames' own reading, so the writing stage dropped a whole line (84 errors of 131 against
+    77 without the spelling model). A line read whole keeps its unspelt reading where the
+    spelt one would be dropped."""
+    import dataclasses
+
+    import numpy as np
+    from PIL import Image, ImageFilter, ImageOps
+
+    from nnrecog.ocr.config import ReaderConfig
+    from nnrecog.ocr.evaluate import score_text
+    from nnrecog.ocr.reader import Reader
+
+    path = data_dir() / "ocr_dev" / "ust_life.jpg"
+    if not path.is_file():
+        pytest.skip("shared data not found")
+    with Image.open(path) as photo:
+        blurred = np.asarray(ImageOps.exif_transpose(photo).convert("RGB").filter(ImageFilter.GaussianBlur(2)))
+    truth = path.with_name("ust_life.gt.txt").read_text()
+    config = ReaderConfig()
+    unspelt = dataclasses.replace(config, decode=dataclasses.replace(config.decode, spelling_weight=0.0, spelling_bonus=0.0))
+    spelt_errors = score_text("ust_life", Reader(config).read(blurred).text, truth, 0.0).errors_no_spaces
+    assert spelt_errors <= score_text("ust_life", Reader(unspelt).read(blurred).text, truth, 0.0).errors_no_spaces

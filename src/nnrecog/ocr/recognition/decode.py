@@ -339,7 +339,14 @@ def read_lines(
         touching = recognizer is not None and config.engine in LINE_ENGINES and (
             config.engine == "lines" or has_touching_letters(line, config.resegment.touching_line_fraction))
         if touching:
-            read.append(read_whole(line))
+            whole = read_whole(line)
+            # spelt, a doubtful line's letters may be less sure than its frames' own reading:
+            # the spelling must not make the writing stage drop a line it would keep
+            if whole.confidence < config.writing.min_confidence and config.decode.spelling_weight > 0:
+                unspelt = read_whole(line, dataclasses.replace(config.decode, spelling_weight=0.0, spelling_bonus=0.0))
+                if unspelt.confidence >= config.writing.min_confidence:
+                    whole = unspelt
+            read.append(whole)
             continue
         reading = read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode)
         # a reading all of known words stands; a line the writing stage will refuse as not
