@@ -36,6 +36,10 @@ from nnrecog.options import (
 LR = Option("learning rate (the loss is summed over the batch)", POSITIVE_FLOAT)
 MOMENTUM = Option("momentum of the course's update (0: plain SGD)", FRACTION)
 AUGMENT = Option("augment every training batch")
+#: The same for a model trained augmented unless told not to.
+NO_AUGMENT = Option("no augmentation of the training batches")
+CHANNELS = Option("conv channels, one block each", POSITIVE_INTS)
+HIDDEN = Option("dense units", POSITIVE_INT)
 #: Each conv block halves the 32-pixel side; after 5 blocks nothing would be left.
 MAX_CONV_BLOCKS = 5
 #: The autoencoder's initialisations (the first is the default) and the learning rate of each:
@@ -106,8 +110,8 @@ class CnnOptions(TrainOptions):
     batch_size: int = BATCH_SIZE(64)
     lr: float = LR(0.001)
     decay_every: int = _decay_every(10, TrainOptions.decay_factor)
-    channels: tuple[int, ...] = Option("conv channels, one block each", POSITIVE_INTS)((16, 32))
-    hidden: int = Option("dense units", POSITIVE_INT)(128)
+    channels: tuple[int, ...] = CHANNELS((16, 32))
+    hidden: int = HIDDEN(128)
     dropout: float = Option("dropout before the last layer", FRACTION)(0.3)
     augment: bool = AUGMENT(False)
 
@@ -128,9 +132,9 @@ class DetectorOptions(CnnOptions):
     out_dir: str | os.PathLike = OUT_DIR("runs/detector")
     epochs: int = EPOCHS(20)
     decay_every: int = _decay_every(5, TrainOptions.decay_factor)
-    channels: tuple[int, ...] = Option("conv channels, one block each", POSITIVE_INTS)((24, 48))
-    hidden: int = Option("dense units", POSITIVE_INT)(64)
-    augment: bool = Option("no augmentation of the training batches")(True)
+    channels: tuple[int, ...] = CHANNELS((24, 48))
+    hidden: int = HIDDEN(64)
+    augment: bool = NO_AUGMENT(True)
 
 
 @dataclass(frozen=True)
@@ -141,9 +145,8 @@ class OrientationOptions(CnnOptions):
     out_dir: str | os.PathLike = OUT_DIR("runs/orientation")
     epochs: int = EPOCHS(12)
     decay_every: int = _decay_every(4, TrainOptions.decay_factor)
-    channels: tuple[int, ...] = Option("conv channels, one block each", POSITIVE_INTS)((16, 32))
-    hidden: int = Option("dense units", POSITIVE_INT)(64)
-    augment: bool = Option("no augmentation of the training batches")(True)
+    hidden: int = HIDDEN(64)
+    augment: bool = NO_AUGMENT(True)
     line_pieces: int = Option("pieces of synthetic lines (one to four letters) learned beside the characters "
                               "(an eighth as many to validate and test)", NON_NEGATIVE_INT, metavar="N")(8000)
 

@@ -106,6 +106,12 @@ class Reader:
             other.lexicon = (self.lexicon or default_lexicon()) if lexicon else None
         return other
 
+    def load_spelling(self) -> None:
+        """Load the spelling model now (or build it: 1 GB for some seconds, the first time) if
+        this reader's line engine uses it, rather than while it reads a photo."""
+        if self.line_model is not None and self.lexicon is not None and self.config.decode.spelling_weight > 0:
+            self.lexicon.spelling()
+
     def read(self, image: ImageArg, name: str | None = None) -> Page:
         """Read one page: a photo file or its bytes (EXIF rotation applied, boxes in the photo's
         pixels as displayed; ``name`` is what an error calls it), a PIL image, or a grey or
@@ -203,8 +209,7 @@ class Reader:
             for photo, target in zip(photo_list, targets):
                 yield self.read_photo(photo, target)
             return
-        if self.line_model is not None and self.lexicon is not None and self.config.decode.spelling_weight > 0:
-            self.lexicon.spelling()  # loaded (or built, 1 GB for some seconds) once, not by every worker
+        self.load_spelling()  # once, not by every worker
         # fork: the workers start with the loaded models and word list, nothing to pickle or load
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork"), initializer=_start_worker,
                                  initargs=(self,)) as pool:

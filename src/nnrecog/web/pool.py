@@ -84,10 +84,11 @@ def _start_worker(choices: list[ModelChoice], config: ServeConfig, lines: bool) 
     global _WORKER
     _exit_with_parent()
     lexicon, line_model = default_lexicon(), load_line_recognizer() if lines else None
-    if lines and config.reader.decode.spelling_weight > 0:
-        lexicon.spelling()  # from the cache the server filled: no request waits for it
-    _WORKER = _Worker({name: Reader(config.reader, classifier, lexicon, line_model)
-                       for name, classifier in load_models(choices, config.detector).items()})
+    readers = {name: Reader(config.reader, classifier, lexicon, line_model)
+               for name, classifier in load_models(choices, config.detector).items()}
+    for reader in readers.values():
+        reader.load_spelling()  # from the cache the server filled: no request waits for it
+    _WORKER = _Worker(readers)
 
 
 def _read_in_worker(job: ReadJob) -> ReadResult:

@@ -76,6 +76,11 @@ def prefix_beam_search(
     (shallow fusion of a language model) and the sequences returned by it plus
     ``scorer.complete``, which is the score given with each.
     """
+    def language(prefix: tuple[int, ...], complete: bool) -> float:
+        if scorer is None:
+            return 0.0
+        return scorer.complete(prefix) if complete else scorer.prefix(prefix)
+
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -np.inf)}
     for frame in log_probs:
         candidates = [int(k) for k in np.flatnonzero(frame > floor) if k != blank]
@@ -94,15 +99,10 @@ def prefix_beam_search(
                     add(prefix, 1, p_label + frame[k])  # the same 'k' held on
                 else:
                     add(prefix + (k,), 1, p_total + frame[k])
-        if scorer is None:
-            ranked = sorted(nxt.items(), key=lambda item: -np.logaddexp(*item[1]))[:beam]
-        else:
-            ranked = sorted(nxt.items(), key=lambda item: -(np.logaddexp(*item[1]) + scorer.prefix(item[0])))[:beam]
-        beams = {prefix: (values[0], values[1]) for prefix, values in ranked}
-    found = [(prefix, float(np.logaddexp(*values))) for prefix, values in beams.items()]
-    if scorer is None:
-        return found
-    return sorted(((prefix, score + scorer.complete(prefix)) for prefix, score in found), key=lambda item: -item[1])
+        ranked = sorted(nxt.items(), key=lambda item: -(np.logaddexp(*item[1]) + language(item[0], False)))
+        beams = {prefix: (values[0], values[1]) for prefix, values in ranked[:beam]}
+    found = [(prefix, float(np.logaddexp(*values)) + language(prefix, True)) for prefix, values in beams.items()]
+    return sorted(found, key=lambda item: -item[1])
 
 
 def alignment(log_probs: np.ndarray, labels: list[int], blank: int) -> list[Span]:
