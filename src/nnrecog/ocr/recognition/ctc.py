@@ -17,6 +17,8 @@ the character classes and the blank. Reading them:
 
 from __future__ import annotations
 
+import heapq
+import math
 from typing import Protocol
 
 import numpy as np
@@ -81,28 +83,40 @@ def prefix_beam_search(
             return 0.0
         return scorer.complete(prefix) if complete else scorer.prefix(prefix)
 
-    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -np.inf)}
+    # plain floats and math, not NumPy scalars: this loop runs per frame, prefix and class
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
     for frame in log_probs:
         candidates = [int(k) for k in np.flatnonzero(frame > floor) if k != blank]
+        scores = frame.tolist()
+        p_end_blank = scores[blank]
         nxt: dict[tuple[int, ...], list[float]] = {}
 
         def add(prefix: tuple[int, ...], which: int, value: float) -> None:
-            entry = nxt.setdefault(prefix, [-np.inf, -np.inf])
-            entry[which] = np.logaddexp(entry[which], value)
+            entry = nxt.get(prefix)
+            if entry is None:
+                entry = nxt[prefix] = [-math.inf, -math.inf]
+            entry[which] = _logaddexp(entry[which], value)
 
         for prefix, (p_blank, p_label) in beams.items():
-            p_total = np.logaddexp(p_blank, p_label)
-            add(prefix, 0, p_total + frame[blank])
+            p_total = _logaddexp(p_blank, p_label)
+            add(prefix, 0, p_total + p_end_blank)
             for k in candidates:
                 if prefix and prefix[-1] == k:
-                    add(prefix + (k,), 1, p_blank + frame[k])  # a new 'k' after a blank
-                    add(prefix, 1, p_label + frame[k])  # the same 'k' held on
+                    add(prefix + (k,), 1, p_blank + scores[k])  # a new 'k' after a blank
+                    add(prefix, 1, p_label + scores[k])  # the same 'k' held on
                 else:
-                    add(prefix + (k,), 1, p_total + frame[k])
-        ranked = sorted(nxt.items(), key=lambda item: -(np.logaddexp(*item[1]) + language(item[0], False)))
-        beams = {prefix: (values[0], values[1]) for prefix, values in ranked[:beam]}
-    found = [(prefix, float(np.logaddexp(*values)) + language(prefix, True)) for prefix, values in beams.items()]
+                    add(prefix + (k,), 1, p_total + scores[k])
+        ranked = heapq.nlargest(beam, nxt.items(), key=lambda item: _logaddexp(*item[1]) + language(item[0], False))
+        beams = {prefix: (values[0], values[1]) for prefix, values in ranked}
+    found = [(prefix, _logaddexp(*values) + language(prefix, True)) for prefix, values in beams.items()]
     return sorted(found, key=lambda item: -item[1])
+
+
+def _logaddexp(a: float, b: float) -> float:
+    """``log(exp(a) + exp(b))`` of two floats (either may be ``-inf``)."""
+    if a < b:
+        a, b = b, a
+    return a if b == -math.inf else a + math.log1p(math.exp(b - a))
 
 
 def alignment(log_probs: np.ndarray, labels: list[int], blank: int) -> list[Span]:

@@ -55,6 +55,7 @@ class SpellingModel:
         self._keys = [keys for keys, _ in tables]
         self._counts = [counts for _, counts in tables]
         self._next: dict[tuple[int, ...], np.ndarray] = {}
+        self._prefixes: dict[tuple[int, ...], float] = {}
 
     @classmethod
     def from_words(cls, by_length: WordsByLength, counts_by_length: WordsByLength | None, order: int = 5) -> SpellingModel:
@@ -118,11 +119,20 @@ class SpellingModel:
     def log_prob(self, symbols: list[int], complete: bool = True) -> float:
         """``log P`` of a word's letters (symbols 1-26), each given those before, and with
         ``complete`` the edge after the last: the word ends there."""
-        total, context = 0.0, ()
-        for s in [*symbols, EDGE] if complete else symbols:
-            total += float(self.next_log_probs(context)[s])
-            context = (*context, s)
-        return total
+        total = self._prefix_log_prob(tuple(symbols))
+        return total + float(self.next_log_probs(tuple(symbols))[EDGE]) if complete else total
+
+    def _prefix_log_prob(self, symbols: tuple[int, ...]) -> float:
+        # a beam search asks for every prefix of the words it grows: each is its parent plus one letter
+        if not symbols:
+            return 0.0
+        found = self._prefixes.get(symbols)
+        if found is None:
+            if len(self._prefixes) >= _MAX_CACHED_CONTEXTS:
+                self._prefixes.clear()
+            found = self._prefix_log_prob(symbols[:-1]) + float(self.next_log_probs(symbols[:-1])[symbols[-1]])
+            self._prefixes[symbols] = found
+        return found
 
 
 class SpellingScorer:
