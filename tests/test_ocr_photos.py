@@ -193,3 +193,102 @@ def test_big_letters_in_separate_strokes_on_dotted_paper_are_read():
         pytest.skip("shared data not found")
     score = score_text("deep_broken", Reader().read(path).text, path.with_name("deep_broken.gt.txt").read_text(), 0.0)
     assert score.errors_no_spaces <= 1, score.text
+
+
+def _on_a_big_photo(path, factor: float) -> bytes:
+    """The photo shrunk by ``factor`` in the middle of a 12-megapixel JPEG of its paper's grey:
+    a note written small on a sheet a phone photographed whole."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as photo:
+        grey = ImageOps.exif_transpose(photo).convert("L")
+    small = grey.resize((round(grey.width * factor), round(grey.height * factor)), Image.LANCZOS)
+    canvas = Image.new("L", (4000, 3000), int(np.median(np.asarray(small))))
+    canvas.paste(small, (1200, 900))
+    data = io.BytesIO()
+    canvas.save(data, "JPEG", quality=92)
+    return data.getvalue()
+
+
+def test_small_writing_on_a_big_photo_is_read_at_the_photos_own_resolution():
+    """01_list a quarter of its size on a 12-megapixel photo: its letters, 18 px tall, were
+    worked on at 9 px (the photo decoded at 3 megapixels) and nothing was read; read again
+    closer, where the writing is, it reads as the course photo does."""
+    import dataclasses
+
+    from nnrecog.ocr.config import ReaderConfig
+    from nnrecog.ocr.evaluate import score_text
+    from nnrecog.ocr.reader import Reader
+
+    path = data_dir() / "ocr_samples" / "01_list.jpg"
+    if not path.is_file():
+        pytest.skip("shared data not found")
+    photo, truth = _on_a_big_photo(path, 0.25), path.with_name("01_list.gt.txt").read_text()
+    page = Reader().read(photo)
+    assert page.size == (3000, 4000)
+    assert score_text("01_list", page.text, truth, 0.0).errors_no_spaces <= 3, page.text
+    assert all(1200 <= c.box[1] and c.box[3] <= 1200 + 567 for c in page.chars)  # boxes on the big photo
+    config = ReaderConfig()
+    coarse = Reader(dataclasses.replace(config, photo=dataclasses.replace(config.photo, closer_gain=float("inf"))))
+    assert score_text("01_list", coarse.read(photo).text, truth, 0.0).errors_no_spaces >= 50
+
+
+def test_the_closer_look_is_only_for_small_letters_the_photo_has_more_pixels_for():
+    import numpy as np
+
+    from nnrecog.ocr.config import PhotoConfig
+    from nnrecog.ocr.document.elements import Char, Line, Page, Rejected, Word
+    from nnrecog.ocr.finding.closer import closer_region
+    from nnrecog.ocr.finding.components import Segmentation
+
+    def segmentation(char_height: float, scale: float) -> Segmentation:
+        empty = np.zeros((10, 10), np.float32)
+        return Segmentation(empty, empty.astype(np.int32), [], char_height, (scale, scale), (3000, 4000), 1, None)
+
+    word = Page([Line([Word([Char("A", (1000, 1000, 1030, 1020), 0.9), Char("B", (1000, 1030, 1030, 1050), 0.9)])])],
+                (3000, 4000), [Rejected((10, 3900, 60, 3990), "does not read as characters")])
+    config = PhotoConfig()
+    # letters 15 px on a photo decoded at half its size: the word alone (the rejected region
+    # beside it is left out), padded by two of its letters' heights in the photo (30 px)
+    assert closer_region(segmentation(15.0, 0.5), word, config) == (940, 940, 1090, 1110)
+    assert closer_region(segmentation(15.0, 1.0), word, config) is None  # the photo has no more pixels
+    assert closer_region(segmentation(config.min_char_height, 0.5), word, config) is None  # tall enough
+    # nothing read: the rejected regions are looked at
+    rejected_only = Page([], (3000, 4000), word.rejected)
+    assert closer_region(segmentation(15.0, 0.5), rejected_only, config) == (0, 3840, 120, 4000)
+    assert closer_region(segmentation(15.0, 0.5), Page([], (3000, 4000)), config) is None
+
+
+def test_a_region_of_a_huge_jpeg_is_cut_from_a_decode_within_the_limit():
+    """A 100-megapixel JPEG passes the header check (it decodes at an eighth of its sides): a
+    closer look at a word on it must not decode it whole."""
+    from nnrecog.ocr.finding.photo import jpeg_reduction
+
+    limit = 64_000_000
+    assert jpeg_reduction(4000, 3000, limit) == 1
+    assert jpeg_reduction(10_000, 10_000, limit) == 2
+    assert jpeg_reduction(20_000, 20_000, limit) == 4
+    assert jpeg_reduction(64_000, 64_000, limit) == 8
+
+
+def test_a_region_reads_as_the_same_pixels_of_the_whole_photo():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from nnrecog.ocr.finding.photo import open_photo
+
+    rng = np.random.default_rng(0)
+    pixels = (rng.random((300, 400)) * 255).astype(np.uint8)
+    data = io.BytesIO()
+    Image.fromarray(pixels).save(data, "PNG")
+    grey, size = open_photo(data.getvalue(), region=(100, 50, 180, 250))
+    assert size == (300, 400)
+    assert np.allclose(grey, pixels[100:180, 50:250] / 255.0)
+    # within the pixel budget, the region shrunk as a whole photo is
+    half, _ = open_photo(data.getvalue(), max_pixels=4000, region=(100, 50, 180, 250))
+    assert half.shape == (40, 100)

@@ -122,20 +122,40 @@ class Reader:
         InputError : the file is missing, not an image, truncated or damaged, or too large to
             decode safely; the message names it.
         """
-        from nnrecog.ocr.recognition import orientation
         from nnrecog.ocr.finding import photo as photos  # the stages load with the first page
+        from nnrecog.ocr.finding.closer import closer_region
+        from nnrecog.ocr.recognition import orientation
 
+        config = self.config.photo
         if isinstance(image, (str, os.PathLike, bytes)):
-            config = self.config.photo
-            grey, (height, width) = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels)
+            grey, photo_size = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels)
         else:
             grey = photos.upright_grey(image)
-            height, width = grey.shape
-        photo_size = (height, width)
+            photo_size = grey.shape
+        seg, page = self._read_upright(grey, photo_size)
+        region = closer_region(seg, page, config)
+        if region is None:
+            return page
+        # small writing on a big photo: its region read again at the photo's own resolution
+        y1, x1, y2, x2 = region
+        if grey.shape == photo_size:
+            near_grey = grey[y1:y2, x1:x2]
+        else:
+            near_grey, _ = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels, region)
+        _, near = self._read_upright(near_grey, (y2 - y1, x2 - x1))
+        near = near.moved(lambda box: (box[0] + y1, box[1] + x1, box[2] + y1, box[3] + x1), photo_size)
+        return near if orientation.strength(near) > orientation.strength(page) else page
+
+    def _read_upright(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
+        """A grey page read as it lies, or turned or straightened where that reads stronger:
+        the segmentation of the page as it lies, and the reading (boxes on the page as it lies)."""
+        from nnrecog.ocr.recognition import orientation
+
+        height, width = photo_size
         seg, page = self._read_grey(grey, photo_size)
         turning = self.config.orientation
         if not turning.enabled:
-            return page
+            return seg, page
         # perhaps the sheet lies sideways or upside down (EXIF said nothing)
         candidates = orientation.turns_to_try(seg, page, self.classifier, turning)
         best = self._straightened(seg, page, photo_size)
@@ -152,7 +172,7 @@ class Reader:
             # ones, which beat the nothing it read upright
             if orientation.strength(turned) > best_strength and orientation.reads_as_writing(turned, page, turning):
                 best, best_strength = orientation.unturned_page(turned, turns, photo_size), orientation.strength(turned)
-        return best
+        return seg, best
 
     def _straightened(self, seg: Segmentation, page: Page, photo_size: tuple[int, int]) -> Page:
         """``page`` (the reading of ``seg``), or, when its lines run askew, the page read

@@ -40,6 +40,14 @@ class PhotoConfig:
     #: photos whose texture measures as tiny letters) read as text in 2 more of 1,177.
     min_char_height: float = 30.0
     max_enlargement: float = 2.0
+    #: Characters worked on smaller than ``min_char_height`` on a photo decoded smaller than it
+    #: is (a word written small on a sheet photographed whole by a 12-megapixel camera) are
+    #: read again from the region around everything read, padded by this many character
+    #: heights, at the photo's own resolution there (:mod:`~nnrecog.ocr.finding.closer`)...
+    closer_pad_heights: float = 2.0
+    #: ...when that works on them at least this many times finer; the closer reading is kept
+    #: when its characters hold more confidence.
+    closer_gain: float = 1.25
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ that were looked at and judged not to be writing (:mod:`nnrecog.ocr.recognition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 Box = tuple[int, int, int, int]
@@ -147,3 +148,10 @@ class Page:
     def export(self) -> dict[str, Any]:
         """The JSON-ready dict of ``nnrecog read --json`` (see the module docstring)."""
         return {"lines": [line.export() for line in self.lines], "rejected": [r.export() for r in self.rejected]}
+
+    def moved(self, move: Callable[[Box], Box], size: tuple[int, int]) -> Page:
+        """The page with every box moved by ``move(box) -> box``, on a photo of ``size``: a
+        reading of a turned, straightened or cropped copy of the photo, put back on it."""
+        lines = [Line([Word([replace(c, box=move(c.box)) for c in word.chars]) for word in line.words])
+                 for line in self.lines]
+        return Page(lines, size, [Rejected(move(r.box), r.reason, r.confidence) for r in self.rejected])

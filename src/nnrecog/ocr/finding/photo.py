@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from nnrecog.data.normalize import grey_image
 from nnrecog.errors import InputError
 from nnrecog.ocr.config import PhotoConfig
+from nnrecog.ocr.document.elements import Box
 from nnrecog.ocr.document.readings import PhotoSource, opened
 
 #: Image modes without transparency whose grey conversion PIL does directly in 8 bits.
@@ -42,13 +43,16 @@ _JPEG_SMALLEST_DECODE = 64
 
 
 def open_photo(path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels,
-               max_decoded_pixels: int = PhotoConfig.max_decoded_pixels) -> tuple[np.ndarray, tuple[int, int]]:
+               max_decoded_pixels: int = PhotoConfig.max_decoded_pixels,
+               region: Box | None = None) -> tuple[np.ndarray, tuple[int, int]]:
     """Read an image file (or its bytes) as a grey array of at most ``max_pixels`` pixels,
-    refusing from its header one that would decode to more than ``max_decoded_pixels``.
+    refusing from its header one that would decode to more than ``max_decoded_pixels``; with
+    ``region`` (a box on the photo as displayed, full resolution), that part of it alone, at
+    most ``max_pixels`` of it.
 
     Returns
     -------
-    grey : (H, W) float32 in [0, 1], ink dark.
+    grey : (H, W) float32 in [0, 1], ink dark (of the region, with one).
     photo_size : ``(height, width)`` of the full-resolution photo after EXIF rotation.
 
     Raises
@@ -65,13 +69,21 @@ def open_photo(path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels,
                                 f"{max_decoded_pixels / 1e6:g} megapixels decoded")
         if _exif_orientation(image) in (5, 6, 7, 8):
             width, height = height, width
-        factor = min(1.0, math.sqrt(max_pixels / (width * height)))
+        y1, x1, y2, x2 = region if region is not None else (0, 0, height, width)
+        factor = min(1.0, math.sqrt(max_pixels / max((y2 - y1) * (x2 - x1), 1)))
+        if image.format == "JPEG":
+            # the whole image is decoded, the region cut from it: within max_decoded_pixels
+            factor = min(factor, 1.0 / jpeg_reduction(width, height, max_decoded_pixels))
         if image.format == "JPEG" and factor < 1.0:
             request = (int(image.size[0] * factor), int(image.size[1] * factor))
             image.draft(image.mode if image.mode in ("L", "RGB") else "RGB", request)
         image.load()
         upright = ImageOps.exif_transpose(image)
-        size = (max(1, min(upright.width, int(factor * width))), max(1, min(upright.height, int(factor * height))))
+        if region is not None:
+            # a JPEG may have been decoded at a fraction of its size: the region scales with it
+            sy, sx = upright.height / height, upright.width / width
+            upright = upright.crop((math.floor(x1 * sx), math.floor(y1 * sy), math.ceil(x2 * sx), math.ceil(y2 * sy)))
+        size = (max(1, min(upright.width, int(factor * (x2 - x1)))), max(1, min(upright.height, int(factor * (y2 - y1)))))
         if upright.mode in _EIGHT_BIT_OPAQUE and "transparency" not in upright.info:
             # 8-bit images are shrunk before the float conversion: far less memory traffic
             return np.asarray(upright.convert("L").resize(size, Image.BOX), np.float32) / 255.0, (height, width)
@@ -83,9 +95,18 @@ def open_photo(path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels,
     return resize_to(grey, size[1], size[0]), (height, width)
 
 
+def jpeg_reduction(width: int, height: int, max_decoded_pixels: int) -> int:
+    """The least reduction of a JPEG's sides (1, 2, 4 or 8: DCT scaling) that decodes it to at
+    most ``max_decoded_pixels`` (8 for one over even that: the header check refuses it)."""
+    reduction = 1
+    while reduction < 8 and (width // reduction) * (height // reduction) > max_decoded_pixels:
+        reduction *= 2
+    return reduction
+
+
 def load_photo(
     path: PhotoSource, max_pixels: int = PhotoConfig.max_pixels, name: str | None = None,
-    max_decoded_pixels: int = PhotoConfig.max_decoded_pixels,
+    max_decoded_pixels: int = PhotoConfig.max_decoded_pixels, region: Box | None = None,
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """:func:`open_photo` with every failure turned into an :class:`~nnrecog.errors.InputError`
     naming the file (``name``, default the path; ``"stdin"`` for bytes)."""
@@ -94,7 +115,7 @@ def load_photo(
         with warnings.catch_warnings():
             # the decoded size is bounded by max_decoded_pixels, checked from the header
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return open_photo(path, max_pixels, max_decoded_pixels)
+            return open_photo(path, max_pixels, max_decoded_pixels, region)
     except PhotoTooLarge as exc:
         raise InputError(f"{name}: image too large to read safely ({exc})") from None
     except FileNotFoundError:

@@ -11,15 +11,13 @@ other turns are tried and how much stronger one must be to win.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 from PIL import Image
 
 from nnrecog.data.normalize import normalize_glyph
 from nnrecog.ocr.config import ComponentsConfig, OrientationConfig
-from nnrecog.ocr.document.elements import Box, Line, Page, Rejected, Word
+from nnrecog.ocr.document.elements import Box, Page
 from nnrecog.ocr.finding.components import Glyph, PageInk, Segmentation, glyphs_of
 from nnrecog.ocr.recognition.recognize import Classifier, GlyphNetwork
 
@@ -153,15 +151,7 @@ def unturned_box(box: Box, turns: int, size: tuple[int, int]) -> Box:
 
 def unturned_page(page: Page, turns: int, size: tuple[int, int]) -> Page:
     """``page``, read on the photo turned ``turns`` quarter turns, with every box on ``photo``."""
-    return _moved_page(page, lambda box: unturned_box(box, turns, size), size)
-
-
-def _moved_page(page: Page, move: Callable[[Box], Box], size: tuple[int, int]) -> Page:
-    """``page`` with every box moved by ``move(box) -> box``, on a photo of ``size``."""
-    lines = [Line([Word([replace(c, box=move(c.box)) for c in word.chars]) for word in line.words])
-             for line in page.lines]
-    rejected = [Rejected(move(r.box), r.reason, r.confidence) for r in page.rejected]
-    return Page(lines, size, rejected)
+    return page.moved(lambda box: unturned_box(box, turns, size), size)
 
 
 def tilt_degrees(seg: Segmentation, config: OrientationConfig) -> float:
@@ -252,4 +242,4 @@ def untilted_box(box: Box, degrees: float, size: tuple[int, int]) -> Box:
 
 def untilted_page(page: Page, degrees: float, size: tuple[int, int]) -> Page:
     """``page``, read on the photo of ``size`` straightened by ``degrees``, with every box on the photo."""
-    return _moved_page(page, lambda box: untilted_box(box, degrees, size), size)
+    return page.moved(lambda box: untilted_box(box, degrees, size), size)

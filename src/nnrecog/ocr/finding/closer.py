@@ -1,0 +1,47 @@
+"""Small writing on a big photo, looked at again closer.
+
+A photo is decoded at most :attr:`~nnrecog.ocr.config.PhotoConfig.max_pixels` pixels, and its
+page worked on within that bound: a 12-megapixel photo of a sheet with a word written 25 px
+tall on it is read with its letters 12 px tall, where thin strokes blur into blobs and a
+letter's holes close. The writing, though, fills a small part of such a photo. Once the page
+is read, the region of the lines it read (or, where it read none, of the regions it judged
+not writing, which may be writing read too coarsely) is read again on its own, at the
+resolution the photo has there, when that gives its letters more pixels than the first
+reading had: :func:`closer_region` says where, or that there is nothing to gain. The regions
+judged not writing stay out of a page that read lines: most are things lying on the sheet,
+and a dark one (a notebook's spiral) sets the ink threshold above pale writing beside it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from nnrecog.ocr.config import PhotoConfig
+from nnrecog.ocr.document.elements import Box, Page, union_box
+from nnrecog.ocr.finding.components import Segmentation
+
+
+def closer_region(seg: Segmentation, page: Page, config: PhotoConfig = PhotoConfig()) -> Box | None:
+    """The box on the photo (full resolution) to read again closer, or ``None``.
+
+    ``seg`` is the page's segmentation (its working resolution and character height) and
+    ``page`` its reading. A region is returned when the characters were worked on smaller
+    than ``config.min_char_height`` and the region of the page's characters and rejected
+    regions, padded by ``closer_pad_heights`` character heights, can be worked on at least
+    ``closer_gain`` times finer (within ``max_pixels``, and no finer than the photo itself).
+    """
+    boxes = [c.box for c in page.chars] or [r.box for r in page.rejected]
+    if not boxes or not 0 < seg.char_height < config.min_char_height:
+        return None
+    scale = seg.scale[0]
+    pad = config.closer_pad_heights * seg.char_height / scale
+    height, width = seg.photo_size
+    y1, x1, y2, x2 = union_box(boxes)
+    region = (max(0, math.floor(y1 - pad)), max(0, math.floor(x1 - pad)),
+              min(height, math.ceil(y2 + pad)), min(width, math.ceil(x2 + pad)))
+    area = (region[2] - region[0]) * (region[3] - region[1])
+    # the scale the region would be worked on: enough for min_char_height, within the photo's
+    # own pixels and the pixel budget
+    wanted = config.min_char_height / (seg.char_height / scale)
+    closer = min(wanted, 1.0, math.sqrt(config.max_pixels / max(area, 1)))
+    return region if closer >= config.closer_gain * scale else None
