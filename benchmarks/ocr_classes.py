@@ -37,6 +37,16 @@ def _shrunk(image: Image.Image, factor: int) -> Image.Image:
     return image.resize((image.width // factor, image.height // factor), Image.LANCZOS)
 
 
+def _on_a_big_photo(image: Image.Image, factor: int) -> Image.Image:
+    """Shrunk, in the middle of a 12-megapixel photo of its paper's grey: a note written small
+    on a sheet a phone photographed whole."""
+    small = _shrunk(image.convert("RGB"), factor)
+    paper = tuple(int(v) for v in np.median(np.asarray(small).reshape(-1, 3), axis=0))
+    canvas = Image.new("RGB", (4000, 3000), paper)
+    canvas.paste(small, ((4000 - small.width) // 2, (3000 - small.height) // 2))
+    return canvas
+
+
 #: Each class of photo: how it changes a photo.
 CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "as is": lambda image: image,
@@ -45,6 +55,7 @@ CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "turned 270": lambda image: image.transpose(Image.Transpose.ROTATE_270),
     "shrunk to a half": lambda image: _shrunk(image, 2),
     "shrunk to a third": lambda image: _shrunk(image, 3),
+    "a quarter, on a 12 MP photo": lambda image: _on_a_big_photo(image, 4),
     "ink at 40 % contrast": lambda image: _lightened(image, 0.4),
     "blurred 2 px": lambda image: image.filter(ImageFilter.GaussianBlur(2)),
     "JPEG quality 20": lambda image: _jpeg(image, 20),
