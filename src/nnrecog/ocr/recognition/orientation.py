@@ -24,6 +24,7 @@ from nnrecog.ocr.recognition.recognize import Classifier, GlyphNetwork
 #: Quarter turns tried, counter-clockwise as ``numpy.rot90`` turns: sideways both ways, then
 #: upside down.
 TURNS = (1, 3, 2)
+HALF_TURN = 2
 
 
 def strength(page: Page) -> float:
@@ -71,7 +72,13 @@ def turns_to_try(seg: Segmentation, page: Page, classifier: Classifier, config: 
         turns = best_turn(_normalised(seg, glyphs), classifier, config) if glyphs and is_weak(page, config) else 0
         return [turns] if turns else []
     glyphs = character_sized(seg.glyphs, config)
-    return page_turns(_normalised(seg, glyphs), classifier.orientation, config) if glyphs else []
+    turns = page_turns(_normalised(seg, glyphs), classifier.orientation, config) if glyphs else []
+    # upside down, a line's letters keep their place in it, and many keep their shape (H, I,
+    # N, O, S, X, Z): the model may miss it, and a doubtful reading is worth reading the other
+    # way up as well
+    if page.chars and is_weak(page, config) and HALF_TURN not in turns:
+        turns.append(HALF_TURN)
+    return turns
 
 
 def character_sized(glyphs: list[Glyph], config: OrientationConfig) -> list[Glyph]:
