@@ -167,9 +167,9 @@ def test_the_orientation_model_ships_with_the_classifier_and_reads_each_turn_of_
                                   "machine_learning.png", "ust_1234.jpeg"])
 def test_an_ocr_dev_photo_upside_down_reads_as_it_does_upright(shared_data, name):
     # upside down, many of these read as confident nonsense (NU9HN YI8VX for MY NAME), which
-    # the classifier's confidence alone did not tell from writing; the orientation model found
-    # no turn for the last two (ENINONBI ZNIHDPAAI, KZT), whose doubtful readings are now read
-    # the other way up as well
+    # the classifier's confidence alone did not tell from writing; for the last two (read
+    # ENINONBI ZNIHDPAAI and KZT) the orientation model leans to the half turn by 2.3 and 2.0
+    # nats, too little for a confident reading, enough for a doubtful one
     reader = Reader()
     with Image.open(shared_data / "ocr_dev" / name) as photo:
         colour = ImageOps.exif_transpose(photo).convert("RGB")  # machine_learning is an RGBA PNG

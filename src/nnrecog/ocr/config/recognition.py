@@ -106,6 +106,10 @@ class OrientationConfig:
     #: read when the glyphs' log probabilities of it, summed, beat upright's by this many nats...
     character_size: tuple[float, float] = (0.6, 1.6)
     turn_evidence: float = 3.0
+    #: ...or by this many, for a weak reading (``weak_confidence``): upside down, many capitals
+    #: keep their shape (H, I, N, O, S, X, Z), and machine_learning and ust_1234 turned half a
+    #: turn gave it 2.3 and 2.0 nats, the weak upright photos of ocr_dev -4.2 to -14.2...
+    weak_turn_evidence: float = 0.0
     #: ...and every turn within this many nats of the likeliest is read too (a sideways word
     #: says clearly that it lies on its side, less clearly which side), the strongest reading
     #: kept.

@@ -24,7 +24,6 @@ from nnrecog.ocr.recognition.recognize import Classifier, GlyphNetwork
 #: Quarter turns tried, counter-clockwise as ``numpy.rot90`` turns: sideways both ways, then
 #: upside down.
 TURNS = (1, 3, 2)
-HALF_TURN = 2
 
 
 def strength(page: Page) -> float:
@@ -72,13 +71,10 @@ def turns_to_try(seg: Segmentation, page: Page, classifier: Classifier, config: 
         turns = best_turn(_normalised(seg, glyphs), classifier, config) if glyphs and is_weak(page, config) else 0
         return [turns] if turns else []
     glyphs = character_sized(seg.glyphs, config)
-    turns = page_turns(_normalised(seg, glyphs), classifier.orientation, config) if glyphs else []
-    # upside down, a line's letters keep their place in it, and many keep their shape (H, I,
-    # N, O, S, X, Z): the model may miss it, and a doubtful reading is worth reading the other
-    # way up as well
-    if page.chars and is_weak(page, config) and HALF_TURN not in turns:
-        turns.append(HALF_TURN)
-    return turns
+    # upside down, many capitals keep their shape (H, I, N, O, S, X, Z) and the model is less
+    # sure: a doubtful reading is worth reading any way up the model prefers at all
+    needed = config.weak_turn_evidence if page.chars and is_weak(page, config) else config.turn_evidence
+    return page_turns(_normalised(seg, glyphs), classifier.orientation, config, needed) if glyphs else []
 
 
 def character_sized(glyphs: list[Glyph], config: OrientationConfig) -> list[Glyph]:
@@ -101,22 +97,23 @@ def _normalised(seg: Segmentation, glyphs: list[Glyph]) -> np.ndarray:
     return np.stack([normalize_glyph(seg.crop(g)) for g in glyphs])
 
 
-def page_turns(images: np.ndarray, model: GlyphNetwork, config: OrientationConfig) -> list[int]:
+def page_turns(images: np.ndarray, model: GlyphNetwork, config: OrientationConfig, needed: float | None = None) -> list[int]:
     """The quarter turns that may set the page upright, by the orientation model: each glyph's
     log probability of each turn, summed over the page's glyphs (one crop is often ambiguous,
-    an O, an H, an 8; together they are not). The turns that beat upright by ``turn_evidence``
-    nats and come within ``turn_doubt`` nats of the likeliest, likeliest first: a stack of
-    letters (a sideways word) says clearly that it lies on its side, less clearly which side,
-    and reading both tells.
+    an O, an H, an 8; together they are not). The turns that beat upright by ``needed`` nats
+    (default ``turn_evidence``) and come within ``turn_doubt`` nats of the likeliest,
+    likeliest first: a stack of letters (a sideways word) says clearly that it lies on its
+    side, less clearly which side, and reading both tells.
 
     Parameters
     ----------
     images : (n, 32, 32) the page's glyphs of a character's size, normalised.
     """
+    needed = config.turn_evidence if needed is None else needed
     evidence = np.log(model.outputs(images) + 1e-6).sum(axis=0)
     best = float(evidence.max())
     return [int(k) for k in np.argsort(-evidence, kind="stable")
-            if k != 0 and evidence[k] - evidence[0] >= config.turn_evidence and evidence[k] >= best - config.turn_doubt]
+            if k != 0 and evidence[k] - evidence[0] >= needed and evidence[k] >= best - config.turn_doubt]
 
 
 def _held(images: np.ndarray, turns: int, classifier: Classifier) -> float:
