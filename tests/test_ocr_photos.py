@@ -181,20 +181,6 @@ def test_the_spelling_model_does_not_cost_a_blurred_photo_its_lines():
     assert spelt_errors <= score_text("ust_life", Reader(unspelt).read(blurred).text, truth, 0.0).errors_no_spaces
 
 
-def test_big_letters_in_separate_strokes_on_dotted_paper_are_read():
-    """deep_broken: DEEP written four rulings tall on dotted paper, each upright a stroke of its
-    own. The uprights were taken for vertical rules (the letters' height, measured without
-    them, was their short bars'), and nothing was read."""
-    from nnrecog.ocr.evaluate import score_text
-    from nnrecog.ocr.reader import Reader
-
-    path = data_dir() / "ocr_dev" / "deep_broken.png"
-    if not path.is_file():
-        pytest.skip("shared data not found")
-    score = score_text("deep_broken", Reader().read(path).text, path.with_name("deep_broken.gt.txt").read_text(), 0.0)
-    assert score.errors_no_spaces <= 1, score.text
-
-
 def _on_a_big_photo(path, factor: float) -> bytes:
     """The photo shrunk by ``factor`` in the middle of a 12-megapixel JPEG of its paper's grey:
     a note written small on a sheet a phone photographed whole."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 from scipy import ndimage as ndi
 
 from nnrecog.ocr.document.elements import Char, Line, Page, Rejected, Word
@@ -57,36 +57,6 @@ def test_rules_go_and_the_letters_crossing_them_stay_whole(dotted):
 def test_a_page_of_letters_alone_is_left_as_it_is():
     _, letters = _letters_on_rules(False)
     assert np.array_equal(without_rules(letters), letters)
-
-
-def _big_letters_on_dotted_rules() -> tuple[np.ndarray, np.ndarray]:
-    """A 320 x 560 page of dotted rules 40 px apart (3 px dots 8 px apart, a notebook's) under
-    'DEEP' written 220 px tall in separate strokes, as deep_broken is: each letter's upright a
-    stroke of its own, 6 px thick, beside a bowl or three bars. Returns (page, the uprights)."""
-    image = Image.new("1", (560, 320))
-    draw = ImageDraw.Draw(image)
-    for row in range(20, 320, 40):
-        for col in range(0, 560, 8):
-            draw.rectangle([col, row, col + 2, row + 1], fill=1)
-    uprights = Image.new("1", (560, 320))
-    upright_draw = ImageDraw.Draw(uprights)
-    for left, letter in zip((30, 160, 290, 420), "DEEP"):
-        for target in (draw, upright_draw):
-            target.line([(left, 50), (left, 270)], fill=1, width=6)
-        if letter == "D":
-            draw.arc([left - 100, 50, left + 100, 270], -80, 80, fill=1, width=6)
-        elif letter == "E":
-            for row in (50, 160, 270):
-                draw.line([(left + 14, row), (left + 80, row)], fill=1, width=6)
-        else:
-            draw.arc([left - 60, 50, left + 80, 160], -80, 80, fill=1, width=6)
-    return np.array(image), np.array(uprights)
-
-
-def test_the_long_strokes_of_big_letters_are_no_rules():
-    page, uprights = _big_letters_on_dotted_rules()
-    kept = without_rules(page)
-    assert (kept & uprights).sum() >= 0.95 * uprights.sum()  # the dots they cross may go, not the strokes
 
 
 # --- sheet ---------------------------------------------------------------------------------------

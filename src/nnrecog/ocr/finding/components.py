@@ -87,37 +87,25 @@ class PageInk:
         writing set the height (266 px against letters of 15) and the writing was read at a
         resolution that lost it (ust_pen with its ink lightened to 40 %: 62 errors of 62,
         now 17)."""
-        return char_height(self.labels, self.boxes, self.areas, config)
+        heights = self.boxes[:, 2] - self.boxes[:, 0]
+        widths = self.boxes[:, 3] - self.boxes[:, 1]
+        low, high = config.char_aspect
+        shaped = (widths >= low * heights) & (widths <= high * heights)
+        inside = ~cut_by_frame(self.boxes, self.labels.shape)
+        outlines = self.outlines()
+        # a stroke is longer than it is thick (length ~ outline / 2, thickness ~ 2 area /
+        # outline); a dot of a dotted ruling or a speck of texture is not
+        weights = np.where(outlines.astype(np.float64) ** 2 >= 4 * config.min_elongation * self.areas, outlines, 0)
+        for chosen in (shaped & inside, shaped):
+            if chosen.any():
+                return typical_height(heights[chosen], weights[chosen])
+        return typical_height(heights, weights)
 
     def outlines(self) -> np.ndarray:
         """(n,) each component's outline: its ink pixels with a 4-neighbour off the ink."""
-        return outlines(self.labels, len(self.boxes))
-
-
-def char_height(labels: np.ndarray, boxes: np.ndarray, areas: np.ndarray, config: ComponentsConfig = ComponentsConfig()) -> float:
-    """The typical character height of components (``labels`` (H, W), their ``boxes`` (n, 4)
-    and ``areas`` (n,)), as :meth:`PageInk.char_height` says."""
-    heights = boxes[:, 2] - boxes[:, 0]
-    widths = boxes[:, 3] - boxes[:, 1]
-    low, high = config.char_aspect
-    shaped = (widths >= low * heights) & (widths <= high * heights)
-    inside = ~cut_by_frame(boxes, labels.shape)
-    outline = outlines(labels, len(boxes))
-    # a stroke is longer than it is thick (length ~ outline / 2, thickness ~ 2 area /
-    # outline); a dot of a dotted ruling or a speck of texture is not
-    weights = np.where(outline.astype(np.float64) ** 2 >= 4 * config.min_elongation * areas, outline, 0)
-    for chosen in (shaped & inside, shaped):
-        if chosen.any():
-            return typical_height(heights[chosen], weights[chosen])
-    return typical_height(heights, weights)
-
-
-def outlines(labels: np.ndarray, count: int) -> np.ndarray:
-    """(count,) each component's outline: its ink pixels with a 4-neighbour off the ink."""
-    ink = labels > 0
-    edge = ink & ~imaging.binary_erosion(ink)
-    return np.bincount(labels[edge], minlength=count + 1)[1:]
-
+        ink = self.labels > 0
+        edge = ink & ~imaging.binary_erosion(ink)
+        return np.bincount(self.labels[edge], minlength=len(self.boxes) + 1)[1:]
 
 
 @dataclass

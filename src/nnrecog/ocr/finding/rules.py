@@ -10,11 +10,7 @@ Rules are found per direction (horizontal, then vertical):
 3. within them, rule ink lies in straight runs at least ``run`` of the page's long side long
    (:func:`straight_runs`), and a stretch of it, connected across gaps of up to ``dot_gap_px``,
    is a rule when it is at least ``min_length_heights`` typical letter heights long, so a long
-   stroke of a big letter stays. The letters are measured as the page's characters are
-   (:func:`~nnrecog.ocr.finding.components.char_height`) on the ink with the thin ink of the
-   rules *across* the direction taken out and the candidates *along* it left in: taken out,
-   the upright of a big 'E' written on dotted paper left only its short bars to measure, and
-   the upright was removed as a rule (deep_broken read empty);
+   stroke of a big letter stays;
 4. of a rule, only the pixels where the ink across it is no thicker than the rule itself are
    removed (:func:`run_lengths`): where a letter's stroke crosses the rule, the ink is thicker
    there, and the letter keeps its stroke whole instead of being cut in two.
@@ -26,17 +22,16 @@ import numpy as np
 
 from nnrecog import imaging
 from nnrecog.connectivity import regions
-from nnrecog.ocr.config import ComponentsConfig, RulesConfig
-from nnrecog.ocr.finding.components import char_height
+from nnrecog.ocr.config import RulesConfig
+from nnrecog.ocr.finding.components import typical_height
 
 
-def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig(), components: ComponentsConfig = ComponentsConfig()) -> np.ndarray:
+def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.ndarray:
     """Remove ruled lines from an ink mask (see the module docstring).
 
     Parameters
     ----------
     mask : (H, W) bool ink mask.
-    components : how the letters' height, which a rule must exceed, is measured.
 
     Returns
     -------
@@ -45,33 +40,22 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig(), compone
     found = [_rules_along(mask, axis, config) for axis in (1, 0)]
     if not (found[0].any() or found[1].any()):
         return mask
-    thin = [_thin(mask, rule_ink, axis, config) for axis, rule_ink in zip((1, 0), found)]
+    rest = regions(mask & ~(found[0] | found[1]))
+    letters = typical_height(rest.boxes[:, 2] - rest.boxes[:, 0], rest.areas)
     removed = np.zeros(mask.shape, dtype=bool)
-    for axis, rule_ink, across_thin in zip((1, 0), found, thin[::-1]):
-        # the letters a stroke along this axis may belong to, measured with the thin ink of the
-        # rules across it taken out (they join letters to each other) and the candidates along
-        # it left in: a big letter's long straight stroke is one, and taken out, the letters
-        # left would be its pieces, too short beside it
-        rest = regions(mask & ~across_thin)
-        letters = char_height(rest.labels, rest.boxes, rest.areas, components)
+    for axis, rule_ink in zip((1, 0), found):
         # a dotted or dashed rule is one stretch across its gaps, as it was when it was found
         pieces = regions(_closed_along(rule_ink, config.dot_gap_px + 1, axis) | rule_ink)
         if pieces.count == 0:
             continue
         extent = pieces.boxes[:, 2 + axis] - pieces.boxes[:, axis]
         rules = np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces.labels] & rule_ink
-        removed |= _thin(mask, rules, axis, config)
+        if not rules.any():
+            continue
+        across = run_lengths(mask, 1 - axis)
+        thickness = float(np.median(across[rules]))
+        removed |= rules & (across <= config.thickness_ratio * thickness + config.thickness_slack_px)
     return mask & ~removed
-
-
-def _thin(mask: np.ndarray, rule_ink: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray:
-    """The pixels of ``rule_ink`` (along ``axis``) where the ink across it is no thicker than
-    the rule itself (:func:`run_lengths`): where a letter's stroke crosses, it is thicker."""
-    if not rule_ink.any():
-        return rule_ink
-    across = run_lengths(mask, 1 - axis)
-    thickness = float(np.median(across[rule_ink]))
-    return rule_ink & (across <= config.thickness_ratio * thickness + config.thickness_slack_px)
 
 
 def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray:

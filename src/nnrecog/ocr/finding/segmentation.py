@@ -18,7 +18,7 @@ def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk
     darkness = ink.ink_darkness(grey, config.ink)
     paper = sheet.paper_region(grey, config.sheet, config.ink.otsu_bins)
     mask = ink.binarize(darkness, paper, config.ink)
-    kept = rules.without_rules(mask, config.rules, config.components)
+    kept = rules.without_rules(mask, config.rules)
     faint = darkness > config.writing.faint_darkness
     faint &= ~(mask & ~kept) if paper is None else paper & ~(mask & ~kept)
     return PageInk.of(darkness, ink.without_faint_layer(kept, darkness, config.ink), faint)
