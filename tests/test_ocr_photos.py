@@ -181,6 +181,29 @@ def test_the_spelling_model_does_not_cost_a_blurred_photo_its_lines():
     assert spelt_errors <= score_text("ust_life", Reader(unspelt).read(blurred).text, truth, 0.0).errors_no_spaces
 
 
+def test_big_letters_whose_strokes_look_like_rules_are_read():
+    """deep_broken: DEEP written four rulings tall on dotted paper, each upright a stroke of its
+    own, as straight and long as a rule: taken out as vertical rules, nothing was left to read.
+    A page that reads as nothing once its rules are out is read with them in."""
+    from nnrecog.ocr.evaluate import score_text
+    from nnrecog.ocr.finding.photo import load_photo
+    from nnrecog.ocr.finding.segmentation import segment
+    from nnrecog.ocr.pipeline import read_segmentation
+    from nnrecog.ocr.reader import Reader
+
+    path = data_dir() / "ocr_dev" / "deep_broken.png"
+    if not path.is_file():
+        pytest.skip("shared data not found")
+    truth = path.with_name("deep_broken.gt.txt").read_text()
+    assert score_text("deep_broken", Reader().read(path).text, truth, 0.0).errors_no_spaces <= 1
+    # what the second reading is for: read with its rules out, the page holds nothing
+    reader = Reader()
+    grey, size = load_photo(path)
+    seg = segment(grey, size, reader.config)
+    assert seg.ruled
+    assert not read_segmentation(seg, reader.classifier, reader.lexicon, reader.config, reader.line_model).lines
+
+
 def _on_a_big_photo(path, factor: float) -> bytes:
     """The photo shrunk by ``factor`` in the middle of a 12-megapixel JPEG of its paper's grey:
     a note written small on a sheet a phone photographed whole."""

@@ -36,6 +36,16 @@ def test_ruled_paper_reads_its_text_and_not_the_rules(nist_images, classifier, k
     assert score_text("ruled", reading.text, TEXT, 0.0).cer <= 0.12, reading.text
 
 
+@pytest.mark.parametrize("kind", RULINGS)
+def test_a_ruled_page_without_writing_reads_as_nothing(classifier, kind):
+    # read as nothing once its rules are out, a page is read again with them in (big letters'
+    # long strokes look like rules): the rules themselves must still read as nothing
+    for spacing in (30, 60):
+        image = ruled(np.full((600, 800), 0.93, np.float32), np.random.default_rng(spacing), kind, spacing=spacing,
+                      darkness=0.6, width=2)
+        assert read(image, classifier).text == "", (kind, spacing)
+
+
 def test_a_sheet_on_a_textured_desk_gives_no_boxes_outside_the_sheet(nist_images, classifier, sun_train):
     page = compose_page(TEXT, nist_images, np.random.default_rng(2), margin=150, line_spacing=2.5)
     for k, desk_photo in enumerate(sun_train[5:300:60]):

@@ -133,6 +133,8 @@ class Reader:
             grey = photos.upright_grey(image)
             photo_size = grey.shape
         seg, page = self._read_upright(grey, photo_size)
+        if seg.ruled and not page.lines and self.config.rules.remove:
+            page = self._read_with_rules(grey, photo_size, seg) or page
         region = closer_region(seg, page, config)
         if region is None:
             return page
@@ -145,6 +147,21 @@ class Reader:
         _, near = self._read_upright(near_grey, (y2 - y1, x2 - x1))
         near = near.moved(lambda box: (box[0] + y1, box[1] + x1, box[2] + y1, box[3] + x1), photo_size)
         return near if orientation.strength(near) > orientation.strength(page) else page
+
+    def _read_with_rules(self, grey: np.ndarray, photo_size: tuple[int, int], seg: Segmentation) -> Page | None:
+        """A page read as nothing once its rules were out (``seg``), read with them in: the
+        long straight strokes of big letters look like rules. Put back, a letter's strokes join
+        its pieces into fewer glyphs, where real rules add glyphs (each dot of a dotted rule)
+        or join letters to themselves; the page is read again only then, and its reading kept
+        when it holds lines (a ruled page without writing reads as nothing either way)."""
+        from nnrecog.ocr.finding.segmentation import segment
+
+        other = copy.copy(self)
+        other.config = dataclasses.replace(self.config, rules=dataclasses.replace(self.config.rules, remove=False))
+        if len(segment(grey, photo_size, other.config).glyphs) > len(seg.glyphs):
+            return None
+        _, page = other._read_upright(grey, photo_size)
+        return page if page.lines else None
 
     def _read_upright(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
         """A grey page read as it lies, or turned or straightened where that reads stronger:

@@ -158,6 +158,10 @@ class SheetConfig:
 class RulesConfig:
     """Removing ruled lines: notebook rules, margins, table borders, grids (:mod:`nnrecog.ocr.finding.rules`)."""
 
+    #: Take ruled lines out at all. A page that reads as nothing once they are out is read again
+    #: with them in, when that makes fewer glyphs (:class:`~nnrecog.ocr.reader.Reader`): the
+    #: long straight strokes of big letters written on dotted paper (deep_broken) look like rules.
+    remove: bool = True
     #: Ink is bridged along a rule's direction over gaps this wide (dotted and dashed rules)...
     dot_gap_px: int = 6
     #: ...and its components spanning this fraction of the page's width or height may hold rules...

@@ -52,6 +52,7 @@ class PageInk:
     boxes : (n, 4) int64 box of component ``i + 1``; areas : (n,) its ink pixels.
     faint : (H, W) bool, pixels on the paper darker than clean paper
         (:attr:`~nnrecog.ocr.config.WritingConfig.faint_darkness`), ruled lines left out.
+    ruled : whether ink was taken out as ruled lines.
     """
 
     darkness: np.ndarray
@@ -59,12 +60,13 @@ class PageInk:
     boxes: np.ndarray
     areas: np.ndarray
     faint: np.ndarray
+    ruled: bool = False
 
     @classmethod
-    def of(cls, darkness: np.ndarray, mask: np.ndarray, faint: np.ndarray) -> PageInk:
+    def of(cls, darkness: np.ndarray, mask: np.ndarray, faint: np.ndarray, ruled: bool = False) -> PageInk:
         """Label the 8-connected components of ``mask``."""
         found = regions(mask)
-        return cls(darkness, found.labels, found.boxes, found.areas, faint)
+        return cls(darkness, found.labels, found.boxes, found.areas, faint, ruled)
 
     @classmethod
     def blank(cls, shape: tuple[int, ...]) -> PageInk:
@@ -123,6 +125,7 @@ class Segmentation:
     crop_reach_px : a crop keeps ink within this many pixels of the glyph's own components.
     faint : (H, W) bool, pixels on the paper darker than clean paper (:class:`PageInk`);
         ``None``: the ink itself (``labels > 0``).
+    ruled : whether ink was taken out as ruled lines.
     """
 
     darkness: np.ndarray
@@ -133,6 +136,7 @@ class Segmentation:
     photo_size: tuple[int, int]
     crop_reach_px: int = ComponentsConfig.crop_reach_px
     faint: np.ndarray | None = None
+    ruled: bool = False
 
     def to_photo(self, box: Box) -> Box:
         """Map a working-resolution box to the photo's pixels (rounded outwards, clipped)."""

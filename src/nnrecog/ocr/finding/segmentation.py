@@ -18,10 +18,11 @@ def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk
     darkness = ink.ink_darkness(grey, config.ink)
     paper = sheet.paper_region(grey, config.sheet, config.ink.otsu_bins)
     mask = ink.binarize(darkness, paper, config.ink)
-    kept = rules.without_rules(mask, config.rules)
+    kept = rules.without_rules(mask, config.rules) if config.rules.remove else mask
+    ruled = mask & ~kept
     faint = darkness > config.writing.faint_darkness
-    faint &= ~(mask & ~kept) if paper is None else paper & ~(mask & ~kept)
-    return PageInk.of(darkness, ink.without_faint_layer(kept, darkness, config.ink), faint)
+    faint &= ~ruled if paper is None else paper & ~ruled
+    return PageInk.of(darkness, ink.without_faint_layer(kept, darkness, config.ink), faint, bool(ruled.any()))
 
 
 def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config: ReaderConfig = DEFAULT_CONFIG) -> Segmentation:
@@ -63,5 +64,5 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     glyphs = components.glyphs_of(page_ink, config.components)
     return Segmentation(
         page_ink.darkness, page_ink.labels, glyphs, page_ink.char_height(config.components), scale, photo_size, reach,
-        page_ink.faint,
+        page_ink.faint, page_ink.ruled,
     )
