@@ -25,23 +25,34 @@ def closer_region(seg: Segmentation, page: Page, config: PhotoConfig = PhotoConf
     """The box on the photo (full resolution) to read again closer, or ``None``.
 
     ``seg`` is the page's segmentation (its working resolution and character height) and
-    ``page`` its reading. A region is returned when the characters were worked on smaller
-    than ``config.min_char_height`` and the region of the page's characters and rejected
-    regions, padded by ``closer_pad_heights`` character heights, can be worked on at least
-    ``closer_gain`` times finer (within ``max_pixels``, and no finer than the photo itself).
+    ``page`` its reading. A page that read characters is looked at closer when they were
+    worked on smaller than ``config.min_char_height``, the region of its characters to be
+    worked on where they are that tall; a page that read none, where it rejected regions, the
+    region of those at the photo's own resolution, when it fits ``max_pixels`` there: what it
+    measured as its characters may be a thing lying beside writing too small to be seen. The
+    region is padded by
+    ``closer_pad_heights`` character heights (at most ``min_char_height``) and returned when it
+    can be worked on at least ``closer_gain`` times finer (within ``max_pixels``, and no finer
+    than the photo itself).
     """
     boxes = [c.box for c in page.chars] or [r.box for r in page.rejected]
-    if not boxes or not 0 < seg.char_height < config.min_char_height:
+    if not boxes or seg.char_height <= 0:
         return None
     scale = seg.scale[0]
-    pad = config.closer_pad_heights * seg.char_height / scale
+    if page.chars:
+        if seg.char_height >= config.min_char_height:
+            return None
+        wanted = config.min_char_height / (seg.char_height / scale)
+    else:
+        wanted = 1.0
+    pad = config.closer_pad_heights * min(seg.char_height, config.min_char_height) / scale
     height, width = seg.photo_size
     y1, x1, y2, x2 = union_box(boxes)
     region = (max(0, math.floor(y1 - pad)), max(0, math.floor(x1 - pad)),
               min(height, math.ceil(y2 + pad)), min(width, math.ceil(x2 + pad)))
     area = (region[2] - region[0]) * (region[3] - region[1])
-    # the scale the region would be worked on: enough for min_char_height, within the photo's
-    # own pixels and the pixel budget
-    wanted = config.min_char_height / (seg.char_height / scale)
+    if not page.chars and area > config.max_pixels:
+        return None  # a photo of things, not a sheet: it costs a whole second reading for little
+    # within the photo's own pixels and the pixel budget
     closer = min(wanted, 1.0, math.sqrt(config.max_pixels / max(area, 1)))
     return region if closer >= config.closer_gain * scale else None
