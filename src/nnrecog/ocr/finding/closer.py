@@ -30,10 +30,9 @@ def closer_region(seg: Segmentation, page: Page, config: PhotoConfig = PhotoConf
     worked on where they are that tall; a page that read none, where it rejected regions, the
     region of those at the photo's own resolution, when it fits ``max_pixels`` there: what it
     measured as its characters may be a thing lying beside writing too small to be seen. The
-    region is padded by
-    ``closer_pad_heights`` character heights (at most ``min_char_height``) and returned when it
-    can be worked on at least ``closer_gain`` times finer (within ``max_pixels``, and no finer
-    than the photo itself).
+    region is padded by ``closer_pad_heights`` character heights (at most ``min_char_height``)
+    and returned when it can be worked on at least ``closer_gain`` times finer (within
+    ``max_pixels``, and no finer than the photo itself).
     """
     boxes = [c.box for c in page.chars] or [r.box for r in page.rejected]
     if not boxes or seg.char_height <= 0:
