@@ -158,18 +158,21 @@ class Reader:
 
         other = copy.copy(self)
         other.config = dataclasses.replace(self.config, rules=dataclasses.replace(self.config.rules, remove=False))
-        if len(segment(grey, photo_size, other.config).glyphs) > len(seg.glyphs):
+        with_rules = segment(grey, photo_size, other.config)
+        if len(with_rules.glyphs) > len(seg.glyphs):
             return None
-        _, page = other._read_upright(grey, photo_size)
+        _, page = other._read_upright(grey, photo_size, with_rules)
         return page if page.lines else None
 
-    def _read_upright(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
+    def _read_upright(self, grey: np.ndarray, photo_size: tuple[int, int],
+                      seg: Segmentation | None = None) -> tuple[Segmentation, Page]:
         """A grey page read as it lies, or turned or straightened where that reads stronger:
-        the segmentation of the page as it lies, and the reading (boxes on the page as it lies)."""
+        the segmentation of the page as it lies (``seg`` where already made), and the reading
+        (boxes on the page as it lies)."""
         from nnrecog.ocr.recognition import orientation
 
         height, width = photo_size
-        seg, page = self._read_grey(grey, photo_size)
+        seg, page = self._read_grey(grey, photo_size, seg)
         turning = self.config.orientation
         if not turning.enabled:
             return seg, page
@@ -205,11 +208,13 @@ class Reader:
                 return orientation.untilted_page(straight, tilt, photo_size)
         return page
 
-    def _read_grey(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
-        """Stages 2-10 on a grey page: its segmentation and its reading."""
+    def _read_grey(self, grey: np.ndarray, photo_size: tuple[int, int],
+                   seg: Segmentation | None = None) -> tuple[Segmentation, Page]:
+        """Stages 2-10 on a grey page (stages 6-10 where its segmentation ``seg`` is given): its
+        segmentation and its reading."""
         from nnrecog.ocr.finding.segmentation import segment
 
-        seg = segment(grey, photo_size, self.config)
+        seg = seg if seg is not None else segment(grey, photo_size, self.config)
         return seg, self._read_segmentation(seg)
 
     def _read_segmentation(self, seg: Segmentation) -> Page:

@@ -207,10 +207,10 @@ def stacked_groups(boxes: np.ndarray, char_height: float, config: ComponentsConf
     return connected_groups(n, pairs)
 
 
-def glyphs_of(ink: PageInk, config: ComponentsConfig = ComponentsConfig()) -> list[Glyph]:
-    """The page's character candidates: stacked pieces joined, specks dropped, and those the
-    photo's frame cuts through dropped when others remain (``config.drop_frame_cut``)."""
-    char_height = ink.char_height(config)
+def glyphs_of(ink: PageInk, char_height: float, config: ComponentsConfig = ComponentsConfig()) -> list[Glyph]:
+    """The page's character candidates (``char_height``: the page's, :meth:`PageInk.char_height`):
+    stacked pieces joined, specks dropped, and those the photo's frame cuts through dropped when
+    others remain (``config.drop_frame_cut``)."""
     glyphs = []
     for group in stacked_groups(ink.boxes, char_height, config):
         y1, x1 = ink.boxes[group, 0].min(), ink.boxes[group, 1].min()

@@ -43,24 +43,22 @@ def without_rules(mask: np.ndarray, config: RulesConfig = RulesConfig()) -> np.n
     rest = regions(mask & ~(found[0] | found[1]))
     letters = typical_height(rest.boxes[:, 2] - rest.boxes[:, 0], rest.areas)
     removed = np.zeros(mask.shape, dtype=bool)
-    both = np.ones(mask.shape, dtype=bool)
-    for axis, rule_ink in zip((1, 0), found):
+    rules = [np.zeros(mask.shape, dtype=bool), np.zeros(mask.shape, dtype=bool)]
+    for axis, rule_ink, along in zip((1, 0), found, rules):
         # a dotted or dashed rule is one stretch across its gaps, as it was when it was found
         pieces = regions(_closed_along(rule_ink, config.dot_gap_px + 1, axis) | rule_ink)
         if pieces.count == 0:
-            both[:] = False
             continue
         extent = pieces.boxes[:, 2 + axis] - pieces.boxes[:, axis]
-        rules = np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces.labels] & rule_ink
-        both &= rules
-        if not rules.any():
+        along |= np.concatenate([[False], extent >= config.min_length_heights * letters])[pieces.labels] & rule_ink
+        if not along.any():
             continue
         across = run_lengths(mask, 1 - axis)
-        thickness = float(np.median(across[rules]))
-        removed |= rules & (across <= config.thickness_ratio * thickness + config.thickness_slack_px)
+        thickness = float(np.median(across[along]))
+        removed |= along & (across <= config.thickness_ratio * thickness + config.thickness_slack_px)
     # where two rules cross, each is thick across the other, and the crossing stays as a speck:
     # it goes with them (a grid left its crossings as 540 specks on a blank page)
-    return mask & ~(removed | both)
+    return mask & ~(removed | (rules[0] & rules[1]))
 
 
 def _rules_along(mask: np.ndarray, axis: int, config: RulesConfig) -> np.ndarray:

@@ -55,14 +55,14 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     grey = ink.undithered(grey, config.ink.dither)
     probe = photo.working_grey(grey, min(config.photo.probe_pixels, config.photo.max_pixels))
     page_ink = find_ink(probe, config)
-    probe_height = page_ink.char_height(config.components)
+    char_height = probe_height = page_ink.char_height(config.components)
     work = photo.working_grey(grey, photo.working_pixels(probe_height, probe.size, config.photo))
     work = photo.enlarged(work, probe_height * work.shape[0] / probe.shape[0], config.photo)
     if work.shape != probe.shape:
         page_ink = find_ink(work, config)
+        char_height = page_ink.char_height(config.components)
     scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
-    glyphs = components.glyphs_of(page_ink, config.components)
+    glyphs = components.glyphs_of(page_ink, char_height, config.components)
     return Segmentation(
-        page_ink.darkness, page_ink.labels, glyphs, page_ink.char_height(config.components), scale, photo_size, reach,
-        page_ink.faint, page_ink.ruled,
+        page_ink.darkness, page_ink.labels, glyphs, char_height, scale, photo_size, reach, page_ink.faint, page_ink.ruled,
     )

@@ -328,22 +328,27 @@ def read_lines(
     # the glyph reading does; where letters touch only the recogniser can tell a word's end
     apart = dataclasses.replace(config.decode, recogniser_spaces=False)
 
-    def read_whole(line: list[Glyph], decoding: DecodeConfig = config.decode) -> Line:
+    def frames(line: list[Glyph]) -> tuple[LineImage, np.ndarray]:
+        """The line's image and the recogniser's frames of it (read once, decoded as asked)."""
         assert recognizer is not None
         image = line_image(seg, line, recognizer.line_format, config.layout)
-        return read_line_frames(seg, line, image, recognizer.log_probs(image.image), recognizer, lexicon,
-                                typical_gap, config.layout, decoding)
+        return image, recognizer.log_probs(image.image)
+
+    def read_whole(line: list[Glyph], framed: tuple[LineImage, np.ndarray], decoding: DecodeConfig = config.decode) -> Line:
+        assert recognizer is not None
+        return read_line_frames(seg, line, *framed, recognizer, lexicon, typical_gap, config.layout, decoding)
 
     read = []
     for line, line_prob, is_character in zip(lines, line_probs, character_probability):
         touching = recognizer is not None and config.engine in LINE_ENGINES and (
             config.engine == "lines" or has_touching_letters(line, config.resegment.touching_line_fraction))
         if touching:
-            whole = read_whole(line)
+            framed = frames(line)
+            whole = read_whole(line, framed)
             # spelt, a doubtful line's letters may be less sure than its frames' own reading:
             # the spelling must not make the writing stage drop a line it would keep
             if whole.confidence < config.writing.min_confidence and config.decode.spelling_weight > 0:
-                unspelt = read_whole(line, dataclasses.replace(config.decode, spelling_weight=0.0, spelling_bonus=0.0))
+                unspelt = read_whole(line, framed, dataclasses.replace(config.decode, spelling_weight=0.0, spelling_bonus=0.0))
                 if unspelt.confidence >= config.writing.min_confidence:
                     whole = unspelt
             read.append(whole)
@@ -357,7 +362,7 @@ def read_lines(
             # word of one unknown letter is no misread word (a row of letters spaced apart)
             unknown = [word.text for word in reading.words if not is_known_word(word.text, lexicon)]
             if any(len(word) > 1 for word in unknown):
-                whole = read_whole(line, apart)
+                whole = read_whole(line, frames(line), apart)
                 # the swap must not make the writing stage drop a line the glyph reading keeps
                 if (known_characters(whole, lexicon) > len(reading.chars) - sum(map(len, unknown))
                         and whole.confidence >= config.writing.min_confidence):

@@ -214,7 +214,8 @@ def straightened(seg: Segmentation, degrees: float, config: ComponentsConfig = C
     page_ink = PageInk.of(darkness, _turned_map(ink, degrees) > 0.5, _turned_map(faint, degrees) > 0.5)
     size = straightened_size(seg.photo_size, degrees)
     scale = (darkness.shape[0] / size[0], darkness.shape[1] / size[1])
-    return Segmentation(page_ink.darkness, page_ink.labels, glyphs_of(page_ink, config), page_ink.char_height(config),
+    char_height = page_ink.char_height(config)
+    return Segmentation(page_ink.darkness, page_ink.labels, glyphs_of(page_ink, char_height, config), char_height,
                         scale, size, seg.crop_reach_px, page_ink.faint)
 
 
