@@ -4,6 +4,8 @@ showing through from the back of the sheet, a fainter layer behind the page's ow
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,23 @@ def test_pencil_reads_as_ink_does(nist_images, lightness):
     faint = 1 - (1 - page) * (1 - lightness)  # strokes at 55 % and 30 % of black
     reader = Reader(lexicon=False)
     assert score_text("pencil", reader.read(faint).text, TEXT, 0.0).cer <= 0.03
+
+
+@pytest.mark.parametrize("darkness", [0.08, 0.10], ids=["under the floors", "at the floors"])
+def test_pencil_barely_darker_than_grey_paper_reads(nist_images, darkness):
+    """Light pencil on grey paper (0.75), strokes 8 % and 10 % darker than it, the paper's noise
+    0.006: under the usual ink floors the page reads as nothing, or as a few letters; read
+    again with the floors for faint ink, whole. The same paper without writing reads empty."""
+    page = compose_page(TEXT, nist_images, np.random.default_rng(7), margin=80, line_spacing=2.5).image
+    rng = np.random.default_rng(3)
+    pencil = (0.75 * (1 - darkness * (1 - page)) + rng.normal(0, 0.006, page.shape)).clip(0, 1).astype(np.float32)
+    reader = Reader(lexicon=False)
+    usual = Reader(dataclasses.replace(reader.config, ink=dataclasses.replace(reader.config.ink, faint_floors=None)),
+                   lexicon=False)
+    assert score_text("usual", usual.read(pencil).text, TEXT, 0.0).cer > 0.5
+    assert score_text("pencil", reader.read(pencil).text, TEXT, 0.0).cer <= 0.03
+    paper = (0.75 + rng.normal(0, 0.006, page.shape)).clip(0, 1).astype(np.float32)
+    assert reader.read(paper).text == ""
 
 
 def _through(front: np.ndarray, back: np.ndarray, strength: float) -> np.ndarray:

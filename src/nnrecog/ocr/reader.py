@@ -115,7 +115,9 @@ class Reader:
     def read(self, image: ImageArg, name: str | None = None) -> Page:
         """Read one page: a photo file or its bytes (EXIF rotation applied, boxes in the photo's
         pixels as displayed; ``name`` is what an error calls it), a PIL image, or a grey or
-        colour array ``(H, W)`` / ``(H, W, C)`` (integer, or float in [0, 1]).
+        colour array ``(H, W)`` / ``(H, W, C)`` (integer, or float in [0, 1]). A page that
+        reads as nothing, or whose ink is faint, is read again with the floors for faint ink
+        (:attr:`~nnrecog.ocr.config.InkConfig.faint_floors`), the stronger reading kept.
 
         Raises
         ------
@@ -123,7 +125,6 @@ class Reader:
             decode safely; the message names it.
         """
         from nnrecog.ocr.finding import photo as photos  # the stages load with the first page
-        from nnrecog.ocr.finding.closer import closer_region
         from nnrecog.ocr.recognition import orientation
 
         config = self.config.photo
@@ -132,12 +133,32 @@ class Reader:
         else:
             grey = photos.upright_grey(image)
             photo_size = grey.shape
+        seg, page = self._read_page(image, name, grey, photo_size)
+        ink = self.config.ink
+        if ink.faint_floors is None or (page.lines and seg.ink_darkness() >= ink.faint_ink):
+            return page
+        # ink too light for the usual floors, in all or in part: light pencil, a faded page
+        faint = copy.copy(self)
+        weak_min, strong_min, strong_margin = ink.faint_floors
+        faint.config = dataclasses.replace(self.config, ink=dataclasses.replace(
+            ink, weak_min=weak_min, strong_min=strong_min, strong_margin=strong_margin, faint_floors=None))
+        _, again = faint._read_page(image, name, grey, photo_size)
+        return again if orientation.strength(again) > orientation.strength(page) else page
+
+    def _read_page(self, image: ImageArg, name: str | None, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
+        """:meth:`read` on a photo decoded to ``grey`` (``image``: the photo, which a closer
+        look decodes again in part)."""
+        from nnrecog.ocr.finding import photo as photos
+        from nnrecog.ocr.finding.closer import closer_region
+        from nnrecog.ocr.recognition import orientation
+
+        config = self.config.photo
         seg, page = self._read_upright(grey, photo_size)
         if seg.ruled and not page.lines and self.config.rules.remove:
             page = self._read_with_rules(grey, photo_size, seg) or page
         region = closer_region(seg, page, config)
         if region is None:
-            return page
+            return seg, page
         # small writing on a big photo: its region read again at the photo's own resolution
         y1, x1, y2, x2 = region
         if grey.shape == photo_size:
@@ -146,7 +167,7 @@ class Reader:
             near_grey, _ = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels, region)
         _, near = self._read_upright(near_grey, (y2 - y1, x2 - x1))
         near = near.moved(lambda box: (box[0] + y1, box[1] + x1, box[2] + y1, box[3] + x1), photo_size)
-        return near if orientation.strength(near) > orientation.strength(page) else page
+        return seg, (near if orientation.strength(near) > orientation.strength(page) else page)
 
     def _read_with_rules(self, grey: np.ndarray, photo_size: tuple[int, int], seg: Segmentation) -> Page | None:
         """A page read as nothing once its rules were out (``seg``), read with them in: the

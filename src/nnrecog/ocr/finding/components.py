@@ -149,6 +149,12 @@ class Segmentation:
             min(w, math.ceil(x2 / sx)),
         )
 
+    def ink_darkness(self) -> float:
+        """The typical darkness of the page's ink: the median over its components' pixels (0
+        on a blank page)."""
+        ink = self.labels > 0
+        return float(np.median(self.darkness[ink])) if ink.any() else 0.0
+
     def own_ink(self, glyph: Glyph) -> np.ndarray:
         """(h, w) bool over the glyph's box: the pixels of its own components."""
         y1, x1, y2, x2 = glyph.box
