@@ -117,7 +117,8 @@ class Reader:
         pixels as displayed; ``name`` is what an error calls it), a PIL image, or a grey or
         colour array ``(H, W)`` / ``(H, W, C)`` (integer, or float in [0, 1]). A page that
         reads as nothing, or whose ink is faint, is read again with the floors for faint ink
-        (:attr:`~nnrecog.ocr.config.InkConfig.faint_floors`), the stronger reading kept.
+        (:attr:`~nnrecog.ocr.config.InkConfig.faint_floors`), and a blurred one sharpened
+        (:attr:`~nnrecog.ocr.config.InkConfig.blurred_sharpen`), the stronger reading kept.
 
         Raises
         ------
@@ -125,7 +126,6 @@ class Reader:
             decode safely; the message names it.
         """
         from nnrecog.ocr.finding import photo as photos  # the stages load with the first page
-        from nnrecog.ocr.recognition import orientation
 
         config = self.config.photo
         if isinstance(image, (str, os.PathLike, bytes)):
@@ -135,14 +135,25 @@ class Reader:
             photo_size = grey.shape
         seg, page = self._read_page(image, name, grey, photo_size)
         ink = self.config.ink
-        if ink.faint_floors is None or (page.lines and seg.ink_darkness() >= ink.faint_ink):
-            return page
-        # ink too light for the usual floors, in all or in part: light pencil, a faded page
-        faint = copy.copy(self)
-        weak_min, strong_min, strong_margin = ink.faint_floors
-        faint.config = dataclasses.replace(self.config, ink=dataclasses.replace(
-            ink, weak_min=weak_min, strong_min=strong_min, strong_margin=strong_margin, faint_floors=None))
-        _, again = faint._read_page(image, name, grey, photo_size)
+        if ink.faint_floors is not None and (not page.lines or seg.ink_darkness() < ink.faint_ink):
+            # ink too light for the usual floors, in all or in part: light pencil, a faded page
+            weak_min, strong_min, strong_margin = ink.faint_floors
+            page = self._stronger(page, image, name, grey, photo_size,
+                                  weak_min=weak_min, strong_min=strong_min, strong_margin=strong_margin)
+        if ink.blurred_sharpen > 0 and seg.blur_px >= ink.blurred_px:
+            # out of focus: thin strokes faded and run together
+            page = self._stronger(page, image, name, grey, photo_size, sharpen=ink.blurred_sharpen)
+        return page
+
+    def _stronger(self, page: Page, image: ImageArg, name: str | None, grey: np.ndarray, photo_size: tuple[int, int],
+                  **ink: float) -> Page:
+        """``page``, or the page read again with the ink settings ``ink`` changed, whichever is
+        stronger (its characters hold more confidence)."""
+        from nnrecog.ocr.recognition import orientation
+
+        other = copy.copy(self)
+        other.config = dataclasses.replace(self.config, ink=dataclasses.replace(self.config.ink, **ink))
+        _, again = other._read_page(image, name, grey, photo_size)
         return again if orientation.strength(again) > orientation.strength(page) else page
 
     def _read_page(self, image: ImageArg, name: str | None, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:

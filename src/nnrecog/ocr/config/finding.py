@@ -116,6 +116,21 @@ class InkConfig:
     #: second reading.
     faint_floors: tuple[float, float, float] | None = (0.02, 0.04, 0.02)
     faint_ink: float = 0.12
+    #: A page is sharpened by unsharp masking of this amount, with the sigma of the blur its
+    #: ink's edges show (:func:`~nnrecog.ocr.finding.ink.edge_blur`), before it is read; 0:
+    #: as it is. The reader sets it for a second reading of a blurred page (below).
+    sharpen: float = 0.0
+    #: A page whose ink's edges show a blur of at least this sigma, in the pixels it is first
+    #: looked at with (``PhotoConfig.probe_pixels``), is read again sharpened by
+    #: ``blurred_sharpen``, and the stronger reading kept: out of focus, thin strokes fade and
+    #: run together. ocr_dev and course photos as they are show 0.76-1.15, blurred by a
+    #: Gaussian of 2 px 0.79-2.29. Blurred by 2 px they read at 11.5 / 13.3 % CER pooled, read
+    #: again sharpened by 1.5, 2 and 3 times the detail at 7.3 / 7.9, 6.2 / 6.6 and 10.5 / 11.7
+    #: %; blurred by 3 px 17.9 / 19.5 -> 12.3 / 13.6 % at 2; as they are, every photo read
+    #: again sharpened kept its reading. The threshold only saves the second reading's time.
+    #: ``blurred_sharpen`` 0: no second reading.
+    blurred_px: float = 1.1
+    blurred_sharpen: float = 2.0
     #: Ink is at least this fraction as dark as the page's typical ink (the median darkness of
     #: what the hysteresis kept): fainter pixels are marks of another kind (writing showing
     #: through from the back, smudges, the halo of a stroke), relative to the page's own

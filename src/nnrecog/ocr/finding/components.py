@@ -126,6 +126,8 @@ class Segmentation:
     faint : (H, W) bool, pixels on the paper darker than clean paper (:class:`PageInk`);
         ``None``: the ink itself (``labels > 0``).
     ruled : whether ink was taken out as ruled lines.
+    blur_px : the blur its ink's edges show (:func:`~nnrecog.ocr.finding.ink.edge_blur`), in
+        the pixels the page was first looked at with (``PhotoConfig.probe_pixels``).
     """
 
     darkness: np.ndarray
@@ -137,6 +139,7 @@ class Segmentation:
     crop_reach_px: int = ComponentsConfig.crop_reach_px
     faint: np.ndarray | None = None
     ruled: bool = False
+    blur_px: float = 0.0
 
     def to_photo(self, box: Box) -> Box:
         """Map a working-resolution box to the photo's pixels (rounded outwards, clipped)."""

@@ -55,6 +55,11 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     grey = ink.undithered(grey, config.ink.dither)
     probe = photo.working_grey(grey, min(config.photo.probe_pixels, config.photo.max_pixels))
     page_ink = find_ink(probe, config)
+    blur_px = ink.edge_blur(page_ink.darkness, page_ink.labels)
+    if config.ink.sharpen > 0 and blur_px > 0:
+        grey = ink.sharpened(grey, blur_px * grey.shape[0] / probe.shape[0], config.ink.sharpen)
+        probe = photo.working_grey(grey, min(config.photo.probe_pixels, config.photo.max_pixels))
+        page_ink = find_ink(probe, config)
     char_height = probe_height = page_ink.char_height(config.components)
     work = photo.working_grey(grey, photo.working_pixels(probe_height, probe.size, config.photo))
     work = photo.enlarged(work, probe_height * work.shape[0] / probe.shape[0], config.photo)
@@ -65,4 +70,5 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     glyphs = components.glyphs_of(page_ink, char_height, config.components)
     return Segmentation(
         page_ink.darkness, page_ink.labels, glyphs, char_height, scale, photo_size, reach, page_ink.faint, page_ink.ruled,
+        blur_px,
     )
