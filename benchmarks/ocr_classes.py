@@ -1,7 +1,7 @@
 """Classes of photo: every labelled course and ocr_dev photo changed the way a class of photo
-changes it (turned with no EXIF to say so, shrunk, its ink lightened, blurred, compressed, a
-little askew), read from the array, pooled CER with spaces / without per class; beside each,
-the photos the class costs most (more than 15 % of their characters, or 3).
+changes it (turned with no EXIF to say so, shrunk, its ink lightened, blurred, shadowed,
+compressed, a little askew), read from the array, pooled CER with spaces / without per class;
+beside each, the photos the class costs most (more than 15 % of their characters, or 3).
 
     python benchmarks/ocr_classes.py
     python benchmarks/ocr_classes.py --classes "as is" "turned 90" "shrunk to a third"
@@ -47,6 +47,18 @@ def _on_a_big_photo(image: Image.Image, factor: int) -> Image.Image:
     return canvas
 
 
+def _shadowed(image: Image.Image, softness: float, depth: float = 0.55) -> Image.Image:
+    """A shadow (a phone's, a hand's) over the photo's left part, its edge running diagonally
+    from 40 % of the width at the top to 15 % at the bottom; inside it the light is ``depth`` of
+    the rest, across a penumbra of about ``softness`` of the width."""
+    rgb = np.asarray(image.convert("RGB"), np.float32)
+    h, w = rgb.shape[:2]
+    rows, columns = np.mgrid[0:h, 0:w]
+    inside = 1.0 / (1.0 + np.exp((columns / w + 0.5 * rows / h - 0.65) / softness))
+    light = 1.0 - (1.0 - depth) * inside
+    return Image.fromarray((rgb * light[..., None]).clip(0, 255).astype(np.uint8))
+
+
 #: Each class of photo: how it changes a photo.
 CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "as is": lambda image: image,
@@ -58,6 +70,9 @@ CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "a quarter, on a 12 MP photo": lambda image: _on_a_big_photo(image, 4),
     "ink at 40 % contrast": lambda image: _lightened(image, 0.4),
     "blurred 2 px": lambda image: image.filter(ImageFilter.GaussianBlur(2)),
+    "blurred 3 px": lambda image: image.filter(ImageFilter.GaussianBlur(3)),
+    "a soft shadow": lambda image: _shadowed(image, 0.05),
+    "a hard shadow": lambda image: _shadowed(image, 0.01),
     "JPEG quality 20": lambda image: _jpeg(image, 20),
     "askew 8 deg, grey corners": lambda image: image.convert("RGB").rotate(
         8, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(128, 128, 128)),
