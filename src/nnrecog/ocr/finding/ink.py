@@ -172,7 +172,6 @@ def without_faint_layer(mask: np.ndarray, darkness: np.ndarray, config: InkConfi
     return mask & near
 
 
-
 def edge_blur(darkness: np.ndarray, labels: np.ndarray, min_area: int = 20) -> float:
     """The blur the ink's edges show: the sigma (px) of a Gaussian that would blur a sharp
     stroke so; 0 on a page without ink.
