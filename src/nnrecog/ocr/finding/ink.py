@@ -11,6 +11,8 @@
    finds the full extent of strokes, a strong one (Otsu over the candidate ink) decides which
    of those regions are real ink; faint pencil stays connected, paper texture and
    show-through are dropped.
+4. *Blur* (:func:`edge_blur`): how blurred the ink's edges are, which decides whether the
+   reader reads the page again :func:`sharpened`.
 """
 
 from __future__ import annotations
