@@ -148,13 +148,17 @@ class Reader:
     def _stronger(self, page: Page, image: ImageArg, name: str | None, grey: np.ndarray, photo_size: tuple[int, int],
                   **ink: float) -> Page:
         """``page``, or the page read again with the ink settings ``ink`` changed, whichever is
-        stronger (its characters hold more confidence)."""
+        stronger (:func:`~nnrecog.ocr.recognition.orientation.stronger`)."""
         from nnrecog.ocr.recognition import orientation
 
+        other = self._configured(ink=dataclasses.replace(self.config.ink, **ink))
+        return orientation.stronger(page, other._read_page(image, name, grey, photo_size)[1])
+
+    def _configured(self, **sections: object) -> Reader:
+        """This reader, its loaded models shared, with some sections of its config replaced."""
         other = copy.copy(self)
-        other.config = dataclasses.replace(self.config, ink=dataclasses.replace(self.config.ink, **ink))
-        _, again = other._read_page(image, name, grey, photo_size)
-        return again if orientation.strength(again) > orientation.strength(page) else page
+        other.config = dataclasses.replace(self.config, **sections)
+        return other
 
     def _read_page(self, image: ImageArg, name: str | None, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
         """:meth:`read` on a photo decoded to ``grey`` (``image``: the photo, which a closer
@@ -178,7 +182,7 @@ class Reader:
             near_grey, _ = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels, region)
         _, near = self._read_upright(near_grey, (y2 - y1, x2 - x1))
         near = near.moved(lambda box: (box[0] + y1, box[1] + x1, box[2] + y1, box[3] + x1), photo_size)
-        return seg, (near if orientation.strength(near) > orientation.strength(page) else page)
+        return seg, orientation.stronger(page, near)
 
     def _read_with_rules(self, grey: np.ndarray, photo_size: tuple[int, int], seg: Segmentation) -> Page | None:
         """A page read as nothing once its rules were out (``seg``), read with them in: the
@@ -188,8 +192,7 @@ class Reader:
         when it holds lines (a ruled page without writing reads as nothing either way)."""
         from nnrecog.ocr.finding.segmentation import segment
 
-        other = copy.copy(self)
-        other.config = dataclasses.replace(self.config, rules=dataclasses.replace(self.config.rules, remove=False))
+        other = self._configured(rules=dataclasses.replace(self.config.rules, remove=False))
         with_rules = segment(grey, photo_size, other.config)
         if len(with_rules.glyphs) > len(seg.glyphs):
             return None

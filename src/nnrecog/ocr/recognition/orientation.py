@@ -31,6 +31,12 @@ def strength(page: Page) -> float:
     return sum(c.confidence for c in page.chars)
 
 
+def stronger(page: Page, other: Page) -> Page:
+    """``other`` where its characters hold more confidence than ``page``'s (a second reading
+    of the same photo, boxes on it), else ``page``."""
+    return other if strength(other) > strength(page) else page
+
+
 def mean_confidence(page: Page) -> float:
     """The mean confidence of the page's characters (0 without any)."""
     chars = page.chars
