@@ -86,6 +86,14 @@ class InkConfig:
     background_fraction: float = 0.03
     #: ...computed on a copy whose long side is about this many pixels.
     background_long_side_px: int = 400
+    #: The closing is smoothed (a box of its own width); where the light changes sharply (a
+    #: shadow's hard edge) the smoothing carries the bright side's paper over the dark side,
+    #: whose paper then reads as ink along the edge. Following the edge (the smoothed
+    #: background never above the closing) reads pages with a shadow across them, but pages
+    #: shrunk, lightened or blurred worse (the 24 photos shrunk to a third: 8.1 -> 9.4 % CER
+    #: without spaces), so only the second reading of a page whose writing goes on past the
+    #: sheet's edge found follows it (:attr:`SheetConfig.beyond_size`).
+    follow_light_edges: bool = False
     #: Weak threshold: this many robust standard deviations of the paper's darkness above its median...
     weak_sigmas: float = 5.0
     #: ...but at least this darkness (JPEG noise on very clean paper has a tiny spread).
@@ -164,6 +172,8 @@ class InkConfig:
 class SheetConfig:
     """Finding the sheet of paper on a darker surround (:mod:`nnrecog.ocr.finding.sheet`)."""
 
+    #: Look for the sheet at all (``False``: all the photo may hold writing).
+    enabled: bool = True
     #: The sheet is looked for on a copy with this long side...
     long_side_px: int = 256
     #: ...smoothed with this sigma, the writing closed over with a window this wide...
@@ -181,6 +191,20 @@ class SheetConfig:
     erosion_px: int = 2
     #: A small copy with a side under this many pixels is too small to tell a sheet from its surround.
     min_side_px: int = 8
+    #: Writing that goes on past the sheet's edge (:func:`~nnrecog.ocr.finding.sheet.writing_beyond`)
+    #: says the edge may be a shadow's, and the page is read again with no sheet, the stronger
+    #: reading kept: things shaped like characters (a height within these factors of the
+    #: writing's, a width at most the larger) off the sheet, one in line with the writing within
+    #: this many character heights...
+    beyond_size: tuple[float, float] = (0.5, 2.0)
+    beyond_reach_heights: float = 2.0
+    #: ...or as many as this fraction of those on the sheet, and this many. The reading with no
+    #: sheet is kept when its characters hold this many times the confidence of the sheet's (as
+    #: a turn's must, :attr:`~nnrecog.ocr.config.OrientationConfig.margin`): read with no
+    #: sheet, a textured desk beside a sheet adds a stray letter or two to all its writing.
+    beyond_share: float = 0.25
+    beyond_min: int = 3
+    beyond_margin: float = 1.1
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class PageInk:
     faint : (H, W) bool, pixels on the paper darker than clean paper
         (:attr:`~nnrecog.ocr.config.WritingConfig.faint_darkness`), ruled lines left out.
     ruled : whether ink was taken out as ruled lines.
+    paper : (H, W) bool, the sheet the ink was looked for on; ``None``: the whole page.
     """
 
     darkness: np.ndarray
@@ -61,12 +62,14 @@ class PageInk:
     areas: np.ndarray
     faint: np.ndarray
     ruled: bool = False
+    paper: np.ndarray | None = None
 
     @classmethod
-    def of(cls, darkness: np.ndarray, mask: np.ndarray, faint: np.ndarray, ruled: bool = False) -> PageInk:
+    def of(cls, darkness: np.ndarray, mask: np.ndarray, faint: np.ndarray, ruled: bool = False,
+           paper: np.ndarray | None = None) -> PageInk:
         """Label the 8-connected components of ``mask``."""
         found = regions(mask)
-        return cls(darkness, found.labels, found.boxes, found.areas, faint, ruled)
+        return cls(darkness, found.labels, found.boxes, found.areas, faint, ruled, paper)
 
     @classmethod
     def blank(cls, shape: tuple[int, ...]) -> PageInk:
@@ -128,6 +131,8 @@ class Segmentation:
     ruled : whether ink was taken out as ruled lines.
     blur_px : the blur its ink's edges show (:func:`~nnrecog.ocr.finding.ink.edge_blur`), in
         the pixels the page was first looked at with (``PhotoConfig.probe_pixels``).
+    writing_beyond_sheet : whether writing goes on past the edge of the sheet found
+        (:func:`~nnrecog.ocr.finding.sheet.writing_beyond`; ``False`` where none was found).
     """
 
     darkness: np.ndarray
@@ -140,6 +145,7 @@ class Segmentation:
     faint: np.ndarray | None = None
     ruled: bool = False
     blur_px: float = 0.0
+    writing_beyond_sheet: bool = False
 
     def to_photo(self, box: Box) -> Box:
         """Map a working-resolution box to the photo's pixels (rounded outwards, clipped)."""

@@ -66,8 +66,9 @@ def ink_darkness(grey: np.ndarray, config: InkConfig = InkConfig()) -> np.ndarra
     """Background-divided darkness: ~0 on paper whatever the lighting, towards 1 on ink.
 
     The background ``B`` is a grey closing (dilation then erosion of brightness) of a
-    downscaled copy, over a window of ``background_fraction`` of the long side, smoothed and
-    upscaled; ``darkness = clip(1 - g / B, 0, 1)``.
+    downscaled copy, over a window of ``background_fraction`` of the long side, smoothed (at
+    most the closing, with ``follow_light_edges``) and upscaled; ``darkness = clip(1 - g / B,
+    0, 1)``.
 
     Parameters
     ----------
@@ -82,8 +83,10 @@ def ink_darkness(grey: np.ndarray, config: InkConfig = InkConfig()) -> np.ndarra
     step = max(1, round(max(h, w) / config.background_long_side_px))
     small = resize_to(smooth, h / step, w / step)
     window = max(3, round(config.background_fraction * max(h, w) / step)) | 1
-    background = imaging.grey_closing(small, window)
-    background = imaging.uniform_filter(background, window)
+    closed = imaging.grey_closing(small, window)
+    background = imaging.uniform_filter(closed, window)
+    if config.follow_light_edges:
+        background = np.minimum(background, closed)
     if background.shape != (h, w):
         background = np.asarray(Image.fromarray(background, mode="F").resize((w, h), Image.BILINEAR))
     darkness = 1.0 - smooth / np.maximum(background, 1e-3)  # 1e-3: no division by a black background

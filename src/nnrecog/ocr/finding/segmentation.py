@@ -22,7 +22,7 @@ def find_ink(grey: np.ndarray, config: ReaderConfig = DEFAULT_CONFIG) -> PageInk
     ruled = mask & ~kept
     faint = darkness > config.writing.faint_darkness
     faint &= ~ruled if paper is None else paper & ~ruled
-    return PageInk.of(darkness, ink.without_faint_layer(kept, darkness, config.ink), faint, bool(ruled.any()))
+    return PageInk.of(darkness, ink.without_faint_layer(kept, darkness, config.ink), faint, bool(ruled.any()), paper)
 
 
 def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config: ReaderConfig = DEFAULT_CONFIG) -> Segmentation:
@@ -61,6 +61,8 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
         probe = photo.working_grey(grey, min(config.photo.probe_pixels, config.photo.max_pixels))
         page_ink = find_ink(probe, config)
     char_height = probe_height = page_ink.char_height(config.components)
+    beyond = page_ink.paper is not None and sheet.writing_beyond(
+        page_ink.paper, ink.binarize(page_ink.darkness, None, config.ink), probe_height, config.sheet)
     work = photo.working_grey(grey, photo.working_pixels(probe_height, probe.size, config.photo))
     work = photo.enlarged(work, probe_height * work.shape[0] / probe.shape[0], config.photo)
     if work.shape != probe.shape:
@@ -70,5 +72,5 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     glyphs = components.glyphs_of(page_ink, char_height, config.components)
     return Segmentation(
         page_ink.darkness, page_ink.labels, glyphs, char_height, scale, photo_size, reach, page_ink.faint, page_ink.ruled,
-        blur_px,
+        blur_px, beyond,
     )

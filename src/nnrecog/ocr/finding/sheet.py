@@ -1,6 +1,9 @@
 """Stage 3: the sheet of paper, where the photo shows it on a clearly darker surround (a desk).
 
-Only ink on the sheet is read; a desk, bedspread or keyboard around it gives nothing.
+Only ink on the sheet is read; a desk, bedspread or keyboard around it gives nothing. A
+shadow's hard edge across the page (a phone's, a hand's) looks like a sheet's edge too; where
+writing goes on past the edge found (:func:`writing_beyond`), the reader reads the page again
+with no sheet and keeps the stronger reading.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
     Returns
     -------
     (H, W) bool mask of the paper (eroded by ``erosion_px``, so its edge's shading stays
-    outside), or ``None`` when the photo is all paper as far as can be told.
+    outside), or ``None`` when the photo is all paper as far as can be told (or the sheet is
+    not looked for, ``config.enabled``).
     """
+    if not config.enabled:
+        return None
     h, w = grey.shape
     step = max(1.0, max(h, w) / config.long_side_px)
     small = imaging.gaussian_filter(resize_to(grey, h / step, w / step), config.smoothing_px)
@@ -56,3 +62,46 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
         return None
     paper = imaging.binary_erosion(paper, config.erosion_px)
     return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0
+
+
+def writing_beyond(paper: np.ndarray, ink: np.ndarray, char_height: float, config: SheetConfig = SheetConfig()) -> bool:
+    """Whether writing goes on past the edge of the sheet found, which is then more likely a
+    shadow's edge (a phone's or a hand's, across the page) than the sheet's.
+
+    Of the ink components found with no sheet (``ink``), those shaped like characters (their
+    height within ``beyond_size`` times ``char_height``, their width at most the larger
+    factor times it) are counted on the sheet (in part or whole) and wholly off it. Writing goes on past the edge
+    when one off it continues a line on it (a character on the sheet within
+    ``beyond_reach_heights`` character heights along the row, their middles within half a
+    height), or when those off it number at least ``beyond_share`` of those on it (and at
+    least ``beyond_min``): a desk, a bedspread or a keyboard beside the sheet shows few things
+    of a character's size and stroke, and none in line with the writing.
+
+    Parameters
+    ----------
+    paper : (H, W) bool, the sheet (:func:`paper_region`); ink : (H, W) bool, the ink of the
+        whole photo; char_height : the writing's character height on the sheet (pixels).
+    """
+    if char_height <= 0:
+        return False
+    found = regions(ink)
+    if found.count == 0:
+        return False
+    on_sheet = np.zeros(found.count + 1, bool)
+    on_sheet[found.labels[paper]] = True
+    off_sheet = np.zeros(found.count + 1, bool)
+    off_sheet[found.labels[~paper]] = True
+    boxes = found.boxes
+    heights, widths = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    low, high = config.beyond_size
+    shaped = (heights >= low * char_height) & (heights <= high * char_height) & (widths <= high * char_height)
+    inside = boxes[shaped & on_sheet[1:]]
+    outside = boxes[shaped & off_sheet[1:] & ~on_sheet[1:]]
+    if len(outside) >= max(config.beyond_min, config.beyond_share * len(inside)):
+        return True
+    if len(inside) == 0 or len(outside) == 0:
+        return False
+    middles_in, middles_out = (inside[:, 0] + inside[:, 2]) / 2, (outside[:, 0] + outside[:, 2]) / 2
+    in_row = np.abs(middles_out[:, None] - middles_in[None, :]) <= char_height / 2
+    gap = np.maximum(inside[None, :, 1] - outside[:, None, 3], outside[:, None, 1] - inside[None, :, 3])
+    return bool((in_row & (gap <= config.beyond_reach_heights * char_height)).any())

@@ -31,10 +31,10 @@ def strength(page: Page) -> float:
     return sum(c.confidence for c in page.chars)
 
 
-def stronger(page: Page, other: Page) -> Page:
-    """``other`` where its characters hold more confidence than ``page``'s (a second reading
-    of the same photo, boxes on it), else ``page``."""
-    return other if strength(other) > strength(page) else page
+def stronger(page: Page, other: Page, margin: float = 1.0) -> Page:
+    """``other`` where its characters hold more confidence than ``page``'s, ``margin`` times
+    as much (a second reading of the same photo, boxes on it), else ``page``."""
+    return other if strength(other) > margin * strength(page) else page
 
 
 def mean_confidence(page: Page) -> float:
