@@ -54,7 +54,8 @@ def test_writing_in_a_shadow_across_the_sheet_is_read(nist_images):
     page = compose_page(TEXT, nist_images, np.random.default_rng(7), margin=80, line_spacing=2.5).image
     photo = _shadowed(_on_a_desk(page))
     reader = Reader(lexicon=False)
-    nothing_beyond = dataclasses.replace(reader.config.sheet, beyond_size=(np.inf, np.inf))  # nothing is character-sized
+    # nothing is character-sized: the page is never read again with no sheet
+    nothing_beyond = dataclasses.replace(reader.config.sheet, beyond_size=(np.inf, np.inf))
     with_sheet = Reader(dataclasses.replace(reader.config, sheet=nothing_beyond), lexicon=False)
     paper = paper_region(photo)
     assert paper is not None and not paper[photo.shape[0] // 2, 150]  # the shadow's edge taken for the sheet's

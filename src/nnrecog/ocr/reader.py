@@ -145,7 +145,8 @@ class Reader:
                 ink, weak_min=weak_min, strong_min=strong_min, strong_margin=strong_margin))
         if ink.blurred_sharpen > 0 and seg.blur_px >= ink.blurred_px:
             # out of focus: thin strokes faded and run together
-            page = self._stronger(page, image, name, grey, photo_size, ink=dataclasses.replace(ink, sharpen=ink.blurred_sharpen))
+            page = self._stronger(page, image, name, grey, photo_size,
+                                  ink=dataclasses.replace(ink, sharpen=ink.blurred_sharpen))
         if seg.writing_beyond_sheet and page.lines:
             # the sheet's edge found runs through the writing read on it: a shadow's edge, more
             # likely (a sheet that read as nothing is not read again: the SUN train scenes whose

@@ -92,7 +92,7 @@ class InkConfig:
     #: background never above the closing) reads pages with a shadow across them, but pages
     #: shrunk, lightened or blurred worse (the 24 photos shrunk to a third: 8.1 -> 9.4 % CER
     #: without spaces), so only the second reading of a page whose writing goes on past the
-    #: sheet's edge found follows it (:attr:`SheetConfig.beyond_size`).
+    #: sheet's edge found follows it (:func:`~nnrecog.ocr.finding.sheet.writing_beyond`).
     follow_light_edges: bool = False
     #: Weak threshold: this many robust standard deviations of the paper's darkness above its median...
     weak_sigmas: float = 5.0

@@ -70,12 +70,12 @@ def writing_beyond(paper: np.ndarray, ink: np.ndarray, char_height: float, confi
 
     Of the ink components found with no sheet (``ink``), those shaped like characters (their
     height within ``beyond_size`` times ``char_height``, their width at most the larger
-    factor times it) are counted on the sheet (in part or whole) and wholly off it. Writing goes on past the edge
-    when one off it continues a line on it (a character on the sheet within
-    ``beyond_reach_heights`` character heights along the row, their middles within half a
-    height), or when those off it number at least ``beyond_share`` of those on it (and at
+    factor times it) are counted on the sheet (in part or whole) and wholly off it. Writing
+    goes on past the edge when one off it continues a line on it (a character on the sheet
+    within ``beyond_reach_heights`` character heights along the row, their middles within half
+    a height), or when those off it number at least ``beyond_share`` of those on it (and at
     least ``beyond_min``): a desk, a bedspread or a keyboard beside the sheet shows few things
-    of a character's size and stroke, and none in line with the writing.
+    of a character's size, and fewer in line with the writing.
 
     Parameters
     ----------
