@@ -1,6 +1,6 @@
 """Classes of photo: every labelled course and ocr_dev photo changed the way a class of photo
-changes it (turned with no EXIF to say so, shrunk, its ink lightened, blurred, shadowed,
-compressed, a little askew), read from the array, pooled CER with spaces / without per class;
+changes it (turned with no EXIF to say so, shrunk, small in the middle of a 12-megapixel photo,
+its ink lightened, blurred, shadowed, compressed, a little askew), read from the array, pooled CER with spaces / without per class;
 beside each, the photos the class costs most (more than 15 % of their characters, or 3).
 
     python benchmarks/ocr_classes.py
@@ -37,14 +37,34 @@ def _shrunk(image: Image.Image, factor: int) -> Image.Image:
     return image.resize((image.width // factor, image.height // factor), Image.LANCZOS)
 
 
-def _on_a_big_photo(image: Image.Image, factor: int) -> Image.Image:
-    """Shrunk, in the middle of a 12-megapixel photo of its paper's grey: a note written small
-    on a sheet a phone photographed whole."""
-    small = _shrunk(image.convert("RGB"), factor)
-    paper = tuple(int(v) for v in np.median(np.asarray(small).reshape(-1, 3), axis=0))
-    canvas = Image.new("RGB", (4000, 3000), paper)
-    canvas.paste(small, ((4000 - small.width) // 2, (3000 - small.height) // 2))
-    return canvas
+def _on_a_big_photo(image: Image.Image, factor: float) -> Image.Image:
+    """Shrunk ``factor`` times, in the middle of a 12-megapixel photo: a note written small on a
+    sheet a phone photographed whole. Beyond the shrunk photo its border's pixels go on, fading
+    over a tenth of its short side into their median colour, so that its frame draws no edge that
+    a photo of a bigger sheet or desk would not have."""
+    small = np.asarray(image.convert("RGB").resize(
+        (round(image.width / factor), round(image.height / factor)), Image.LANCZOS), np.float32)
+    h, w = small.shape[:2]
+    height, width = max(3000, h), max(4000, w)
+    top, left = (height - h) // 2, (width - w) // 2
+    continued = np.pad(small, ((top, height - h - top), (left, width - w - left), (0, 0)), mode="edge")
+    rows, columns = np.mgrid[0:height, 0:width]
+    beyond = np.maximum(np.maximum(top - rows, rows - (top + h - 1)), np.maximum(left - columns, columns - (left + w - 1)))
+    fade = np.clip(1.0 - beyond / max(1.0, 0.1 * min(h, w)), 0.0, 1.0)[..., None]
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    canvas = fade * continued + (1.0 - fade) * np.median(border, axis=0)
+    return Image.fromarray(canvas.round().astype(np.uint8))
+
+
+def _letters_on_a_big_photo(image: Image.Image, char_height: float) -> Image.Image:
+    """Shrunk until its characters (as the reader measures them on the photo itself) are
+    ``char_height`` pixels tall, on a 12-megapixel photo as :func:`_on_a_big_photo` puts it."""
+    from nnrecog.ocr.finding.photo import upright_grey
+    from nnrecog.ocr.finding.segmentation import segment
+
+    seg = segment(upright_grey(image))
+    measured = seg.char_height / seg.scale[0]
+    return _on_a_big_photo(image, max(1.0, measured / char_height))
 
 
 def _shadowed(image: Image.Image, softness: float, depth: float = 0.55) -> Image.Image:
@@ -68,6 +88,7 @@ CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "shrunk to a half": lambda image: _shrunk(image, 2),
     "shrunk to a third": lambda image: _shrunk(image, 3),
     "a quarter, on a 12 MP photo": lambda image: _on_a_big_photo(image, 4),
+    "letters 25 px, on a 12 MP photo": lambda image: _letters_on_a_big_photo(image, 25.0),
     "ink at 40 % contrast": lambda image: _lightened(image, 0.4),
     "blurred 2 px": lambda image: image.filter(ImageFilter.GaussianBlur(2)),
     "blurred 3 px": lambda image: image.filter(ImageFilter.GaussianBlur(3)),

@@ -293,6 +293,13 @@ def test_the_closer_look_is_only_for_small_letters_the_photo_has_more_pixels_for
     assert closer_region(segmentation(15.0, 0.5), word, config) == (940, 940, 1090, 1110)
     assert closer_region(segmentation(15.0, 1.0), word, config) is None  # the photo has no more pixels
     assert closer_region(segmentation(config.min_char_height, 0.5), word, config) is None  # tall enough
+    # a region rejected just above the word, a line's height: a line read too coarsely to pass,
+    # taken in; a tall one there (a notebook's spiral) and a line's height far off are not
+    line_above = Rejected((950, 1000, 990, 1200), "does not read as characters")
+    spiral = Rejected((900, 1060, 1300, 1080), "does not read as characters")
+    far = Rejected((1500, 1000, 1540, 1200), "does not read as characters")
+    beside = Page(word.lines, (3000, 4000), [line_above, spiral, far])
+    assert closer_region(segmentation(15.0, 0.5), beside, config) == (890, 940, 1090, 1260)
     # nothing read: the rejected regions are looked at, as finely as the photo allows, even where
     # the height measured is a tall thing's (a pen beside writing too small to be seen)
     rejected_only = Page([], (3000, 4000), word.rejected)

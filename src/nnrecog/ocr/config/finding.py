@@ -45,6 +45,10 @@ class PhotoConfig:
     #: read again from the region around everything read, padded by this many character
     #: heights, at the photo's own resolution there (:mod:`~nnrecog.ocr.finding.closer`)...
     closer_pad_heights: float = 2.0
+    #: ...with the regions judged not writing within that padding that are no taller than this
+    #: many character heights (a line too coarse to read, beside the lines read: a 12-megapixel
+    #: photo of digit_grid, its digits 25 px, read two of its three rows at first)...
+    closer_line_heights: float = 2.0
     #: ...when that works on them at least this many times finer; the closer reading is kept
     #: when its characters hold more confidence.
     closer_gain: float = 1.25
@@ -176,13 +180,17 @@ class SheetConfig:
     enabled: bool = True
     #: The sheet is looked for on a copy with this long side...
     long_side_px: int = 256
-    #: ...smoothed with this sigma, the writing closed over with a window this wide...
+    #: ...smoothed with this sigma, the writing closed over with a window this wide; of the
+    #: bright regions, this many of the largest are weighed, the one holding the most writing
+    #: taken (a small sheet photographed from afar beside a larger blank wall)...
     smoothing_px: float = 1.0
     writing_px: int = 7
+    candidates: int = 8
     #: ...and must be at least this much brighter (grey levels in [0, 1]) than its surround...
     contrast: float = 0.15
-    #: ...cover between these fractions of the photo...
-    coverage: tuple[float, float] = (0.1, 0.95)
+    #: ...cover between these fractions of the photo (a note with 25 px letters on a
+    #: 12-megapixel photo covers 2-5 % of it; 10 % was the least before)...
+    coverage: tuple[float, float] = (0.02, 0.95)
     #: ...and have a sharp border: at least this fraction of the contrast is crossed within
     #: ``edge_band_px`` pixels of it (a shadow or light gradient on the paper changes slowly).
     edge_sharpness: float = 0.4

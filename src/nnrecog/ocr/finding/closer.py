@@ -8,8 +8,9 @@ is read, the region of the lines it read (or, where it read none, of the regions
 not writing, which may be writing read too coarsely) is read again on its own, at the
 resolution the photo has there, when that gives its letters more pixels than the first
 reading had: :func:`closer_region` says where, or that there is nothing to gain. The regions
-judged not writing stay out of a page that read lines: most are things lying on the sheet,
-and a dark one (a notebook's spiral) sets the ink threshold above pale writing beside it.
+judged not writing stay out of a page that read lines, but for those shaped like a line of
+writing beside them: most are things lying on the sheet, and a dark one (a notebook's spiral)
+sets the ink threshold above pale writing beside it.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ def closer_region(seg: Segmentation, page: Page, config: PhotoConfig = PhotoConf
     worked on where they are that tall; a page that read none, where it rejected regions, the
     region of those at the photo's own resolution, when it fits ``max_pixels`` there: what it
     measured as its characters may be a thing lying beside writing too small to be seen. The
-    region is padded by ``closer_pad_heights`` character heights (at most ``min_char_height``)
-    and returned when it can be worked on at least ``closer_gain`` times finer (within
+    region is padded by ``closer_pad_heights`` character heights (at most ``min_char_height``);
+    a region rejected within that padding, no taller than ``closer_line_heights`` characters,
+    is taken in too (a line read too coarsely to pass, beside the lines that did). The region
+    is returned when it can be worked on at least ``closer_gain`` times finer (within
     ``max_pixels``, and no finer than the photo itself).
     """
-    boxes = [c.box for c in page.chars] or [r.box for r in page.rejected]
-    if not boxes or seg.char_height <= 0:
+    if not (page.chars or page.rejected) or seg.char_height <= 0:
         return None
     scale = seg.scale[0]
     if page.chars:
@@ -45,13 +47,26 @@ def closer_region(seg: Segmentation, page: Page, config: PhotoConfig = PhotoConf
     else:
         wanted = 1.0
     pad = config.closer_pad_heights * min(seg.char_height, config.min_char_height) / scale
-    height, width = seg.photo_size
-    y1, x1, y2, x2 = union_box(boxes)
-    region = (max(0, math.floor(y1 - pad)), max(0, math.floor(x1 - pad)),
-              min(height, math.ceil(y2 + pad)), min(width, math.ceil(x2 + pad)))
+    boxes = [c.box for c in page.chars] or [r.box for r in page.rejected]
+    if page.chars:
+        # a line of writing read too coarsely to pass, beside the lines read
+        near = _padded(union_box(boxes), pad, seg.photo_size)
+        tallest = config.closer_line_heights * seg.char_height / scale
+        boxes += [r.box for r in page.rejected if r.box[2] - r.box[0] <= tallest and _overlap(r.box, near)]
+    region = _padded(union_box(boxes), pad, seg.photo_size)
     area = (region[2] - region[0]) * (region[3] - region[1])
     if not page.chars and area > config.max_pixels:
         return None  # a photo of things, not a sheet: it costs a whole second reading for little
     # within the photo's own pixels and the pixel budget
     closer = min(wanted, 1.0, math.sqrt(config.max_pixels / max(area, 1)))
     return region if closer >= config.closer_gain * scale else None
+
+
+def _padded(box: Box, pad: float, photo_size: tuple[int, int]) -> Box:
+    y1, x1, y2, x2 = box
+    return (max(0, math.floor(y1 - pad)), max(0, math.floor(x1 - pad)),
+            min(photo_size[0], math.ceil(y2 + pad)), min(photo_size[1], math.ceil(x2 + pad)))
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -23,12 +23,12 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
 
     On a copy whose long side is ``long_side_px`` pixels, with the writing closed over (a grey
     closing ``writing_px`` wide: only the sheet and what lies around it remain), the bright
-    side of an Otsu threshold is taken, its largest connected part kept and its holes (the writing) filled. It is the
-    paper when it covers a fraction of the photo within ``coverage``, is at least
-    ``contrast`` brighter than the rest, and its border is a sharp edge: at least
-    ``edge_sharpness`` of that contrast is crossed within ``edge_band_px`` pixels of the
-    border (the median brightness of a band just inside minus that of a band just outside).
-    A shadow or a light gradient on the paper itself changes slowly and is never cut away.
+    side of an Otsu threshold is taken, and of its ``candidates`` largest connected parts, their
+    holes (the writing) filled, those that look like a sheet (:func:`_is_sheet`) are weighed:
+    the sheet is the one holding the most writing (the darkness the closing took away, summed
+    over it). A sheet photographed from afar is a small part of the photo, and a blank wall, a
+    window or a second sheet beside it may be larger and as sharply edged; of regions holding
+    no writing, the largest is taken.
 
     Returns
     -------
@@ -43,25 +43,38 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
     small = imaging.gaussian_filter(resize_to(grey, h / step, w / step), config.smoothing_px)
     if min(small.shape) < config.min_side_px:
         return None
-    small = imaging.grey_closing(small, config.writing_px)
-    bright = regions(small > otsu_threshold(small, bins=otsu_bins, pad=0.0), connectivity=4)
-    if bright.count == 0:
+    closed = imaging.grey_closing(small, config.writing_px)
+    writing = closed - small
+    bright = regions(closed > otsu_threshold(closed, bins=otsu_bins, pad=0.0), connectivity=4)
+    paper, most_writing = None, -1.0
+    for label in 1 + np.argsort(bright.areas)[::-1][:config.candidates]:
+        candidate = imaging.binary_fill_holes(bright.labels == label)
+        if _is_sheet(closed, candidate, config) and float(writing[candidate].sum()) > most_writing:
+            paper, most_writing = candidate, float(writing[candidate].sum())
+    if paper is None:
         return None
-    paper = imaging.binary_fill_holes(bright.labels == 1 + int(np.argmax(bright.areas)))
+    paper = imaging.binary_erosion(paper, config.erosion_px)
+    return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0
+
+
+def _is_sheet(small: np.ndarray, paper: np.ndarray, config: SheetConfig) -> bool:
+    """Whether the region ``paper`` of the closed small copy looks like a sheet: it covers a
+    fraction of the photo within ``coverage``, is at least ``contrast`` brighter than the rest,
+    and its border is a sharp edge: at least ``edge_sharpness`` of that contrast is crossed
+    within ``edge_band_px`` pixels of it (the median brightness of a band just inside minus that
+    of a band just outside). A shadow or a light gradient on the paper itself changes slowly
+    and is never cut away."""
     low, high = config.coverage
     if not low < paper.mean() < high:
-        return None
+        return False
     contrast = float(np.median(small[paper]) - np.median(small[~paper]))
     band = config.edge_band_px
     # the photo's own edge is not the sheet's: erode as if the sheet went on beyond it
     inside = imaging.binary_erosion(paper, border_value=True) & ~imaging.binary_erosion(paper, band, border_value=True)
     outside = imaging.binary_dilation(paper, band) & ~imaging.binary_dilation(paper)
     if not (inside.any() and outside.any()) or contrast < config.contrast:
-        return None
-    if np.median(small[inside]) - np.median(small[outside]) < config.edge_sharpness * contrast:
-        return None
-    paper = imaging.binary_erosion(paper, config.erosion_px)
-    return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0
+        return False
+    return bool(np.median(small[inside]) - np.median(small[outside]) >= config.edge_sharpness * contrast)
 
 
 def writing_beyond(paper: np.ndarray, ink: np.ndarray, char_height: float, config: SheetConfig = SheetConfig()) -> bool:
