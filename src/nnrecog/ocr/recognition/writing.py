@@ -5,8 +5,10 @@ of a bedspread, a whole scene. A line is kept only when it looks like writing on
 
 - *ink on paper*: its surroundings are clean. At most ``max_clutter`` of the box around it
   (the line's box padded by ``clutter_pad_heights`` of its height on every side) is darker
-  than clean paper (``faint_darkness`` after the lighting is divided out), its own ink
-  aside. Handwriting sits on bare paper; marks read in a texture sit among more of the same.
+  than clean paper (``faint_darkness`` after the lighting is divided out), its own ink and
+  that of the other lines that read as characters aside. Handwriting sits on bare paper, or
+  beside more handwriting (lines written close, or blurred into one another's box); marks
+  read in a texture sit among more of the same.
 - *characters*: its glyphs are characters and read as such. The mean probability the
   character classifier gives its glyphs of being a character at all (for a classifier with
   a not-a-character output) and the line's confidence, the mean probability of each
@@ -22,6 +24,8 @@ reason, so a user can see what was looked at and why it was not read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from nnrecog import imaging
@@ -36,9 +40,11 @@ LONE_MARK = "a lone mark, not a line of writing"
 NOTHING_READ = "nothing read"
 
 
-def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = WritingConfig()) -> float:
+def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = WritingConfig(),
+            writing: Sequence[int] = ()) -> float:
     """The fraction of the box around a line that is darker than clean paper, the line's own
-    ink (and the pixels next to it) aside.
+    ink, that of the components ``writing`` (labels of ``seg.labels``: the page's lines that
+    read as characters) and the pixels next to either aside.
 
     The box is the glyphs' union box padded by ``clutter_pad_heights`` of the line's median
     height on every side (clipped to the page); dark means :attr:`Segmentation.faint`.
@@ -53,7 +59,7 @@ def clutter(seg: Segmentation, glyphs: list[Glyph], config: WritingConfig = Writ
     if labels.size == 0:
         return 0.0
     dark = seg.faint[y1:y2, x1:x2] if seg.faint is not None else labels > 0
-    own = np.isin(labels, [label for g in glyphs for label in g.labels])
+    own = np.isin(labels, [label for g in glyphs for label in g.labels] + list(writing))
     near_own = imaging.binary_dilation(own, config.own_reach_px, diagonal=True)
     return float((dark & ~near_own).mean())
 
@@ -77,13 +83,17 @@ def judge(
     The kept lines, in order, and a :class:`Rejected` region for each line dropped.
     """
     kept, rejected = [], []
+    # lines written close, or blurred into one another's boxes: writing beside a line is no clutter
+    writing = [label for glyphs, line, is_character in zip(glyph_lines, lines, character_probability)
+               if line.words and min(line.confidence, is_character) >= config.min_confidence
+               for g in glyphs for label in g.labels]
     for glyphs, line, is_character in zip(glyph_lines, lines, character_probability):
         region = seg.to_photo(union_box([g.box for g in glyphs]))
         if not line.words:
             rejected.append(Rejected(region, NOTHING_READ, 0.0))
         elif min(line.confidence, is_character) < config.min_confidence:
             rejected.append(Rejected(region, NOT_CHARACTERS, line.confidence))
-        elif clutter(seg, glyphs, config) > config.max_clutter:
+        elif clutter(seg, glyphs, config, writing) > config.max_clutter:
             rejected.append(Rejected(region, NOT_ON_PAPER, line.confidence))
         else:
             kept.append(line)
