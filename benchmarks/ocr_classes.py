@@ -1,7 +1,8 @@
 """Classes of photo: every labelled course and ocr_dev photo changed the way a class of photo
 changes it (turned with no EXIF to say so, shrunk, small in the middle of a 12-megapixel photo,
-its ink lightened, blurred, shadowed, compressed, a little askew), read from the array, pooled CER with spaces / without per class;
-beside each, the photos the class costs most (more than 15 % of their characters, or 3).
+its ink lightened, blurred, shadowed, compressed, a little askew), read from the array, pooled
+CER with spaces / without per class; beside each, the photos the class costs most (more than
+15 % of their characters, or 3).
 
     python benchmarks/ocr_classes.py
     python benchmarks/ocr_classes.py --classes "as is" "turned 90" "shrunk to a third"
@@ -57,8 +58,8 @@ def _on_a_big_photo(image: Image.Image, factor: float) -> Image.Image:
 
 
 def _letters_on_a_big_photo(image: Image.Image, char_height: float) -> Image.Image:
-    """Shrunk until its characters (as the reader measures them on the photo itself) are
-    ``char_height`` pixels tall, on a 12-megapixel photo as :func:`_on_a_big_photo` puts it."""
+    """Shrunk until its characters (as the reader under test measures them on the photo itself)
+    are ``char_height`` pixels tall, on a 12-megapixel photo as :func:`_on_a_big_photo` puts it."""
     from nnrecog.ocr.finding.photo import upright_grey
     from nnrecog.ocr.finding.segmentation import segment
 

@@ -49,16 +49,18 @@ def paper_region(grey: np.ndarray, config: SheetConfig = SheetConfig(), otsu_bin
     paper, most_writing = None, -1.0
     for label in 1 + np.argsort(bright.areas)[::-1][:config.candidates]:
         candidate = imaging.binary_fill_holes(bright.labels == label)
-        if _is_sheet(closed, candidate, config) and float(writing[candidate].sum()) > most_writing:
-            paper, most_writing = candidate, float(writing[candidate].sum())
+        if _is_sheet(closed, candidate, config):
+            held = float(writing[candidate].sum())
+            if held > most_writing:
+                paper, most_writing = candidate, held
     if paper is None:
         return None
     paper = imaging.binary_erosion(paper, config.erosion_px)
     return np.asarray(Image.fromarray(paper.astype(np.uint8)).resize((w, h), Image.NEAREST)) > 0
 
 
-def _is_sheet(small: np.ndarray, paper: np.ndarray, config: SheetConfig) -> bool:
-    """Whether the region ``paper`` of the closed small copy looks like a sheet: it covers a
+def _is_sheet(closed: np.ndarray, paper: np.ndarray, config: SheetConfig) -> bool:
+    """Whether the region ``paper`` of the small copy ``closed`` looks like a sheet: it covers a
     fraction of the photo within ``coverage``, is at least ``contrast`` brighter than the rest,
     and its border is a sharp edge: at least ``edge_sharpness`` of that contrast is crossed
     within ``edge_band_px`` pixels of it (the median brightness of a band just inside minus that
@@ -67,14 +69,14 @@ def _is_sheet(small: np.ndarray, paper: np.ndarray, config: SheetConfig) -> bool
     low, high = config.coverage
     if not low < paper.mean() < high:
         return False
-    contrast = float(np.median(small[paper]) - np.median(small[~paper]))
+    contrast = float(np.median(closed[paper]) - np.median(closed[~paper]))
     band = config.edge_band_px
     # the photo's own edge is not the sheet's: erode as if the sheet went on beyond it
     inside = imaging.binary_erosion(paper, border_value=True) & ~imaging.binary_erosion(paper, band, border_value=True)
     outside = imaging.binary_dilation(paper, band) & ~imaging.binary_dilation(paper)
     if not (inside.any() and outside.any()) or contrast < config.contrast:
         return False
-    return bool(np.median(small[inside]) - np.median(small[outside]) >= config.edge_sharpness * contrast)
+    return bool(np.median(closed[inside]) - np.median(closed[outside]) >= config.edge_sharpness * contrast)
 
 
 def writing_beyond(paper: np.ndarray, ink: np.ndarray, char_height: float, config: SheetConfig = SheetConfig()) -> bool:
