@@ -273,6 +273,24 @@ def test_small_writing_on_a_big_photo_is_read_at_the_photos_own_resolution():
     assert score_text("01_list", coarse.read(photo).text, truth, 0.0).errors_no_spaces >= 50
 
 
+@pytest.mark.parametrize(("factor", "max_errors"), [(0.12, 6), (0.2, 5)])
+def test_small_letters_on_ruled_paper_are_read_with_the_rules_in_when_taking_them_out_reads_weakly(factor, max_errors):
+    """machine_learning (a line of letters on faintly ruled paper, 4 errors of 15 as it is)
+    shrunk until its letters are 21 or 36 px tall, on a 12-megapixel photo: read closer, the
+    rulings are as thick as the letters' strokes, and taking them out took the strokes along
+    them ('A / U I', 13 errors; 'NADAING BEING', 8). Read weakly, a ruled page is read again
+    with its rules in, and the stronger reading kept."""
+    from nnrecog.ocr.evaluate import score_text
+    from nnrecog.ocr.reader import Reader
+
+    path = data_dir() / "ocr_dev" / "machine_learning.png"
+    if not path.is_file():
+        pytest.skip("shared data not found")
+    page = Reader().read(_on_a_big_photo(path, factor))
+    truth = path.with_name("machine_learning.gt.txt").read_text()
+    assert score_text("machine_learning", page.text, truth, 0.0).errors_no_spaces <= max_errors, page.text
+
+
 def test_the_closer_look_is_only_for_small_letters_the_photo_has_more_pixels_for():
     import numpy as np
 

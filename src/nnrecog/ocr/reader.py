@@ -121,7 +121,8 @@ class Reader:
         (:attr:`~nnrecog.ocr.config.InkConfig.blurred_sharpen`), and one whose writing goes on
         past the edge of the sheet found, where it read some, with no sheet and the light's
         edges followed (a shadow's edge, :func:`~nnrecog.ocr.finding.sheet.writing_beyond`),
-        the stronger reading kept.
+        the stronger reading kept; a ruled page that reads as nothing or weakly once its rules
+        are out is read with them in (:attr:`~nnrecog.ocr.config.RulesConfig.weak_confidence`).
 
         Raises
         ------
@@ -179,9 +180,7 @@ class Reader:
         from nnrecog.ocr.recognition import orientation
 
         config = self.config.photo
-        seg, page = self._read_upright(grey, photo_size)
-        if seg.ruled and not page.lines and self.config.rules.remove:
-            page = self._read_with_rules(grey, photo_size, seg) or page
+        seg, page = self._read_ruled(grey, photo_size)
         region = closer_region(seg, page, config)
         if region is None:
             return seg, page
@@ -191,16 +190,31 @@ class Reader:
             near_grey = grey[y1:y2, x1:x2]
         else:
             near_grey, _ = photos.load_photo(image, config.max_pixels, name, config.max_decoded_pixels, region)
-        _, near = self._read_upright(near_grey, (y2 - y1, x2 - x1))
+        _, near = self._read_ruled(near_grey, (y2 - y1, x2 - x1))
         near = near.moved(lambda box: (box[0] + y1, box[1] + x1, box[2] + y1, box[3] + x1), photo_size)
         return seg, orientation.stronger(page, near)
 
+    def _read_ruled(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
+        """:meth:`_read_upright`, and where the page was ruled and read as nothing or weakly
+        once its rules were out, read again with them in (:meth:`_read_with_rules`): that
+        reading where nothing was read, else the stronger by ``rules.put_back_margin``."""
+        from nnrecog.ocr.recognition import orientation
+
+        seg, page = self._read_upright(grey, photo_size)
+        rules = self.config.rules
+        if seg.ruled and rules.remove and (not page.lines or orientation.mean_confidence(page) < rules.weak_confidence):
+            with_rules = self._read_with_rules(grey, photo_size, seg)
+            if with_rules is not None:
+                page = orientation.stronger(page, with_rules, rules.put_back_margin) if page.lines else with_rules
+        return seg, page
+
     def _read_with_rules(self, grey: np.ndarray, photo_size: tuple[int, int], seg: Segmentation) -> Page | None:
-        """A page read as nothing once its rules were out (``seg``), read with them in: the
-        long straight strokes of big letters look like rules. Put back, a letter's strokes join
+        """A page read as nothing or weakly once its rules were out (``seg``), read with them
+        in: the long straight strokes of big letters look like rules, and small letters lose the
+        strokes that run along a rule as thick as they are. Put back, a letter's strokes join
         its pieces into fewer glyphs, where real rules add glyphs (each dot of a dotted rule)
-        or join letters to themselves; the page is read again only then, and its reading kept
-        when it holds lines (a ruled page without writing reads as nothing either way)."""
+        or join letters to themselves; the page is read again only then, and its reading
+        returned when it holds lines (a ruled page without writing reads as nothing either way)."""
         from nnrecog.ocr.finding.segmentation import segment
 
         other = self._configured(rules=dataclasses.replace(self.config.rules, remove=False))

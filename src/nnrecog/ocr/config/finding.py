@@ -223,6 +223,12 @@ class RulesConfig:
     #: with them in, when that makes fewer glyphs (:class:`~nnrecog.ocr.reader.Reader`): the
     #: long straight strokes of big letters written on dotted paper (deep_broken) look like rules.
     remove: bool = True
+    #: So is a page that reads weakly once they are out, its characters' mean confidence under
+    #: this (small letters on ruled paper: a rule as thick as their strokes takes the strokes
+    #: along it); its reading with them in is kept when its characters hold ``put_back_margin``
+    #: times the confidence.
+    weak_confidence: float = 0.8
+    put_back_margin: float = 1.1
     #: Ink is bridged along a rule's direction over gaps this wide (dotted and dashed rules)...
     dot_gap_px: int = 6
     #: ...and its components spanning this fraction of the page's width or height may hold rules...
