@@ -196,8 +196,8 @@ class Reader:
 
     def _read_ruled(self, grey: np.ndarray, photo_size: tuple[int, int]) -> tuple[Segmentation, Page]:
         """:meth:`_read_upright`, and where the page was ruled and read as nothing or weakly
-        once its rules were out, read again with them in (:meth:`_read_with_rules`): that
-        reading where nothing was read, else the stronger by ``rules.put_back_margin``."""
+        once its rules were out, read again with them in (:meth:`_read_with_rules`), that
+        reading kept when it is the stronger by ``rules.put_back_margin``."""
         from nnrecog.ocr.recognition import orientation
 
         seg, page = self._read_upright(grey, photo_size)
@@ -205,7 +205,7 @@ class Reader:
         if seg.ruled and rules.remove and (not page.lines or orientation.mean_confidence(page) < rules.weak_confidence):
             with_rules = self._read_with_rules(grey, photo_size, seg)
             if with_rules is not None:
-                page = orientation.stronger(page, with_rules, rules.put_back_margin) if page.lines else with_rules
+                page = orientation.stronger(page, with_rules, rules.put_back_margin)
         return seg, page
 
     def _read_with_rules(self, grey: np.ndarray, photo_size: tuple[int, int], seg: Segmentation) -> Page | None:
