@@ -318,6 +318,10 @@ def test_the_closer_look_is_only_for_small_letters_the_photo_has_more_pixels_for
     far = Rejected((1500, 1000, 1540, 1200), "does not read as characters")
     beside = Page(word.lines, (3000, 4000), [line_above, spiral, far])
     assert closer_region(segmentation(15.0, 0.5), beside, config) == (890, 940, 1090, 1260)
+    # two lines read together above that one, out of the word's reach but in its: taken in too
+    two_lines = Rejected((820, 1000, 900, 1200), "does not read as characters")
+    above = Page(word.lines, (3000, 4000), [two_lines, line_above, spiral, far])
+    assert closer_region(segmentation(15.0, 0.5), above, config) == (760, 940, 1090, 1260)
     # nothing read: the rejected regions are looked at, as finely as the photo allows, even where
     # the height measured is a tall thing's (a pen beside writing too small to be seen)
     rejected_only = Page([], (3000, 4000), word.rejected)

@@ -46,9 +46,11 @@ class PhotoConfig:
     #: heights, at the photo's own resolution there (:mod:`~nnrecog.ocr.finding.closer`)...
     closer_pad_heights: float = 2.0
     #: ...with the regions judged not writing within that padding that are no taller than this
-    #: many character heights (a line too coarse to read, beside the lines read: a 12-megapixel
-    #: photo of digit_grid, its digits 25 px, read two of its three rows at first)...
-    closer_line_heights: float = 2.0
+    #: many character heights, and those within the padding of these (lines too coarse to
+    #: read, beside the lines read: a 12-megapixel photo of digit_grid, its digits 25 px, read
+    #: two of its three rows at first; ust_life, its letters 25 px, two of seven, the other
+    #: five rejected in regions up to 3.3 character heights tall, two lines run together)...
+    closer_line_heights: float = 4.0
     #: ...when that works on them at least this many times finer; the closer reading is kept
     #: when its characters hold more confidence.
     closer_gain: float = 1.25

@@ -33,7 +33,8 @@ def closer_region(seg: Segmentation, page: Page, config: PhotoConfig = PhotoConf
     measured as its characters may be a thing lying beside writing too small to be seen. The
     region is padded by ``closer_pad_heights`` character heights (at most ``min_char_height``);
     a region rejected within that padding, no taller than ``closer_line_heights`` characters,
-    is taken in too (a line read too coarsely to pass, beside the lines that did). The region
+    is taken in too, and one such within the padding of those, in turn (lines read too
+    coarsely to pass, beside the lines that did or beside one another). The region
     is returned when it can be worked on at least ``closer_gain`` times finer (within
     ``max_pixels``, and no finer than the photo itself).
     """
@@ -49,10 +50,18 @@ def closer_region(seg: Segmentation, page: Page, config: PhotoConfig = PhotoConf
     pad = config.closer_pad_heights * min(seg.char_height, config.min_char_height) / scale
     boxes = [c.box for c in page.chars] or [r.box for r in page.rejected]
     if page.chars:
-        # a line of writing read too coarsely to pass, beside the lines read
-        near = _padded(union_box(boxes), pad, seg.photo_size)
+        # lines of writing read too coarsely to pass, beside the lines read or beside one
+        # another: how many lines pass at the coarse scale must not decide how many are read
         tallest = config.closer_line_heights * seg.char_height / scale
-        boxes += [r.box for r in page.rejected if r.box[2] - r.box[0] <= tallest and _overlap(r.box, near)]
+        line_like = [r.box for r in page.rejected if r.box[2] - r.box[0] <= tallest]
+        taken: list[Box] = []
+        while True:
+            near = _padded(union_box(boxes + taken), pad, seg.photo_size)
+            reached = [box for box in line_like if _overlap(box, near)]
+            if len(reached) == len(taken):
+                break
+            taken = reached
+        boxes += taken
     region = _padded(union_box(boxes), pad, seg.photo_size)
     area = (region[2] - region[0]) * (region[3] - region[1])
     if not page.chars and area > config.max_pixels:
