@@ -35,7 +35,8 @@ from nnrecog.paths import data_dir
 #: among the floors the tests for classes of photo allow: 0.3 and 0.4 take thin strokes apart,
 #: see its comment; ``layer_floor``, a fainter layer behind the writing, 0 keeps it).
 #: The spelling model's weight in the line engine's beam search and the nats each character
-#: read adds (``DecodeConfig.spelling_weight``, ``spelling_bonus``; 0, 0: none).
+#: read adds (``DecodeConfig.spelling_weight``, ``spelling_bonus``; 0, 0: none). The rows a line
+#: image is moved by, its readings averaged (``DecodeConfig.row_shifts``; 0 alone: read once).
 SPELLING = ((0.0, 0.0), (0.2, 0.4), (0.3, 1.0), (0.5, 1.5), (0.7, 1.4))
 CANDIDATES: dict[str, ReaderConfig] = {
     "auto": ReaderConfig(),
@@ -61,6 +62,9 @@ CANDIDATES: dict[str, ReaderConfig] = {
     **{f"auto, spelling weight {w:g}, {b:g} nats a character": dataclasses.replace(
         ReaderConfig(), decode=dataclasses.replace(ReaderConfig().decode, spelling_weight=w, spelling_bonus=b))
        for w, b in SPELLING if (w, b) != (ReaderConfig().decode.spelling_weight, ReaderConfig().decode.spelling_bonus)},
+    **{f"auto, line images read moved by {', '.join(map(str, shifts))} rows": dataclasses.replace(
+        ReaderConfig(), decode=dataclasses.replace(ReaderConfig().decode, row_shifts=shifts))
+       for shifts in ((0,), (-1, 0, 1), (-2, -1, 0, 1, 2)) if shifts != ReaderConfig().decode.row_shifts},
 }
 #: With ``--line-model``: the engines that read lines, with that recogniser, its word breaks
 #: where it reads a space and where the glyphs' gaps say.

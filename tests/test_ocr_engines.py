@@ -4,11 +4,14 @@ call for. Accuracy bounds on many pages live in tests/test_ocr_photos.py."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from nnrecog.data import CLASSES
 from nnrecog.ocr.config import ReaderConfig
+from nnrecog.ocr.evaluate import NIST_PAGE_TEXTS, score_text
 from nnrecog.ocr.finding.segmentation import segment
 from nnrecog.ocr.lines.page_lines import glyph_lines
 from nnrecog.ocr.recognition.decode import has_touching_letters
@@ -49,6 +52,32 @@ def test_auto_reads_touching_lines_whole_and_the_others_glyph_by_glyph(nist_imag
     for k, whole in enumerate(touching):
         expected = readings["lines" if whole else "chars"].lines[k].text
         assert readings["auto"].lines[k].text == expected
+
+
+def test_the_recogniser_averages_its_frames_over_the_line_moved_a_row_up_and_down(models):
+    _, recognizer = models
+    image = np.ones((recognizer.line_format.height, 96), np.float32)
+    image[6:26, 10:13] = image[6:9, 10:30] = image[15:18, 10:24] = 0.0  # an F
+    image[6:26, 50:53] = image[23:26, 50:66] = 0.0  # an L
+    up, down = np.ones_like(image), np.ones_like(image)
+    up[:-1], down[1:] = image[1:], image[:-1]
+    each = np.stack([recognizer.log_probs(moved) for moved in (up, image, down)])
+    averaged = recognizer.log_probs(image, (-1, 0, 1))
+    assert averaged.shape == each.shape[1:]
+    np.testing.assert_allclose(np.exp(averaged), np.exp(each).mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(recognizer.log_probs(image, (0,)), each[1])
+
+
+def test_touching_letters_read_better_with_the_rows_averaged(nist_images, models):
+    classifier, recognizer = models
+    errors = {}
+    for shifts in ((0,), (-1, 0, 1)):
+        config = ReaderConfig(decode=dataclasses.replace(ReaderConfig().decode, row_shifts=shifts))
+        pages = [compose_page(text, nist_images, np.random.default_rng(seed), letter_gap=0.0) for seed in (100, 101)
+                 for text in NIST_PAGE_TEXTS]
+        errors[shifts] = sum(score_text("", read(page.image, classifier, config=config, line_model=recognizer).text,
+                                        page.text, 0.0).errors_no_spaces for page in pages)
+    assert errors[(-1, 0, 1)] < errors[(0,)]
 
 
 def test_the_line_engine_boxes_every_character_it_reads(nist_images, models):

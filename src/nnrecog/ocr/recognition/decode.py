@@ -332,7 +332,7 @@ def read_lines(
         """The line's image and the recogniser's frames of it (read once, decoded as asked)."""
         assert recognizer is not None
         image = line_image(seg, line, recognizer.line_format, config.layout)
-        return image, recognizer.log_probs(image.image)
+        return image, recognizer.log_probs(image.image, config.decode.row_shifts)
 
     def read_whole(line: list[Glyph], framed: tuple[LineImage, np.ndarray], decoding: DecodeConfig = config.decode) -> Line:
         assert recognizer is not None

@@ -75,13 +75,22 @@ class LineRecognizer:
         index = self.classes.index(char)
         return index + (index >= self.blank)
 
-    def log_probs(self, image: np.ndarray) -> np.ndarray:
+    def log_probs(self, image: np.ndarray, row_shifts: tuple[int, ...] = (0,)) -> np.ndarray:
         """``(T, C)`` log-probabilities per frame of a normalised line image ``(height, W)``
-        (ink dark on white); ``T = 0`` for a line too short to have a frame."""
+        (ink dark on white); ``T = 0`` for a line too short to have a frame.
+
+        With ``row_shifts``, the image is read moved down by each number of rows (up where
+        negative, white coming in), and the frames' probabilities are averaged:
+        ``log (1/S) sum_s p_s(c | t)``.
+        """
         self.net.eval()
-        x = (1.0 - image.astype(np.float32))[None, None]
-        scores = self.net.forward(x)  # (1, C, 1, T)
-        return log_softmax(scores[0, :, 0, :].T.astype(np.float64))
+        ink = 1.0 - image.astype(np.float32)
+        x = np.zeros((len(row_shifts), 1, *ink.shape), np.float32)
+        for k, shift in enumerate(row_shifts):
+            x[k, 0, max(shift, 0) : ink.shape[0] + min(shift, 0)] = ink[max(-shift, 0) : ink.shape[0] - max(shift, 0)]
+        scores = self.net.forward(x)  # (S, C, 1, T)
+        per_shift = log_softmax(scores[:, :, 0, :].transpose(0, 2, 1).astype(np.float64))  # (S, T, C)
+        return np.logaddexp.reduce(per_shift, axis=0) - np.log(len(row_shifts))
 
 
 def default_line_model_path() -> Path | None:
