@@ -1,6 +1,6 @@
 """Classes of photo: every labelled course and ocr_dev photo changed the way a class of photo
 changes it (turned with no EXIF to say so, shrunk, small in the middle of a 12-megapixel photo,
-its ink lightened, blurred, shadowed, compressed, a little askew), read from the array, pooled
+its ink lightened or as if in pencil, blurred, shadowed, compressed, a little askew), read from the array, pooled
 CER with spaces / without per class; beside each, the photos the class costs most (more than
 15 % of their characters, or 3).
 
@@ -80,6 +80,24 @@ def _shadowed(image: Image.Image, softness: float, depth: float = 0.55) -> Image
     return Image.fromarray((rgb * light[..., None]).clip(0, 255).astype(np.uint8))
 
 
+def _pencil(image: Image.Image, contrast: float = 0.45, grain: float = 0.8) -> Image.Image:
+    """The writing as if in pencil: its darkness over the paper (the paper's brightness a grey
+    closing of a quarter-size copy, 60 px wide) lightened to ``contrast`` and grained, pixel by
+    pixel, by a factor of ``1 + grain * n`` (``n`` unit noise smoothed over 0.7 px, within
+    0.15-1.5): graphite leaves grey, uneven strokes that the paper's tooth shows through. The
+    noise's seed is the photo's size, so every run grains a photo alike."""
+    from nnrecog import imaging
+
+    grey = np.asarray(image.convert("L"), np.float32)
+    paper = imaging.uniform_filter(imaging.grey_closing(grey[::4, ::4], 15), 9)
+    paper = np.asarray(Image.fromarray(paper, mode="F").resize(grey.shape[::-1], Image.BILINEAR))
+    darkness = np.clip(paper - grey, 0.0, None)
+    noise = np.random.default_rng(grey.shape).normal(0.0, 1.0, grey.shape).astype(np.float32)
+    noise = imaging.gaussian_filter(noise, 0.7) / 0.4  # unit deviation again once smoothed
+    factor = np.clip(1.0 + grain * noise, 0.15, 1.5)
+    return Image.fromarray((paper - darkness * contrast * factor).clip(0, 255).astype(np.uint8))
+
+
 #: Each class of photo: how it changes a photo.
 CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "as is": lambda image: image,
@@ -91,6 +109,7 @@ CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "a quarter, on a 12 MP photo": lambda image: _on_a_big_photo(image, 4),
     "letters 25 px, on a 12 MP photo": lambda image: _letters_on_a_big_photo(image, 25.0),
     "ink at 40 % contrast": lambda image: _lightened(image, 0.4),
+    "pencil (45 %, grained)": _pencil,
     "blurred 2 px": lambda image: image.filter(ImageFilter.GaussianBlur(2)),
     "blurred 3 px": lambda image: image.filter(ImageFilter.GaussianBlur(3)),
     "a soft shadow": lambda image: _shadowed(image, 0.05),

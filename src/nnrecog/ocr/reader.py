@@ -118,7 +118,8 @@ class Reader:
         colour array ``(H, W)`` / ``(H, W, C)`` (integer, or float in [0, 1]). A page that
         reads as nothing, or whose ink is faint, is read again with the floors for faint ink
         (:attr:`~nnrecog.ocr.config.InkConfig.faint_floors`), a blurred one sharpened
-        (:attr:`~nnrecog.ocr.config.InkConfig.blurred_sharpen`), and one whose writing goes on
+        (:attr:`~nnrecog.ocr.config.InkConfig.blurred_sharpen`), one read weakly smoothed
+        (grainy pencil, :attr:`~nnrecog.ocr.config.InkConfig.grainy_denoise_sigma_px`), and one whose writing goes on
         past the edge of the sheet found, where it read some, with no sheet and the light's
         edges followed (a shadow's edge, :func:`~nnrecog.ocr.finding.sheet.writing_beyond`),
         the stronger reading kept; a ruled page that reads as nothing or weakly once its rules
@@ -130,6 +131,7 @@ class Reader:
             decode safely; the message names it.
         """
         from nnrecog.ocr.finding import photo as photos  # the stages load with the first page
+        from nnrecog.ocr.recognition import orientation
 
         config = self.config.photo
         if isinstance(image, (str, os.PathLike, bytes)):
@@ -148,10 +150,17 @@ class Reader:
             # out of focus: thin strokes faded and run together
             page = self._stronger(page, image, name, grey, photo_size,
                                   ink=dataclasses.replace(ink, sharpen=ink.blurred_sharpen))
+        if ink.grainy_denoise_sigma_px > 0 and page.lines and (
+                orientation.mean_confidence(page) < self.config.orientation.weak_confidence):
+            # grainy strokes (pencil) broken into pieces at the threshold: smoothed, and the
+            # edges the smoothing blurs sharpened again
+            page = self._stronger(page, image, name, grey, photo_size, margin=ink.grainy_margin, ink=dataclasses.replace(
+                ink, denoise_sigma_px=ink.grainy_denoise_sigma_px, sharpen=ink.blurred_sharpen))
         if seg.writing_beyond_sheet and page.lines:
             # the sheet's edge found runs through the writing read on it: a shadow's edge, more
             # likely (a sheet that read as nothing is not read again: the SUN train scenes whose
-            # bright part measured as a sheet gave text in 17 of 1,177 read so, 12 as they were)
+            # bright part measured as a sheet gave text in 17 of 1,177 read so, 12 as they were,
+            # and 16 with the reading kept only where it reads as writing, as a turned one must)
             page = self._stronger(page, image, name, grey, photo_size, margin=self.config.sheet.beyond_margin,
                                   sheet=dataclasses.replace(self.config.sheet, enabled=False),
                                   ink=dataclasses.replace(ink, follow_light_edges=True))

@@ -145,6 +145,16 @@ class InkConfig:
     #: ``blurred_sharpen`` 0: no second reading.
     blurred_px: float = 1.1
     blurred_sharpen: float = 2.0
+    #: A page read weakly (its characters' mean confidence under ``OrientationConfig.
+    #: weak_confidence``) is read again smoothed more before anything else (this sigma in
+    #: place of ``denoise_sigma_px``) and sharpened by ``blurred_sharpen`` (the edges the
+    #: smoothing blurs), that reading kept when its characters hold ``grainy_margin`` times the
+    #: confidence: pencil's graphite is grainy, and its thin strokes break into pieces at the
+    #: threshold (the 24 photos as pencil, lightened to 45 % and grained,
+    #: ``benchmarks/ocr_classes.py``). Smoothed so, photos of ink read worse (ust_pen 2 -> 19
+    #: errors), but not more confidently. 0: no second reading.
+    grainy_denoise_sigma_px: float = 1.6
+    grainy_margin: float = 1.1
     #: Ink is at least this fraction as dark as the page's typical ink (the median darkness of
     #: what the hysteresis kept): fainter pixels are marks of another kind (writing showing
     #: through from the back, smudges, the halo of a stroke), relative to the page's own
