@@ -1,8 +1,8 @@
 """Classes of photo: every labelled course and ocr_dev photo changed the way a class of photo
 changes it (turned with no EXIF to say so, shrunk, small in the middle of a 12-megapixel photo,
-its ink lightened or as if in pencil, blurred, shadowed, compressed, a little askew), read from the array, pooled
-CER with spaces / without per class; beside each, the photos the class costs most (more than
-15 % of their characters, or 3).
+its ink lightened or as if in pencil, blurred, shadowed, compressed, a little askew), read from
+the array, pooled CER with spaces / without per class; beside each, the photos the class costs
+most (more than 15 % of their characters, or 3).
 
     python benchmarks/ocr_classes.py
     python benchmarks/ocr_classes.py --classes "as is" "turned 90" "shrunk to a third"

@@ -119,11 +119,12 @@ class Reader:
         reads as nothing, or whose ink is faint, is read again with the floors for faint ink
         (:attr:`~nnrecog.ocr.config.InkConfig.faint_floors`), a blurred one sharpened
         (:attr:`~nnrecog.ocr.config.InkConfig.blurred_sharpen`), one read weakly smoothed
-        (grainy pencil, :attr:`~nnrecog.ocr.config.InkConfig.grainy_denoise_sigma_px`), and one whose writing goes on
-        past the edge of the sheet found, where it read some, with no sheet and the light's
-        edges followed (a shadow's edge, :func:`~nnrecog.ocr.finding.sheet.writing_beyond`),
-        the stronger reading kept; a ruled page that reads as nothing or weakly once its rules
-        are out is read with them in (:attr:`~nnrecog.ocr.config.RulesConfig.weak_confidence`).
+        (grainy pencil, :attr:`~nnrecog.ocr.config.InkConfig.grainy_denoise_sigma_px`), and
+        one whose writing goes on past the edge of the sheet found, where it read some, with no
+        sheet and the light's edges followed (a shadow's edge,
+        :func:`~nnrecog.ocr.finding.sheet.writing_beyond`), the stronger reading kept; a ruled
+        page that reads as nothing or weakly once its rules are out is read with them in
+        (:attr:`~nnrecog.ocr.config.RulesConfig.weak_confidence`).
 
         Raises
         ------
