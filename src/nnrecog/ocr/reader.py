@@ -132,7 +132,6 @@ class Reader:
             decode safely; the message names it.
         """
         from nnrecog.ocr.finding import photo as photos  # the stages load with the first page
-        from nnrecog.ocr.recognition import orientation
 
         config = self.config.photo
         if isinstance(image, (str, os.PathLike, bytes)):
@@ -151,8 +150,7 @@ class Reader:
             # out of focus: thin strokes faded and run together
             page = self._stronger(page, image, name, grey, photo_size,
                                   ink=dataclasses.replace(ink, sharpen=ink.blurred_sharpen))
-        if ink.grainy_denoise_sigma_px > 0 and page.lines and (
-                orientation.mean_confidence(page) < self.config.orientation.weak_confidence):
+        if ink.grainy_denoise_sigma_px > 0 and page.lines and page.confidence < self.config.orientation.weak_confidence:
             # grainy strokes (pencil) broken into pieces at the threshold: smoothed, and the
             # edges the smoothing blurs sharpened again
             page = self._stronger(page, image, name, grey, photo_size, margin=ink.grainy_margin, ink=dataclasses.replace(
@@ -212,7 +210,7 @@ class Reader:
 
         seg, page = self._read_upright(grey, photo_size)
         rules = self.config.rules
-        if seg.ruled and rules.remove and (not page.lines or orientation.mean_confidence(page) < rules.weak_confidence):
+        if seg.ruled and rules.remove and (not page.lines or page.confidence < rules.weak_confidence):
             with_rules = self._read_with_rules(grey, photo_size, seg)
             if with_rules is not None:
                 page = orientation.stronger(page, with_rules, rules.put_back_margin)

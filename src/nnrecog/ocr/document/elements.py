@@ -145,6 +145,12 @@ class Page:
         """Every character in reading order."""
         return [c for line in self.lines for c in line.chars]
 
+    @property
+    def confidence(self) -> float:
+        """The mean confidence of its characters (0 without any)."""
+        chars = self.chars
+        return sum(c.confidence for c in chars) / len(chars) if chars else 0.0
+
     def export(self) -> dict[str, Any]:
         """The JSON-ready dict of ``nnrecog read --json`` (see the module docstring)."""
         return {"lines": [line.export() for line in self.lines], "rejected": [r.export() for r in self.rejected]}

@@ -37,19 +37,13 @@ def stronger(page: Page, other: Page, margin: float = 1.0) -> Page:
     return other if strength(other) > margin * strength(page) else page
 
 
-def mean_confidence(page: Page) -> float:
-    """The mean confidence of the page's characters (0 without any)."""
-    chars = page.chars
-    return strength(page) / len(chars) if chars else 0.0
-
-
 def reads_as_writing(turned: Page, upright: Page, config: OrientationConfig) -> bool:
     """Whether a turned reading may replace the upright one: its characters are confident on
     average (``min_turned_confidence``), and where the upright reading found nothing at all,
     its lines hold ``min_turned_line_chars`` of them on average too (a scene turned reads as a
     stack of lone characters; a column of digits turned reads as lone digits too, but
     upright, sideways, it still reads as something)."""
-    if mean_confidence(turned) < config.min_turned_confidence:
+    if turned.confidence < config.min_turned_confidence:
         return False
     return bool(upright.chars) or len(turned.chars) >= config.min_turned_line_chars * len(turned.lines)
 
@@ -58,8 +52,7 @@ def is_weak(page: Page, config: OrientationConfig) -> bool:
     """Whether the other turns should be tried: no characters, doubtful ones on average, or
     lines of one or two characters each (the letters of a sideways line, read across it, stack
     into lines of their own)."""
-    chars = page.chars
-    if not chars or strength(page) / len(chars) < config.weak_confidence:
+    if not page.chars or page.confidence < config.weak_confidence:
         return True
     lengths = sorted(len(line.chars) for line in page.lines)
     return len(lengths) >= config.stacked_lines and lengths[len(lengths) // 2] <= config.stacked_line_chars
