@@ -55,6 +55,10 @@ class Char:
         }
 
 
+def _mean_confidence(chars: list[Char]) -> float:
+    return sum(c.confidence for c in chars) / len(chars) if chars else 0.0
+
+
 class _Group:
     """A Word or Line: its text joins its parts' texts, its box holds their boxes."""
 
@@ -78,8 +82,7 @@ class _Group:
     @property
     def confidence(self) -> float:
         """The mean confidence of its characters."""
-        chars = self._chars()
-        return sum(c.confidence for c in chars) / len(chars) if chars else 0.0
+        return _mean_confidence(self._chars())
 
     def export(self) -> dict[str, Any]:
         return {
@@ -148,8 +151,7 @@ class Page:
     @property
     def confidence(self) -> float:
         """The mean confidence of its characters (0 without any)."""
-        chars = self.chars
-        return sum(c.confidence for c in chars) / len(chars) if chars else 0.0
+        return _mean_confidence(self.chars)
 
     def export(self) -> dict[str, Any]:
         """The JSON-ready dict of ``nnrecog read --json`` (see the module docstring)."""

@@ -83,15 +83,15 @@ def judge(
     The kept lines, in order, and a :class:`Rejected` region for each line dropped.
     """
     kept, rejected = [], []
+    characters = [bool(line.words) and min(line.confidence, is_character) >= config.min_confidence
+                  for line, is_character in zip(lines, character_probability)]
     # lines written close, or blurred into one another's boxes: writing beside a line is no clutter
-    writing = [label for glyphs, line, is_character in zip(glyph_lines, lines, character_probability)
-               if line.words and min(line.confidence, is_character) >= config.min_confidence
-               for g in glyphs for label in g.labels]
-    for glyphs, line, is_character in zip(glyph_lines, lines, character_probability):
+    writing = [label for glyphs, reads in zip(glyph_lines, characters) if reads for g in glyphs for label in g.labels]
+    for glyphs, line, reads in zip(glyph_lines, lines, characters):
         region = seg.to_photo(union_box([g.box for g in glyphs]))
         if not line.words:
             rejected.append(Rejected(region, NOTHING_READ, 0.0))
-        elif min(line.confidence, is_character) < config.min_confidence:
+        elif not reads:
             rejected.append(Rejected(region, NOT_CHARACTERS, line.confidence))
         elif clutter(seg, glyphs, config, writing) > config.max_clutter:
             rejected.append(Rejected(region, NOT_ON_PAPER, line.confidence))
