@@ -8,7 +8,6 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nnrecog.data.linedamage import LineDamage
 from nnrecog.data.lines import LineSources, LineStyle, _elastic, _hurried, synthetic_line
 
 
@@ -54,35 +53,3 @@ def test_a_synthetic_line_is_its_text_drawn_and_the_same_for_the_same_seed(seed)
     np.testing.assert_array_equal(first.image, again.image)
     assert first.image.shape[0] == 32 and first.image.min() < 0.5  # ink dark on white, 32 rows
     assert (first.image < 0.5).mean() < 0.5
-
-
-def test_a_hand_that_writes_a_capital_small_writes_it_small_throughout_the_line():
-    """With a small form for U (a 'u', drawn at 0.6 of the capitals' height), every U of a line
-    in that hand is the small form, beside capitals as tall as before, and the text still
-    says U."""
-    small_u = [np.array([[0.0, 0.0], [0.0, 8.0], [4.0, 10.0], [8.0, 8.0], [8.0, 0.0]]), np.array([[8.0, 0.0], [9.0, 10.0]])]
-    sources = _sources()
-    sources = dataclasses.replace(sources, images={**sources.images, "U": sources.images["O"]}, small_strokes={"U": [small_u]})
-    plain = dataclasses.replace(
-        LineStyle(), size_jitter=(1.0, 1.0), slant=(0.0, 0.0), rotation=(0.0, 0.0), letter_rotation=0.0,
-        letter_shear=0.0, overshoot=(0.0, 0.0), elastic_chance=0.0, blur=(0.0, 0.0), curve=(0.0, 0.0), drift=0.0,
-        trajectory_chance=1.0, join_chance=0.0, letter_gap=(0.5, 0.5), gap_jitter=0.0, word_gap_margin=(2.0, 2.0),
-        small_form_letters="U", small_form_count=(1, 1), x_height=(0.6, 0.6),
-    )
-    undamaged = LineDamage(tiny_chance=0.0, break_chance=0.0, notch_chance=0.0, remnant_chance=0.0, speck_chance=0.0)
-
-    def heights(style: LineStyle) -> list[int]:
-        """Ink rows of each word of "I U I U" (the I a bar image, the capital U a box's)."""
-        line = synthetic_line("I U I U", sources, np.random.default_rng(0), style, damage=undamaged)
-        ink = line.image < 0.5
-        assert line.text == "I U I U"
-        columns = np.flatnonzero(ink.any(axis=0))
-        words = np.split(columns, np.flatnonzero(np.diff(columns) > 3) + 1)
-        return [int(ink[:, w[0]:w[-1] + 1].any(axis=1).sum()) for w in words]
-
-    capitals = heights(dataclasses.replace(plain, small_form_chance=0.0))
-    smalls = heights(dataclasses.replace(plain, small_form_chance=1.0))
-    assert len(capitals) == len(smalls) == 4
-    assert capitals[1] == pytest.approx(capitals[0], abs=2) and capitals[3] == pytest.approx(capitals[2], abs=2)
-    for i in (1, 3):  # each U, beside the I before it
-        assert 0.45 * smalls[i - 1] < smalls[i] < 0.75 * smalls[i - 1]

@@ -18,9 +18,8 @@ from nnrecog.data.lineformat import LineFormat
 from nnrecog.data.lines import LINE_CHARACTERS, LineSources, LineStyle, random_text, synthetic_line
 from nnrecog.data.options import MakeLinesOptions
 
-#: Bump whenever the synthetic lines a seed gives change; their cache is keyed by it (5 was a
-#: stream tried and not shipped, see docs/training/lines.md).
-LINES_VERSION = 6
+#: Bump whenever the synthetic lines a seed gives change; their cache is keyed by it.
+LINES_VERSION = 4
 
 
 @dataclass

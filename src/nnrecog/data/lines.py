@@ -52,15 +52,11 @@ class LineSources:
     strokes : class label -> list of letterforms, each a list of (k, 2) float arrays of
         ``[x, y]`` points (Chars74K training letterforms).
     words : upper-case words to draw text from.
-    small_strokes : capital -> its small (lower-case) letterforms, as ``strokes`` (the same
-        Chars74K training forms' writers' ``a`` for ``A``): many who write in capitals write
-        some letters small (``u``, ``n``, ``y``, ``e``), and a line of theirs still means capitals.
     """
 
     images: dict[str, list[np.ndarray]]
     strokes: dict[str, list[list[np.ndarray]]]
     words: list[str] = field(default_factory=list)
-    small_strokes: dict[str, list[list[np.ndarray]]] = field(default_factory=dict)
 
 
 def line_sources(
@@ -91,25 +87,18 @@ def line_sources(
     folder = default_dataset_dir(data_dir, build=False) if str(source) == "default" else Path(source)
     manifest = json.loads((folder / "manifest.json").read_text()) if (folder / "manifest.json").is_file() else {}
     split_forms = {o.split(":", 1)[1] for o in manifest.get("provenance", {}).get(split, []) if o.startswith("chars74k:")}
-    forms = read_chars74k(shared_data_dir(data_dir), CLASSES + string.ascii_lowercase) if split_forms else {}
-    # a small form follows its capital's split: the letterform of the same index, one writer's
-    strokes, small_strokes = (
-        {
-            char.upper(): [
-                [s.astype(np.float64) for s in form] for i, form in enumerate(letterforms) if f"{char.upper()}/{i}" in split_forms
-            ]
-            for char, letterforms in forms.items()
-            if char.islower() == small
-        }
-        for small in (False, True)
-    )
+    forms = read_chars74k(shared_data_dir(data_dir)) if split_forms else {}
+    strokes = {
+        char: [[s.astype(np.float64) for s in form] for i, form in enumerate(letterforms) if f"{char}/{i}" in split_forms]
+        for char, letterforms in forms.items()
+    }
     try:
         from english_words import get_english_words_set
 
         words = sorted(w.upper() for w in get_english_words_set(["gcide"], alpha=True, lower=True) if 1 <= len(w) <= 12)
     except ImportError:
         words = []
-    return LineSources(images, strokes, words, small_strokes)
+    return LineSources(images, strokes, words)
 
 
 def _filled(ink: np.ndarray) -> bool:
@@ -169,15 +158,6 @@ class LineStyle:
     elastic_chance: float = 0.5
     elastic_amplitude: tuple[float, float] = (0.02, 0.07)
     elastic_smoothness: float = 0.35
-    #: With this chance a line is in a hand that writes some capitals in their small form
-    #: throughout (``u`` for U, ``n`` for N): this many of these letters, chosen per line...
-    small_form_chance: float = 0.35
-    small_form_count: tuple[int, int] = (1, 4)
-    small_form_letters: str = "ADEHMNRTUY"
-    #: ...the letters without ascender or descender (``a e m n r u``) that much of the capitals'
-    #: height, per line, and a descender (``y``) reaching that far below the line, in cap heights.
-    x_height: tuple[float, float] = (0.6, 0.95)
-    descender: tuple[float, float] = (0.15, 0.45)
     #: How the text is drawn: English words, random letters, digits, letters and digits
     #: mixed, and tokens (postcodes, phone numbers, dates, codes, "ROOM 101").
     text_kinds: tuple[float, float, float, float, float] = (0.45, 0.14, 0.12, 0.09, 0.2)
@@ -317,21 +297,6 @@ def _elastic(ink: np.ndarray, cap: float, rng: np.random.Generator, style: LineS
     return ndi.map_coordinates(ink, [rows + fields[0], columns + fields[1]], order=1, mode="constant").astype(np.float32)
 
 
-#: Small forms that stand on the line and reach no higher than the x-height, and those that
-#: reach below the line.
-_X_HEIGHT_LETTERS = "acemnorsuvwxz"
-_DESCENDER_LETTERS = "gjpqy"
-
-
-def _small_forms(sources: LineSources, rng: np.random.Generator, style: LineStyle) -> set[str]:
-    """The capitals a line's writer writes small (see :attr:`LineStyle.small_form_chance`)."""
-    letters = [c for c in style.small_form_letters if sources.small_strokes.get(c)]
-    if not letters or rng.random() >= style.small_form_chance:
-        return set()
-    count = min(len(letters), int(rng.integers(style.small_form_count[0], style.small_form_count[1] + 1)))
-    return {str(c) for c in rng.choice(letters, count, replace=False)}
-
-
 def synthetic_line(
     text: str, sources: LineSources, rng: np.random.Generator, style: LineStyle = LineStyle(),
     fmt: LineFormat = LineFormat(), damage: LineDamage = LineDamage(),
@@ -351,8 +316,6 @@ def synthetic_line(
     amplitude, period = rng.uniform(*style.curve) * cap, rng.uniform(*style.curve_period) * cap
     phase = rng.uniform(0, 2 * np.pi)
     previous_end: tuple[float, float] | None = None
-    small_forms = _small_forms(sources, rng, style)
-    x_height = rng.uniform(*style.x_height)
     for char in text:
         if char == " ":
             x += rng.uniform(*style.word_gap_margin) * cap
@@ -365,15 +328,7 @@ def synthetic_line(
         baseline = float(np.clip(baseline, 1.8 * cap, 2.2 * cap))
         bottom = baseline + amplitude * np.sin(2 * np.pi * x / period + phase)
         forms = sources.strokes.get(char)
-        small = char in small_forms
-        if small:
-            forms = sources.small_strokes[char]
-            if char.lower() in _X_HEIGHT_LETTERS:
-                height *= x_height
-            elif char.lower() in _DESCENDER_LETTERS:
-                reach = rng.uniform(*style.descender) * cap
-                height, bottom = height + reach, bottom + reach
-        if forms and (small or rng.random() < style.trajectory_chance):
+        if forms and rng.random() < style.trajectory_chance:
             strokes = _hurried(forms[int(rng.integers(len(forms)))], rng, style)
             points = np.concatenate(strokes)
             lo, hi = points.min(axis=0), points.max(axis=0)

@@ -117,9 +117,8 @@ def render_strokes(
     return np.asarray(image)
 
 
-def read_chars74k(root: Path, characters: str = CLASSES) -> dict[str, list[list[np.ndarray]]]:
-    """``chars74k_hnd/char74k.json``: {char: [letterform = [stroke = (k, 2) int array]]}, for
-    ``characters`` (the 36 classes; its lower-case letters hold the same writers' small forms)."""
+def read_chars74k(root: Path) -> dict[str, list[list[np.ndarray]]]:
+    """``chars74k_hnd/char74k.json``: {char: [letterform = [stroke = (k, 2) int array]]}."""
     path = _require(root / "chars74k_hnd" / "char74k.json")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -127,7 +126,7 @@ def read_chars74k(root: Path, characters: str = CLASSES) -> dict[str, list[list[
         raise InputError(f"{path}: not valid JSON ({exc})") from None
     return {
         char: [[np.asarray(s, np.int64).reshape(-1, 2) for s in form if len(s)] for form in raw[char]]
-        for char in characters
+        for char in CLASSES
         if char in raw
     }
 
