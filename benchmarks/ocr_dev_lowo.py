@@ -37,6 +37,8 @@ from nnrecog.paths import data_dir
 #: The spelling model's weight in the line engine's beam search and the nats each character
 #: read adds (``DecodeConfig.spelling_weight``, ``spelling_bonus``; 0, 0: none). The rows a line
 #: image is moved by, its readings averaged (``DecodeConfig.row_shifts``; 0 alone: read once).
+#: How far the line recogniser must find a glyph reading of known words less likely than its
+#: own for the line to be read whole too (``ResegmentConfig.disagreement_nats``; None: never).
 SPELLING = ((0.0, 0.0), (0.2, 0.4), (0.3, 1.0), (0.5, 1.5), (0.7, 1.4))
 CANDIDATES: dict[str, ReaderConfig] = {
     "auto": ReaderConfig(),
@@ -53,6 +55,9 @@ CANDIDATES: dict[str, ReaderConfig] = {
         ReaderConfig(), ink=dataclasses.replace(ReaderConfig().ink, layer_floor=0.0)),
     "auto, readings not compared by known words": dataclasses.replace(
         ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, compare_known_words=False)),
+    **{f"auto, lines also read whole where the recogniser disagrees by {n} nats": dataclasses.replace(
+        ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, disagreement_nats=n))
+       for n in (None, 4.0, 8.0, 16.0) if n != ReaderConfig().resegment.disagreement_nats},
     **{f"auto, lines read whole break at gaps {m} heights over the typical": dataclasses.replace(
         ReaderConfig(), layout=dataclasses.replace(ReaderConfig().layout, word_gap_margin_heights=m))
        for m in (None, 0.5) if m != ReaderConfig().layout.word_gap_margin_heights},

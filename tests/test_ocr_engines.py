@@ -96,7 +96,7 @@ def test_the_line_engine_boxes_every_character_it_reads(nist_images, models):
 
 def test_known_characters_counts_the_characters_of_words_and_digit_runs():
     from nnrecog.ocr.document.elements import Char, Line, Word
-    from nnrecog.ocr.recognition.decode import known_characters
+    from nnrecog.ocr.recognition.words import known_characters
     from nnrecog.ocr.recognition.lexicon import Lexicon
 
     def line(*words: str) -> Line:
@@ -127,3 +127,48 @@ def test_auto_keeps_the_whole_reading_where_it_makes_known_words(shared_data, ph
     alone = dataclasses.replace(default, resegment=dataclasses.replace(default.resegment, compare_known_words=False))
     assert glyph_by_glyph in Reader(alone).read(path).text.splitlines()
     assert expected in Reader(default).read(path).text.splitlines()
+
+
+def test_disagreement_is_how_much_less_likely_the_recogniser_finds_a_reading_than_its_own(models):
+    from nnrecog.ocr.recognition.ctc import sequences_log_likelihood
+
+    _, recognizer = models
+    characters, _ = recognizer.without_space(np.zeros((1, len(recognizer.classes) + 1)))
+    # eight frames: blank, A, A, blank, B, blank, C, blank, each 0.9 sure (the rest spread evenly)
+    peaks = [characters.blank, *(characters.output(c) for c in "AA"), characters.blank,
+             characters.output("B"), characters.blank, characters.output("C"), characters.blank]
+    probs = np.full((len(peaks), len(recognizer.classes) + 1), 0.1 / len(recognizer.classes))
+    probs[np.arange(len(peaks)), [p + (p >= recognizer.space) for p in peaks]] = 0.9
+    probs[:, recognizer.space] = 1e-6  # spaces aside: no space in these frames
+    log_probs = np.log(probs / probs.sum(axis=1, keepdims=True))
+    assert recognizer.disagreement("ABC", log_probs) == pytest.approx(0.0, abs=1e-9)
+    assert recognizer.disagreement("A BC", log_probs) == pytest.approx(0.0, abs=1e-9)  # spaces aside
+
+    _, frames = recognizer.without_space(log_probs)
+
+    def likelihood(text: str) -> float:
+        return float(sequences_log_likelihood(frames, np.array([[characters.output(c) for c in text]]), characters.blank)[0])
+
+    assert recognizer.disagreement("ABD", log_probs) == pytest.approx(likelihood("ABC") - likelihood("ABD"))
+    assert recognizer.disagreement("ABD", log_probs) > 4.0  # a letter the frames do not hold
+    assert recognizer.disagreement("AB?", log_probs) == np.inf
+
+
+def test_auto_reads_a_line_whole_where_the_recogniser_disagrees_with_its_glyphs(shared_data):
+    """star.jpg shrunk until its letters are 25 px tall: 'BO' of BODY touch and the classifier
+    reads the pair as one N ('NOY', a word of the list). The line recogniser finds that reading
+    far less likely than its own, so the line is read whole too, and BODY is kept."""
+    from PIL import Image, ImageOps
+
+    from nnrecog.ocr.finding.photo import upright_grey
+    from nnrecog.ocr.reader import Reader
+
+    with Image.open(shared_data / "ocr_dev" / "star.jpg") as photo:
+        upright = ImageOps.exif_transpose(photo)
+        measured = segment(upright_grey(upright))
+        factor = measured.char_height / measured.scale[0] / 25.0
+        small = np.asarray(upright.resize((round(upright.width / factor), round(upright.height / factor)), Image.LANCZOS))
+    default = ReaderConfig()
+    asked_by_words = dataclasses.replace(default, resegment=dataclasses.replace(default.resegment, disagreement_nats=None))
+    assert "NOY WANT" in Reader(asked_by_words).read(small).text.splitlines()
+    assert "BODY WANT" in Reader(default).read(small).text.splitlines()

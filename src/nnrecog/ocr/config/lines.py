@@ -62,6 +62,14 @@ class ResegmentConfig:
     #: runs of digits): two readings told apart by what words they make, not by whose
     #: confidence is higher (the two engines' confidences are not comparable). Needs a lexicon.
     compare_known_words: bool = True
+    #: A line of separate letters read glyph by glyph, all of known words, with a glyph wide
+    #: enough to be two letters, is also read whole when the line recogniser finds the glyph
+    #: reading this many nats less likely than its own best path (``log P(best) - log
+    #: P(glyph reading)`` over the line's frames, spaces aside): two small letters that touch,
+    #: read as one letter that makes a word ("NOY" for "BODY": 24 nats). The whole reading then
+    #: stands in the known-words comparison. At 4 nats junk words of the list won it ("THIS FS
+    #: A PEN A", 11 nats, became "THISES A PER IN"). ``None``: only unknown words ask.
+    disagreement_nats: float | None = 16.0
 
     #: A glyph may be touching characters when it is this much wider than the line's typical one...
     split_width: float = 1.5

@@ -19,9 +19,10 @@ from nnrecog.ocr.document.elements import Char, Line, Word
 from nnrecog.ocr.finding.components import Glyph, Segmentation
 from nnrecog.ocr.lines.layout import near_breaks, page_typical_gap, split_words, wide_gaps
 from nnrecog.ocr.lines.lineimage import LineImage, line_image
+from nnrecog.ocr.lines.resegment import touching_candidates
 from nnrecog.ocr.recognition.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
 from nnrecog.ocr.recognition.lexicon import Lexicon
-from nnrecog.ocr.recognition.words import decode_word, kind_evidence
+from nnrecog.ocr.recognition.words import decode_word, is_known_word, kind_evidence, known_characters
 from nnrecog.ocr.recognition.linereader import LineRecognizer
 from nnrecog.ocr.recognition.recognize import GlyphReader, top_alternatives
 
@@ -301,8 +302,12 @@ def read_lines(
     (:func:`read_line_frames`), as ``config.engine`` says; word gaps are measured against the
     page's typical gap. ``auto`` reads a line whose letters touch whole (its words broken where
     the recogniser reads a space), and one whose letters stand apart and whose glyph reading
-    holds an unknown word both ways, keeping the whole reading (its words broken at the glyph
-    reading's gaps) when more of its characters are in known words (:func:`known_characters`;
+    holds an unknown word, or which holds a glyph wide enough to be two letters and whose glyph
+    reading the line recogniser finds far less likely than its own
+    (:meth:`~nnrecog.ocr.recognition.linereader.LineRecognizer.disagreement`,
+    ``config.resegment.disagreement_nats``), both ways,
+    keeping the whole reading (its words broken at the glyph reading's gaps) when more of its
+    characters are in known words (:func:`known_characters`;
     ``config.resegment.compare_known_words``) and its confidence would not make the writing
     stage drop the line.
 
@@ -328,10 +333,11 @@ def read_lines(
     # the glyph reading does; where letters touch only the recogniser can tell a word's end
     apart = dataclasses.replace(config.decode, recogniser_spaces=False)
 
-    def frames(line: list[Glyph]) -> tuple[LineImage, np.ndarray]:
-        """The line's image and the recogniser's frames of it (read once, decoded as asked)."""
+    def frames(line: list[Glyph], image: LineImage | None = None) -> tuple[LineImage, np.ndarray]:
+        """The line's image (``image`` where already cut) and the recogniser's frames of it
+        (read once, decoded as asked)."""
         assert recognizer is not None
-        image = line_image(seg, line, recognizer.line_format, config.layout)
+        image = image if image is not None else line_image(seg, line, recognizer.line_format, config.layout)
         return image, recognizer.log_probs(image.image, config.decode.row_shifts)
 
     def read_whole(line: list[Glyph], framed: tuple[LineImage, np.ndarray], decoding: DecodeConfig = config.decode) -> Line:
@@ -361,30 +367,24 @@ def read_lines(
             # each word looked up once (a lookup scans the word list's words of its length); a
             # word of one unknown letter is no misread word (a row of letters spaced apart)
             unknown = [word.text for word in reading.words if not is_known_word(word.text, lexicon)]
-            if any(len(word) > 1 for word in unknown):
-                whole = read_whole(line, frames(line), apart)
+            doubted = any(len(word) > 1 for word in unknown)
+            cut: LineImage | None = None
+            # a reading all of known words, with a glyph wide enough to be two letters, is
+            # asked of the recogniser (a row of lone letters, spaced apart, is not: no word)
+            if (not unknown and config.resegment.disagreement_nats is not None
+                    and touching_candidates(line, config.resegment)):
+                assert recognizer is not None
+                cut = line_image(seg, line, recognizer.line_format, config.layout)
+                # asked of the line as it is, once: a third of the averaged reading's work
+                doubted = recognizer.disagreement(reading.text, recognizer.log_probs(cut.image)) > config.resegment.disagreement_nats
+            if doubted:
+                whole = read_whole(line, frames(line, cut), apart)
                 # the swap must not make the writing stage drop a line the glyph reading keeps
                 if (known_characters(whole, lexicon) > len(reading.chars) - sum(map(len, unknown))
                         and whole.confidence >= config.writing.min_confidence):
                     reading = whole
         read.append(reading)
     return read, character_probability
-
-
-#: The one-letter words of English. The word list holds every letter (each has its entry), so
-#: a reading that breaks a line into single letters would otherwise count as all known words.
-ONE_LETTER_WORDS = frozenset("AI")
-
-
-def is_known_word(word: str, lexicon: Lexicon) -> bool:
-    """A run of digits, one of the one-letter words 'A' and 'I', or a word of the lexicon of two
-    letters or more."""
-    return word.isdigit() or (word in ONE_LETTER_WORDS if len(word) == 1 else word in lexicon)
-
-
-def known_characters(line: Line, lexicon: Lexicon) -> int:
-    """How many of a line's characters are in known words (:func:`is_known_word`)."""
-    return sum(len(word.text) for word in line.words if is_known_word(word.text, lexicon))
 
 
 def has_touching_letters(line: list[Glyph], fraction: float = ResegmentConfig.touching_line_fraction) -> bool:

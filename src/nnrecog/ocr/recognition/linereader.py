@@ -13,6 +13,7 @@ Its model file's meta says how to feed it::
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -24,6 +25,7 @@ from nnrecog import nn
 from nnrecog.data.lineformat import LineFormat
 from nnrecog.errors import InputError
 from nnrecog.nn.functional import log_softmax
+from nnrecog.ocr.recognition.ctc import best_path, sequences_log_likelihood
 
 #: The shipped line recogniser, inside the package.
 DEFAULT_LINE_MODEL = "lines.npz"
@@ -91,6 +93,24 @@ class LineRecognizer:
         scores = self.net.forward(x)  # (S, C, 1, T)
         per_shift = log_softmax(scores[:, :, 0, :].transpose(0, 2, 1).astype(np.float64))  # (S, T, C)
         return np.logaddexp.reduce(per_shift, axis=0) - np.log(len(row_shifts))
+
+
+    def disagreement(self, text: str, log_probs: np.ndarray) -> float:
+        """How much less likely this recogniser finds ``text`` than its own best path over a
+        line's frames ``log_probs`` (T, C), in nats, spaces aside: ``log P(best) - log P(text)``,
+        each summed over every frame path that reads it (0 where they agree; a line with no
+        frame, or a character the recogniser lacks, disagrees infinitely)."""
+        characters, frames = self.without_space(log_probs)
+        text = text.replace(" ", "")
+        if len(frames) == 0 or any(c not in characters.classes for c in text):
+            return math.inf
+
+        def likelihood(read: str) -> float:
+            labels = np.array([[characters.output(c) for c in read]], np.int64).reshape(1, len(read))
+            return float(sequences_log_likelihood(frames, labels, characters.blank)[0])
+
+        best = "".join(characters.label(i) for i in best_path(frames, characters.blank)[0])
+        return likelihood(best) - likelihood(text)
 
 
 def default_line_model_path() -> Path | None:

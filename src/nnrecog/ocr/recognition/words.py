@@ -17,6 +17,7 @@ import string
 import numpy as np
 
 from nnrecog.ocr.config import DecodeConfig
+from nnrecog.ocr.document.elements import Line
 from nnrecog.ocr.recognition.lexicon import Lexicon
 
 
@@ -112,3 +113,19 @@ def decode_word(
     # letters are the greedy reading's argmax, so the lexicon's shortfall is measured from it
     found = lexicon.best(letter_log_probs, config)
     return found[0] if found is not None else greedy
+
+
+#: The one-letter words of English. The word list holds every letter (each has its entry), so
+#: a reading that breaks a line into single letters would otherwise count as all known words.
+ONE_LETTER_WORDS = frozenset("AI")
+
+
+def is_known_word(word: str, lexicon: Lexicon) -> bool:
+    """A run of digits, one of the one-letter words 'A' and 'I', or a word of the lexicon of two
+    letters or more."""
+    return word.isdigit() or (word in ONE_LETTER_WORDS if len(word) == 1 else word in lexicon)
+
+
+def known_characters(line: Line, lexicon: Lexicon) -> int:
+    """How many of a line's characters are in known words (:func:`is_known_word`)."""
+    return sum(len(word.text) for word in line.words if is_known_word(word.text, lexicon))
