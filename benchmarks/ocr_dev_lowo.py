@@ -55,7 +55,8 @@ CANDIDATES: dict[str, ReaderConfig] = {
         ReaderConfig(), ink=dataclasses.replace(ReaderConfig().ink, layer_floor=0.0)),
     "auto, readings not compared by known words": dataclasses.replace(
         ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, compare_known_words=False)),
-    **{f"auto, lines also read whole where the recogniser disagrees by {n} nats": dataclasses.replace(
+    **{f"auto, lines also read whole where the recogniser disagrees by {n:g} nats" if n is not None
+       else "auto, lines read whole only for unknown words": dataclasses.replace(
         ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, disagreement_nats=n))
        for n in (None, 4.0, 8.0, 16.0) if n != ReaderConfig().resegment.disagreement_nats},
     **{f"auto, lines read whole break at gaps {m} heights over the typical": dataclasses.replace(

@@ -302,14 +302,13 @@ def read_lines(
     (:func:`read_line_frames`), as ``config.engine`` says; word gaps are measured against the
     page's typical gap. ``auto`` reads a line whose letters touch whole (its words broken where
     the recogniser reads a space), and one whose letters stand apart and whose glyph reading
-    holds an unknown word, or which holds a glyph wide enough to be two letters and whose glyph
-    reading the line recogniser finds far less likely than its own
+    holds an unknown word, or is all known words with a glyph wide enough to be two letters that
+    the line recogniser finds far less likely than its own reading
     (:meth:`~nnrecog.ocr.recognition.linereader.LineRecognizer.disagreement`,
-    ``config.resegment.disagreement_nats``), both ways,
-    keeping the whole reading (its words broken at the glyph reading's gaps) when more of its
-    characters are in known words (:func:`known_characters`;
-    ``config.resegment.compare_known_words``) and its confidence would not make the writing
-    stage drop the line.
+    ``config.resegment.disagreement_nats``), both ways, keeping the whole reading (its words
+    broken at the glyph reading's gaps) when more of its characters are in known words
+    (:func:`known_characters`; ``config.resegment.compare_known_words``) and its confidence
+    would not make the writing stage drop the line.
 
     Parameters
     ----------

@@ -94,7 +94,6 @@ class LineRecognizer:
         per_shift = log_softmax(scores[:, :, 0, :].transpose(0, 2, 1).astype(np.float64))  # (S, T, C)
         return np.logaddexp.reduce(per_shift, axis=0) - np.log(len(row_shifts))
 
-
     def disagreement(self, text: str, log_probs: np.ndarray) -> float:
         """How much less likely this recogniser finds ``text`` than its own best path over a
         line's frames ``log_probs`` (T, C), in nats, spaces aside: ``log P(best) - log P(text)``,
