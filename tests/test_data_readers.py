@@ -133,6 +133,21 @@ def test_otsu_threshold_of_sorted_values_counts_as_np_histogram():
             assert otsu_threshold(np.sort(values), 16, 0.0, is_sorted=True) == otsu_threshold(values, 16, 0.0)
 
 
+def test_percentiles_and_medians_of_sorted_values_equal_numpys():
+    """ink_map takes its percentiles and medians from the one sorted copy: exactly numpy's
+    values (float32 crops, repeats, odd and even sizes, a single pixel; percentiles asked as a
+    list, which numpy interpolates in float64)."""
+    from nnrecog.data.normalize import _sorted_median, _sorted_percentile
+
+    rng = np.random.default_rng(5)
+    for size in (1, 2, 7, 64, 931, 5000):
+        for values in (rng.random(size) ** 3, np.round(rng.random(size) * 255) / 255):
+            ordered = np.sort(values.astype(np.float32))
+            expected = np.percentile(ordered, [0.1, 50, 99])
+            assert [_sorted_percentile(ordered, q) for q in (0.1, 50, 99)] == expected.tolist()
+            assert _sorted_median(ordered) == np.median(ordered)
+
+
 @needs_data
 def test_normalize_glyph_matches_nist_statistics():
     X, _ = load_nist26()
