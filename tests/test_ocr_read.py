@@ -287,10 +287,13 @@ class _ShapeClassifier:
     def __init__(self, narrow_confidence: float):
         self.narrow_confidence = narrow_confidence
 
-    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
-        probs = np.full((len(crops), len(CLASSES)), 0.0)
-        for row, crop in zip(probs, crops):
-            top = 0.95 if crop.shape[1] >= 0.6 * crop.shape[0] else self.narrow_confidence
+    def normalize(self, crops: list[np.ndarray]) -> np.ndarray:
+        return np.array([crop.shape for crop in crops]).reshape(-1, 2)  # all it looks at
+
+    def probabilities(self, shapes: np.ndarray) -> np.ndarray:
+        probs = np.full((len(shapes), len(CLASSES)), 0.0)
+        for row, (height, width) in zip(probs, shapes):
+            top = 0.95 if width >= 0.6 * height else self.narrow_confidence
             row[:] = (1 - top) / (len(CLASSES) - 1)
             row[0] = top
         return np.pad(probs, ((0, 0), (0, 1)))  # the last column: no character, never

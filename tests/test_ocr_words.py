@@ -129,8 +129,11 @@ class _WidthClassifier:
     def __init__(self, top: Callable[[int], float]):
         self.top = top
 
-    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
-        top = np.array([self.top(c.shape[1]) for c in crops])
+    def normalize(self, crops: list[np.ndarray]) -> np.ndarray:
+        return np.array([c.shape[1] for c in crops])  # all it looks at
+
+    def probabilities(self, widths: np.ndarray) -> np.ndarray:
+        top = np.array([self.top(int(width)) for width in widths])
         probs = np.repeat(((1 - top) / (len(CLASSES) - 1))[:, None], len(CLASSES), axis=1)
         probs[:, 0] = top
         return np.pad(probs, ((0, 0), (0, 1)))  # the last column: no character, never

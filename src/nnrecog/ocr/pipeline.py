@@ -37,10 +37,12 @@ def read_segmentation(
     lexicon: Lexicon | None,
     config: ReaderConfig = DEFAULT_CONFIG,
     line_model: LineRecognizer | None = None,
+    glyphs: GlyphReader | None = None,
 ) -> Page:
     """Stages 6-10 on a segmented page: lines, cuts and joins (or line images), classes (or
-    frames), words, writing."""
-    glyphs = GlyphReader(seg, classifier)
+    frames), words, writing. ``glyphs``: the reader of the page's glyphs to fill, for a caller
+    that looks at them again (the orientation stage); by default a new one."""
+    glyphs = glyphs if glyphs is not None else GlyphReader(seg, classifier)
     lines = glyph_lines(seg, glyphs.top_log_probability, config)
     # a Reader passes its loaded line model; a direct caller without one gets the shipped one
     recognizer = (line_model or load_line_recognizer()) if config.engine in LINE_ENGINES else None

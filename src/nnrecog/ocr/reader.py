@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from nnrecog.ocr.finding.components import Segmentation
+    from nnrecog.ocr.recognition.recognize import GlyphReader
 
 
 def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
@@ -240,12 +241,13 @@ class Reader:
         from nnrecog.ocr.recognition import orientation
 
         height, width = photo_size
-        seg, page = self._read_grey(grey, photo_size, seg)
+        glyphs, page = self._read_grey(grey, photo_size, seg)
+        seg = glyphs.seg
         turning = self.config.orientation
         if not turning.enabled:
             return seg, page
         # perhaps the sheet lies sideways or upside down (EXIF said nothing)
-        candidates = orientation.turns_to_try(seg, page, self.classifier, turning)
+        candidates = orientation.turns_to_try(glyphs, page, turning)
         best = self._straightened(seg, page, photo_size)
         # the orientation model has looked at the glyphs themselves: a turned reading it chose
         # need only be the stronger; the classifier's choice must win by ``margin``
@@ -253,8 +255,8 @@ class Reader:
         best_strength = margin * orientation.strength(best)
         for turns in candidates:
             turned_size = (width, height) if turns % 2 else photo_size
-            turned_seg, turned = self._read_grey(np.rot90(grey, turns), turned_size)
-            turned = self._straightened(turned_seg, turned, turned_size)
+            turned_glyphs, turned = self._read_grey(np.rot90(grey, turns), turned_size)
+            turned = self._straightened(turned_glyphs.seg, turned, turned_size)
             # a turned reading of confident characters, in lines of words where nothing was read
             # upright: a scene turned can read as a few doubtful characters, or a stack of lone
             # ones, which beat the nothing it read upright
@@ -277,19 +279,20 @@ class Reader:
         return page
 
     def _read_grey(self, grey: np.ndarray, photo_size: tuple[int, int],
-                   seg: Segmentation | None = None) -> tuple[Segmentation, Page]:
+                   seg: Segmentation | None = None) -> tuple[GlyphReader, Page]:
         """Stages 2-10 on a grey page (stages 6-10 where its segmentation ``seg`` is given): its
-        segmentation and its reading."""
+        glyphs as read (their segmentation, normalised crops and classes), and its reading."""
         from nnrecog.ocr.finding.segmentation import segment
+        from nnrecog.ocr.recognition.recognize import GlyphReader
 
-        seg = seg if seg is not None else segment(grey, photo_size, self.config)
-        return seg, self._read_segmentation(seg)
+        glyphs = GlyphReader(seg if seg is not None else segment(grey, photo_size, self.config), self.classifier)
+        return glyphs, self._read_segmentation(glyphs.seg, glyphs)
 
-    def _read_segmentation(self, seg: Segmentation) -> Page:
-        """Stages 6-10 on a segmented page."""
+    def _read_segmentation(self, seg: Segmentation, glyphs: GlyphReader | None = None) -> Page:
+        """Stages 6-10 on a segmented page (``glyphs``: the reader of its glyphs to fill)."""
         from nnrecog.ocr.pipeline import read_segmentation
 
-        return read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model)
+        return read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model, glyphs)
 
     def read_photo(self, photo: Photo, overlay: Path | None = None) -> PhotoReading:
         """One photo of many: its page (and its overlay written to ``overlay``), or its error."""

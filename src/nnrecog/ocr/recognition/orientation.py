@@ -15,11 +15,10 @@ import math
 import numpy as np
 from PIL import Image
 
-from nnrecog.data.normalize import normalize_glyph
 from nnrecog.ocr.config import ComponentsConfig, OrientationConfig
 from nnrecog.ocr.document.elements import Box, Page
 from nnrecog.ocr.finding.components import Glyph, PageInk, Segmentation, glyphs_of
-from nnrecog.ocr.recognition.recognize import Classifier, GlyphNetwork
+from nnrecog.ocr.recognition.recognize import Classifier, GlyphNetwork, GlyphReader
 
 #: Quarter turns tried, counter-clockwise as ``numpy.rot90`` turns: sideways both ways, then
 #: upside down.
@@ -58,22 +57,24 @@ def is_weak(page: Page, config: OrientationConfig) -> bool:
     return len(lengths) >= config.stacked_lines and lengths[len(lengths) // 2] <= config.stacked_line_chars
 
 
-def turns_to_try(seg: Segmentation, page: Page, classifier: Classifier, config: OrientationConfig) -> list[int]:
+def turns_to_try(glyphs: GlyphReader, page: Page, config: OrientationConfig) -> list[int]:
     """The quarter turns (``numpy.rot90``'s ``k``) worth reading the page in besides its own,
-    likeliest first (none: it stands upright). With the classifier's orientation model, the
+    likeliest first (none: it stands upright). ``glyphs``: the page's glyphs as its reading
+    (``page``) normalised and classified them. With the classifier's orientation model, the
     turns it finds (:func:`page_turns`) on every page; without the model, :func:`best_turn`
     when the page's reading is weak. (The classifier cannot vouch for the model's turns: a
     sideways page's glyphs are often whole words, its letters stacked, which no turn makes one
     character.)"""
+    classifier = glyphs.classifier
     if classifier.orientation is None:
-        glyphs = sorted(seg.glyphs, key=lambda g: -g.height * g.width)[: config.sample_glyphs]
-        turns = best_turn(_normalised(seg, glyphs), classifier, config) if glyphs and is_weak(page, config) else 0
+        largest = sorted(glyphs.seg.glyphs, key=lambda g: -g.height * g.width)[: config.sample_glyphs]
+        turns = best_turn(glyphs.images(largest), classifier, config) if largest and is_weak(page, config) else 0
         return [turns] if turns else []
-    glyphs = character_sized(seg.glyphs, config)
+    sample = character_sized(glyphs.seg.glyphs, config)
     # upside down, many capitals keep their shape (H, I, N, O, S, X, Z) and the model is less
     # sure: a doubtful reading is worth reading any way up the model prefers at all
     needed = config.weak_turn_evidence if page.chars and is_weak(page, config) else config.turn_evidence
-    return page_turns(_normalised(seg, glyphs), classifier.orientation, config, needed) if glyphs else []
+    return page_turns(glyphs.images(sample), classifier.orientation, config, needed) if sample else []
 
 
 def character_sized(glyphs: list[Glyph], config: OrientationConfig) -> list[Glyph]:
@@ -87,13 +88,6 @@ def character_sized(glyphs: list[Glyph], config: OrientationConfig) -> list[Glyp
     low, high = (f * float(np.median(longs)) for f in config.character_size)
     kept = [i for i in np.argsort(-longs, kind="stable") if low <= longs[i] <= high]
     return [glyphs[i] for i in kept[: config.sample_glyphs]]
-
-
-def _normalised(seg: Segmentation, glyphs: list[Glyph]) -> np.ndarray:
-    """(n, 32, 32) the glyphs' crops, normalised once and turned as images: normalising centres
-    the ink in a square and scales its longer side, so it commutes with quarter turns (up to a
-    pixel of rounding)."""
-    return np.stack([normalize_glyph(seg.crop(g)) for g in glyphs])
 
 
 def page_turns(images: np.ndarray, model: GlyphNetwork, config: OrientationConfig, needed: float | None = None) -> list[int]:
@@ -117,7 +111,9 @@ def page_turns(images: np.ndarray, model: GlyphNetwork, config: OrientationConfi
 
 def _held(images: np.ndarray, turns: int, classifier: Classifier) -> float:
     """The probability the classifier's most probable characters hold, summed over ``images``
-    turned ``turns`` quarter turns."""
+    turned ``turns`` quarter turns. (The normalised images are turned, not the crops:
+    normalising centres the ink in a square and scales its longer side, so it commutes with
+    quarter turns, up to a pixel of rounding.)"""
     turned = np.ascontiguousarray(np.rot90(images, turns, axes=(1, 2)))
     return float(classifier.probabilities(turned)[:, :-1].max(axis=1).sum())
 

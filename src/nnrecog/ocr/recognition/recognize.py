@@ -13,7 +13,7 @@ of a desk.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -109,12 +109,16 @@ class Classifier(GlyphNetwork):
         character = self.detector.outputs(images)[:, 1:2] if self.detector is not None else np.ones((len(images), 1))
         return np.concatenate([probs * character, 1.0 - character], axis=1).astype(np.float32)
 
-    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
-        """Normalise grey crops (ink dark on white) and classify them (as :meth:`probabilities`)."""
+    def normalize(self, crops: list[np.ndarray]) -> np.ndarray:
+        """(n, 32, 32) float32 images of grey crops (ink dark on white), as
+        :meth:`probabilities` takes them (:func:`~nnrecog.data.normalize.normalize_glyph`)."""
         from nnrecog.data.normalize import normalize_glyph  # loaded when a page is read
 
-        images = np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
-        return self.probabilities(images)
+        return np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
+
+    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Normalise grey crops (ink dark on white) and classify them (as :meth:`probabilities`)."""
+        return self.probabilities(self.normalize(crops))
 
 
 def _shipped(name: str) -> Path | None:
@@ -232,24 +236,37 @@ def top_alternatives(probs: np.ndarray, classes: Sequence[str], k: int) -> list[
 
 
 class GlyphReader:
-    """Classifies the crops of a page's glyphs, each glyph once: cut and join decisions
-    (:mod:`nnrecog.ocr.lines.resegment`) read the same glyphs as the final reading."""
+    """Normalises and classifies the crops of a page's glyphs, each glyph once: cut and join
+    decisions (:mod:`nnrecog.ocr.lines.resegment`) read the same glyphs as the final reading,
+    and the orientation stage looks at the same normalised images."""
 
     def __init__(self, seg: Segmentation, classifier: Classifier):
         self.seg, self.classifier = seg, classifier
+        self._images: dict[tuple, np.ndarray] = {}
         self._probs: dict[tuple, np.ndarray] = {}
+
+    def images(self, glyphs: list[Glyph]) -> np.ndarray:
+        """(n, 32, 32) the glyphs' crops normalised (:meth:`Classifier.normalize`)."""
+        if not glyphs:
+            return self.classifier.normalize([])
+        return self._each(glyphs, self._images, lambda new: self.classifier.normalize([self.seg.crop(g) for g in new]))
 
     def probabilities(self, glyphs: list[Glyph]) -> np.ndarray:
         """(n, k + 1) probabilities of ``glyphs``: each character class, then none
         (:meth:`Classifier.probabilities`)."""
-        keys = [(g.box, g.labels) for g in glyphs]
-        new = {key: g for key, g in zip(keys, glyphs) if key not in self._probs}
-        if new:
-            probs = self.classifier.classify([self.seg.crop(g) for g in new.values()])
-            self._probs.update(zip(new, probs))
-        if not keys:
+        if not glyphs:
             return np.zeros((0, len(self.classifier.classes) + 1), np.float32)
-        return np.stack([self._probs[key] for key in keys])
+        return self._each(glyphs, self._probs, lambda new: self.classifier.probabilities(self.images(new)))
+
+    @staticmethod
+    def _each(glyphs: list[Glyph], known: dict[tuple, np.ndarray],
+              compute: Callable[[list[Glyph]], np.ndarray]) -> np.ndarray:
+        """Each glyph's row of ``known``, the rows of glyphs not yet there computed together."""
+        keys = [(g.box, g.labels) for g in glyphs]
+        new = {key: g for key, g in zip(keys, glyphs) if key not in known}
+        if new:
+            known.update(zip(new, compute(list(new.values()))))
+        return np.stack([known[key] for key in keys])
 
     def top_log_probability(self, glyphs: list[Glyph]) -> np.ndarray:
         """(n,) log of each glyph's most probable character class (none is not a reading)."""
