@@ -55,6 +55,28 @@ def test_the_probabilities_are_interpolated_absolute_discounting_counted_by_hand
     assert np.exp(model.next_log_probs((b,))[EDGE]) > np.exp(model.next_log_probs((c,))[a])
 
 
+def test_every_k_gram_table_counts_the_padded_words_as_a_plain_count_does():
+    """Each word counts 1 + its count, for every k-gram ending at one of its letters or at the
+    edge after it, the start padded with edges (the shorter tables are derived from the longest
+    one: the same counts)."""
+    from collections import Counter
+
+    counts = {"SENSE": 500, "STATE": 3}
+    order = 4
+    model = _model(Lexicon.from_words(WORDS, counts), order)
+    for k in range(1, order + 1):
+        expected = Counter()
+        for word in (w.upper() for w in WORDS):
+            padded = [EDGE] * (order - 1) + _symbols(word) + [EDGE]
+            for end in range(order - 1, len(padded)):
+                key = 0
+                for symbol in padded[end - k + 1 : end + 1]:
+                    key = key * SYMBOLS + symbol
+                expected[key] += 1 + counts.get(word, 0)
+        assert model._keys[k - 1].tolist() == sorted(expected)
+        assert model._counts[k - 1].tolist() == [expected[key] for key in sorted(expected)]
+
+
 def test_words_spelt_like_the_list_are_more_probable_than_the_same_letters_jumbled(model):
     for word in ["STRUGGLE", "STREET", "SENSE", "STRONG"]:
         spelt = model.log_prob(_symbols(word))

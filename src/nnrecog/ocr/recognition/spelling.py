@@ -62,23 +62,28 @@ class SpellingModel:
         """Count the k-grams (edges padded), ``k = 1..order``, of the words of a
         :class:`~nnrecog.ocr.recognition.lexicon.Lexicon` (its ``by_length`` and
         ``counts_by_length``)."""
+        keys, weights = [], []
+        for n, codes in by_length.items():
+            counts = counts_by_length[n] if counts_by_length is not None else np.zeros(len(codes))
+            padded = np.zeros((len(codes), n + order), np.int64)
+            padded[:, order - 1 : order - 1 + n] = codes.astype(np.int64) + 1
+            weight = 1.0 + counts.astype(np.float64)
+            # the order-grams ending at each letter and at the edge after the last one
+            for end in range(order - 1, order + n):
+                key = np.zeros(len(codes), np.int64)
+                for i in range(end - order + 1, end + 1):
+                    key = key * SYMBOLS + padded[:, i]
+                keys.append(key)
+                weights.append(weight)
+        unique, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+        longest = (unique, np.bincount(inverse, weights=np.concatenate(weights)))
+        # a k-gram ending at a place is the last k symbols of the order-gram ending there (the
+        # edge pads every word's start): each shorter table is counted from the longest one's
         tables = []
-        for k in range(1, order + 1):
-            keys, weights = [], []
-            for n, codes in by_length.items():
-                counts = counts_by_length[n] if counts_by_length is not None else np.zeros(len(codes))
-                padded = np.zeros((len(codes), n + order), np.int64)
-                padded[:, order - 1 : order - 1 + n] = codes.astype(np.int64) + 1
-                weight = 1.0 + counts.astype(np.float64)
-                # the k-grams ending at each letter and at the edge after the last one
-                for end in range(order - 1, order + n):
-                    key = np.zeros(len(codes), np.int64)
-                    for i in range(end - k + 1, end + 1):
-                        key = key * SYMBOLS + padded[:, i]
-                    keys.append(key)
-                    weights.append(weight)
-            unique, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-            tables.append((unique, np.bincount(inverse, weights=np.concatenate(weights))))
+        for k in range(1, order):
+            unique, inverse = np.unique(longest[0] % SYMBOLS**k, return_inverse=True)
+            tables.append((unique, np.bincount(inverse, weights=longest[1])))
+        tables.append(longest)
         return cls(tables)
 
     def _range(self, k: int, context: int) -> tuple[int, int]:
