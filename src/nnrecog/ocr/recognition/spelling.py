@@ -55,6 +55,7 @@ class SpellingModel:
         self._keys = [keys for keys, _ in tables]
         self._counts = [counts for _, counts in tables]
         self._next: dict[tuple[int, ...], np.ndarray] = {}
+        self._histories: dict[tuple[int, ...], np.ndarray] = {}
         self._prefixes: dict[tuple[int, ...], float] = {}
 
     @classmethod
@@ -105,20 +106,27 @@ class SpellingModel:
             self._next[context] = found
         return found
 
-    def _probs(self, context: tuple[int, ...]) -> np.ndarray:
-        probs = np.full(SYMBOLS, 1.0 / SYMBOLS)
-        for k in range(1, self.order + 1):
-            history = context[len(context) - (k - 1):] if k > 1 else ()
-            code = 0
-            for s in history:
-                code = code * SYMBOLS + s
-            lo, hi = self._range(k, code)
-            if hi == lo:
-                break  # a longer context holds a shorter one: none of it seen either
+    def _probs(self, history: tuple[int, ...]) -> np.ndarray:
+        """``P(c | history)`` for each symbol (27,), from the distribution given the history one
+        symbol shorter, which many histories share: each shorter one is computed once (kept)."""
+        found = self._histories.get(history)
+        if found is not None:
+            return found
+        shorter = self._probs(history[1:]) if history else np.full(SYMBOLS, 1.0 / SYMBOLS)
+        k, code = len(history) + 1, 0
+        for s in history:
+            code = code * SYMBOLS + s
+        lo, hi = self._range(k, code)
+        if hi == lo:
+            probs = shorter  # never seen: nor is any longer history that ends in it
+        else:
             counts = np.zeros(SYMBOLS)
             counts[self._keys[k - 1][lo:hi] - code * SYMBOLS] = self._counts[k - 1][lo:hi]
-            total = counts.sum()
-            probs = (np.maximum(counts - self.discount, 0.0) + self.discount * (hi - lo) * probs) / total
+            probs = (np.maximum(counts - self.discount, 0.0) + self.discount * (hi - lo) * shorter) / counts.sum()
+        if len(history) < self.order - 1:  # a whole context's is kept by next_log_probs, as its log
+            if len(self._histories) >= _MAX_CACHED_CONTEXTS:
+                self._histories.clear()
+            self._histories[history] = probs
         return probs
 
     def log_prob(self, symbols: list[int], complete: bool = True) -> float:
