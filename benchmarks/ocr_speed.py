@@ -5,15 +5,22 @@ Every configuration reads the same photos in the same process (the model and wor
 once beforehand, worker start-up counted), the configurations taking turns for ``--rounds``
 rounds; the best round of each is printed, with its speed relative to one nnrecog process.
 
+With ``--against COMMIT``, instead: ``nnrecog read -j 1`` over the same photos as a user runs it
+(one process, start-up included), with this checkout's code and with COMMIT's (its ``src``
+taken by ``git archive``), the two taking turns for ``--rounds`` rounds; the best and median
+seconds a photo of each, and this code's over COMMIT's.
+
     python benchmarks/ocr_speed.py
     python benchmarks/ocr_speed.py --jobs 4 --rounds 3 --engine lines
     OMP_NUM_THREADS=1 python benchmarks/ocr_speed.py --jobs 1   # one core; also times the line network
+    python benchmarks/ocr_speed.py --against 6d82c82 --rounds 8  # no slower than that code?
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -59,14 +66,52 @@ def line_recognition_seconds(photos: list[Photo], classifier, lexicon, line_mode
     return spent / len(photos)
 
 
+def seconds_against(commit: str, photos: list[Photo], rounds: int) -> dict[str, list[float]]:
+    """Seconds a photo of ``nnrecog read -j 1 PHOTOS`` run as a process, with this checkout's
+    code (``"this code"``) and with ``commit``'s, one list per code, the two taking turns."""
+    import io
+    import subprocess
+    import tarfile
+    import tempfile
+
+    import nnrecog
+
+    here = Path(nnrecog.__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "archive", commit, "src"], cwd=here.parent, capture_output=True, check=True).stdout
+    seconds: dict[str, list[float]] = {"this code": [], commit: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        sources = {"this code": here, commit: Path(tmp) / "src"}
+        command = [sys.executable, "-m", "nnrecog.cli", "read", "-j", "1", *(str(p.source) for p in photos)]
+        for round_ in range(rounds + 1):  # the first round writes each code's bytecode: not timed
+            for name, source in sources.items():
+                env = {**os.environ, "PYTHONPATH": str(source), "OPENBLAS_NUM_THREADS": "1"}
+                start = time.perf_counter()
+                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if round_:
+                    seconds[name].append((time.perf_counter() - start) / len(photos))
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--engine", choices=ENGINES, default=ReaderConfig.engine)
+    parser.add_argument("--against", metavar="COMMIT", help="time `nnrecog read -j 1` (the default engine) against this commit's code")
     args = parser.parse_args(argv)
     root = data_dir()
     photos = photos_in(root / "ocr_samples", root / "ocr_dev")
+    if args.against:
+        seconds = seconds_against(args.against, photos, args.rounds)
+        print(f"{len(photos)} photos (course + dev), `nnrecog read -j 1` as one process, {args.rounds} rounds "
+              f"taking turns, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        for name, times in seconds.items():
+            print(f"{name:<12} best {min(times):.3f} s/photo  median {statistics.median(times):.3f}")
+        best, median = (f(seconds["this code"]) / f(seconds[args.against]) for f in (min, statistics.median))
+        print(f"this code / {args.against}: best x{best:.3f}, median x{median:.3f}")
+        return 0
     config = ReaderConfig(engine=args.engine)
     classifier, lexicon = load_classifier(), default_lexicon()
     line_model = load_line_recognizer() if args.engine in LINE_ENGINES else None
