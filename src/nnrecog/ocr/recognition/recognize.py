@@ -116,10 +116,6 @@ class Classifier(GlyphNetwork):
 
         return np.stack([normalize_glyph(c) for c in crops]) if crops else np.zeros((0, 32, 32), np.float32)
 
-    def classify(self, crops: list[np.ndarray]) -> np.ndarray:
-        """Normalise grey crops (ink dark on white) and classify them (as :meth:`probabilities`)."""
-        return self.probabilities(self.normalize(crops))
-
 
 def _shipped(name: str) -> Path | None:
     candidate = resources.files("nnrecog") / "models" / name
