@@ -37,12 +37,22 @@ def read_segmentation(
     lexicon: Lexicon | None,
     config: ReaderConfig = DEFAULT_CONFIG,
     line_model: LineRecognizer | None = None,
-    glyphs: GlyphReader | None = None,
 ) -> Page:
     """Stages 6-10 on a segmented page: lines, cuts and joins (or line images), classes (or
-    frames), words, writing. ``glyphs``: the reader of the page's glyphs to fill, for a caller
-    that looks at them again (the orientation stage); by default a new one."""
-    glyphs = glyphs if glyphs is not None else GlyphReader(seg, classifier)
+    frames), words, writing (:func:`read_glyphs` of a new reader of its glyphs)."""
+    return read_glyphs(GlyphReader(seg, classifier), lexicon, config, line_model)
+
+
+def read_glyphs(
+    glyphs: GlyphReader,
+    lexicon: Lexicon | None,
+    config: ReaderConfig = DEFAULT_CONFIG,
+    line_model: LineRecognizer | None = None,
+) -> Page:
+    """:func:`read_segmentation` through a given reader of the page's glyphs (``glyphs.seg``),
+    which it fills: a caller that looks at the glyphs again (the orientation stage) finds them
+    normalised and classified."""
+    seg = glyphs.seg
     lines = glyph_lines(seg, glyphs.top_log_probability, config)
     # a Reader passes its loaded line model; a direct caller without one gets the shipped one
     recognizer = (line_model or load_line_recognizer()) if config.engine in LINE_ENGINES else None

@@ -273,7 +273,7 @@ class Reader:
         tilt = orientation.tilt_degrees(seg, turning)
         if abs(tilt) >= turning.min_tilt_deg:
             # a sheet photographed askew: its letters lean as its lines do
-            straight = self._read_segmentation(orientation.straightened(seg, tilt, self.config.components))
+            straight = self._read_segmentation(orientation.straightened(seg, tilt, self.config.components))[1]
             if orientation.strength(straight) > turning.tilt_margin * orientation.strength(page):
                 return orientation.untilted_page(straight, tilt, photo_size)
         return page
@@ -283,16 +283,16 @@ class Reader:
         """Stages 2-10 on a grey page (stages 6-10 where its segmentation ``seg`` is given): its
         glyphs as read (their segmentation, normalised crops and classes), and its reading."""
         from nnrecog.ocr.finding.segmentation import segment
+
+        return self._read_segmentation(seg if seg is not None else segment(grey, photo_size, self.config))
+
+    def _read_segmentation(self, seg: Segmentation) -> tuple[GlyphReader, Page]:
+        """Stages 6-10 on a segmented page: its glyphs as read, and its reading."""
+        from nnrecog.ocr.pipeline import read_glyphs
         from nnrecog.ocr.recognition.recognize import GlyphReader
 
-        glyphs = GlyphReader(seg if seg is not None else segment(grey, photo_size, self.config), self.classifier)
-        return glyphs, self._read_segmentation(glyphs.seg, glyphs)
-
-    def _read_segmentation(self, seg: Segmentation, glyphs: GlyphReader | None = None) -> Page:
-        """Stages 6-10 on a segmented page (``glyphs``: the reader of its glyphs to fill)."""
-        from nnrecog.ocr.pipeline import read_segmentation
-
-        return read_segmentation(seg, self.classifier, self.lexicon, self.config, self.line_model, glyphs)
+        glyphs = GlyphReader(seg, self.classifier)
+        return glyphs, read_glyphs(glyphs, self.lexicon, self.config, self.line_model)
 
     def read_photo(self, photo: Photo, overlay: Path | None = None) -> PhotoReading:
         """One photo of many: its page (and its overlay written to ``overlay``), or its error."""

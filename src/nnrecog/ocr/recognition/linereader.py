@@ -105,7 +105,7 @@ class LineRecognizer:
             return math.inf
 
         def likelihood(read: str) -> float:
-            labels = np.array([[characters.output(c) for c in read]], np.int64).reshape(1, len(read))
+            labels = np.array([[characters.output(c) for c in read]], np.int64)  # (1, len(read)), empty too
             return float(sequences_log_likelihood(frames, labels, characters.blank)[0])
 
         best = "".join(characters.label(i) for i in best_path(frames, characters.blank)[0])
