@@ -196,6 +196,63 @@ def test_a_glyph_cut_for_its_width_is_not_joined_back():
     assert prefer_joins(cut, score) == cut
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_cutting_reads_only_the_pieces_it_needs_and_finds_the_best_cuts(seed: int):
+    """Branch and bound: the pieces chosen are those of the best of every sequence of cuts,
+    tried one by one, yet only some of the pieces (under 70 %) are read."""
+    import itertools
+
+    from nnrecog.ocr.config import ResegmentConfig
+    from nnrecog.ocr.finding.components import Glyph, Segmentation
+    from nnrecog.ocr.lines.layout import median_height
+    from nnrecog.ocr.lines.resegment import cut_between, cut_columns, prefer_cuts, typical_width
+
+    rng = np.random.default_rng(seed)
+    darkness = np.zeros((20, 200), np.float32)
+    labels = np.zeros((20, 200), np.int32)
+    glyphs = []
+    for label, x1 in enumerate((0, 20, 40), start=1):
+        labels[:, x1 : x1 + 16], darkness[:, x1 : x1 + 16] = label, 1.0
+        glyphs.append(Glyph((0, x1, 20, x1 + 16), (label,)))
+    labels[:, 60:140], darkness[:, 60:140] = 4, 1.0  # a word of touching letters...
+    for x in range(68, 136, 8):  # ...thinner where letters may meet
+        darkness[: int(rng.integers(4, 16)), x : x + 2] = 0.0
+    glyphs.append(Glyph((0, 60, 20, 140), (4,)))
+    seg = Segmentation(darkness, labels, glyphs, 20.0, (1.0, 1.0), (20, 200))
+    top_log_probability: dict[tuple, float] = {}
+    asked: list[tuple] = []
+
+    def score(pieces: list[Glyph]) -> np.ndarray:
+        """Random, but as a classifier is: surer of pieces a letter wide."""
+        asked.extend(piece.box for piece in pieces)
+        return np.array([top_log_probability.setdefault(p.box, float(np.log(
+            rng.uniform(0.5, 1.0) if 12 <= p.width <= 20 else rng.uniform(0.01, 0.5)))) for p in pieces])
+
+    cut = prefer_cuts(seg, glyphs, score)
+    read = set(asked)
+
+    config = ResegmentConfig()
+    height, typical = median_height([g.box for g in glyphs]), typical_width(glyphs, config)
+    columns = [0, *cut_columns(seg, glyphs[3], config.cut_spacing_heights * height, config), glyphs[3].width]
+    narrow, wide = (f * height for f in config.piece_width_heights)
+
+    def value(sequence: tuple[int, ...]) -> float:
+        spans = [(columns[a], columns[b]) for a, b in zip(sequence[:-1], sequence[1:])]
+        if len(spans) > 1 and not all(narrow <= b - a <= wide for a, b in spans):
+            return -np.inf
+        pieces = cut_between(seg, glyphs[3], spans) if len(spans) > 1 else [glyphs[3]]
+        if any(piece is None for piece in pieces):
+            return -np.inf
+        return sum(score([p])[0] - config.piece_cost
+                   - config.width_weight * max(np.log(p.width / (config.widest * typical)), 0.0) for p in pieces)
+
+    last = len(columns) - 1
+    every = [(0, *inner, last) for k in range(last) for inner in itertools.combinations(range(1, last), k)]
+    best = max(every, key=value)
+    assert [g.box[1] for g in cut[3:]] == [60 + columns[a] for a in best[:-1]]
+    assert len(columns) >= 8 and len(read) < 0.7 * len(set(asked))
+
+
 def test_the_lexicon_finds_the_words_an_edit_or_two_away():
     lexicon = Lexicon.from_words(["quick", "quack", "quicks", "quik", "king", "of", "on", "o"])
     assert sorted(lexicon.near("QUECK")) == ["QUACK", "QUICK"]  # a letter misread
