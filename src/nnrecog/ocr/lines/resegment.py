@@ -188,7 +188,8 @@ def prefer_cuts(
         pieces_of = cut_between(seg, glyph, [(columns[a], columns[b]) for a, b in plausible])
         spans = {(0, last): glyph, **{span: piece for span, piece in zip(plausible, pieces_of) if piece is not None}}
         widths = np.array([piece.width for piece in spans.values()], np.float64)
-        prior = dict(zip(spans, config.piece_cost + config.width_weight * np.maximum(np.log(widths / (config.widest * typical)), 0.0)))
+        width_cost = config.width_weight * np.maximum(np.log(widths / (config.widest * typical)), 0.0)
+        prior = dict(zip(spans, config.piece_cost + width_cost))
         # A piece's value is at most -prior (a log probability is at most 0): the best sequence
         # by the values read and the bounds of the rest has its unread pieces read, until it has
         # none; then no other sequence can beat it. The classifier, not the dynamic programme,
@@ -200,7 +201,8 @@ def prefer_cuts(
             unread = [span for span in sequence if span not in read]
             if not unread:
                 break
-            value_of.update(zip(unread, score([spans[span] for span in unread]) - np.array([prior[span] for span in unread])))
+            values = score([spans[span] for span in unread]) - np.array([prior[span] for span in unread])
+            value_of.update(zip(unread, values))
             read.update(unread)
         out[i : i + 1] = [spans[span] for span in sequence]
     return out
