@@ -194,7 +194,7 @@ def prefer_cuts(
         # by the values read and the bounds of the rest has its unread pieces read, until it has
         # none; then no other sequence can beat it. The classifier, not the dynamic programme,
         # costs the time.
-        value_of = {span: -p for span, p in prior.items()}
+        value_of = {span: -prior[span] for span in sorted(spans, key=lambda span: span[1])}  # by end, once
         read: set[tuple[int, int]] = set()
         while True:
             sequence = _best_sequence(value_of, last)
@@ -210,10 +210,11 @@ def prefer_cuts(
 
 def _best_sequence(value_of: dict[tuple[int, int], float], last: int) -> list[tuple[int, int]]:
     """The spans ``(a, b)`` of columns, left to right, that lead from column 0 to ``last`` with
-    the largest sum of ``value_of`` (dynamic programming; of equal sums, the first found)."""
+    the largest sum of ``value_of``, whose spans come in the order of their ends ``b`` (dynamic
+    programming; of equal sums, the first found)."""
     # best[b]: best score of a cut sequence ending at column b; back[b]: where its last piece starts
     best, back = [0.0] + [-np.inf] * last, [0] * (last + 1)
-    for (a, b), value in sorted(value_of.items(), key=lambda item: item[0][1]):
+    for (a, b), value in value_of.items():
         if best[a] + value > best[b]:
             best[b], back[b] = best[a] + value, a
     spans, b = [], last
