@@ -46,6 +46,23 @@ def test_lines_and_words_follow_slanted_lines(nist_images, slant):
     _assert_same_structure(_read_structure(page.image), page.boxes)
 
 
+@pytest.mark.parametrize("word_slant", [-0.1, 0.1])
+def test_words_that_each_climb_or_fall_stay_on_their_line(nist_images, word_slant):
+    # each word climbs or falls by 6 degrees and the next starts back at the line's height,
+    # where the slanted word's course does not go (a five-letter word ends 0.6 heights off)
+    page = compose_page(TEXT, nist_images, np.random.default_rng(11), word_slant=word_slant)
+    _assert_same_structure(_read_structure(page.image), page.boxes)
+
+
+def test_a_page_whose_first_words_climb_past_its_top_is_lowered_onto_it(nist_images):
+    page = compose_page("CLIMBING STEEPLY", nist_images, np.random.default_rng(12), word_slant=-0.4)
+    h, w = page.image.shape
+    for word in page.boxes[0]:
+        for y1, x1, y2, x2 in word:
+            assert 0 <= y1 < y2 <= h and 0 <= x1 < x2 <= w
+            assert page.image[y1:y2, x1:x2].min() < 0.5  # the letter's ink is inside its box
+
+
 def test_uneven_light_and_shadow_keep_every_character(nist_images):
     page = compose_page(TEXT, nist_images, np.random.default_rng(2), slant=0.03)
     _assert_same_structure(_read_structure(uneven_light(page.image, darkest=0.4)), page.boxes)

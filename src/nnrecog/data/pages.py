@@ -72,6 +72,7 @@ def compose_page(
     line_spacing: float = 2.2,
     slant: float = 0.0,
     margin: int = 40,
+    word_slant: float = 0.0,
 ) -> SyntheticPage:
     """Paste glyphs into a page reading ``text``.
 
@@ -86,6 +87,9 @@ def compose_page(
     line_spacing : distance between the tops of successive lines, in character heights.
     slant : rise of every line per pixel to the right (``dy/dx``, positive goes down).
     margin : empty border in pixels.
+    word_slant : rise of every word per pixel to the right from its first letter, on top of
+        the line's: a hand whose words each climb (negative) or fall, each word starting again
+        at its line's height.
 
     Returns
     -------
@@ -96,7 +100,7 @@ def compose_page(
     for row, line in enumerate(text.split("\n")):
         x, words = float(margin), []
         for word in line.split():
-            chars = []
+            chars, word_start = [], x
             for label in word:
                 glyph = images[label][int(rng.integers(len(images[label])))]
                 y1, x1, y2, x2 = _ink_box(glyph)
@@ -105,21 +109,24 @@ def compose_page(
                 scaled = np.asarray(
                     ink.resize((max(1, round((x2 - x1) * scale)), char_height), Image.BILINEAR), np.float32
                 )
-                top = margin + round(row * line_spacing * char_height + slant * (x - margin))
+                top = margin + round(row * line_spacing * char_height + slant * (x - margin) + word_slant * (x - word_start))
                 chars.append((top, round(x), scaled))
                 x += scaled.shape[1] + letter_gap * char_height
             words.append(chars)
             x += (word_gap - letter_gap) * char_height
         placed.append(words)
         width = max(width, round(x))
-    tops = [top + g.shape[0] for words in placed for chars in words for top, _, g in chars] or [margin]
-    page = np.ones((max(tops) + margin, width + margin), np.float32)
+    # a line climbing from the page's top edge is lowered onto the page
+    lift = max([0] + [-top for words in placed for chars in words for top, _, _ in chars])
+    bottoms = [lift + top + g.shape[0] for words in placed for chars in words for top, _, g in chars] or [margin]
+    page = np.ones((max(bottoms) + margin, width + margin), np.float32)
     boxes = []
     for words in placed:
         line_boxes = []
         for chars in words:
             word_boxes = []
             for top, left, g in chars:
+                top += lift
                 region = page[top : top + g.shape[0], left : left + g.shape[1]]
                 np.minimum(region, np.clip(g, 0, 1), out=region)
                 y1, x1, y2, x2 = _ink_box(g)

@@ -41,6 +41,7 @@ class _LineBuilder:
         self.members.append(index)
         self.boxes.append(box)
         self.height = median_height(self.boxes)
+        self.level = float(np.median([_centre(b)[0] for b in self.boxes]))
         recent = np.array([_centre(b) for b in self.boxes[-self.config.course_boxes :]])
         ys, xs = recent[:, 0], recent[:, 1]
         self.anchor = (float(ys[-1]), float(xs[-1]))
@@ -53,11 +54,17 @@ class _LineBuilder:
     def distance(self, box: Box) -> float:
         """How far ``box``'s centre is from the line's course (the straight line through its
         last few boxes, evaluated at the box's column, but extrapolated no further than
-        ``course_reach_heights`` line heights), in heights of the two."""
+        ``course_reach_heights`` line heights), or, within that reach, from the line's level
+        (the median height of its boxes), whichever is nearer, in heights of the two. The
+        level: a writer whose words each climb or fall starts the next word back at the
+        line's height, where the slanted word's course does not go."""
         y, x = _centre(box)
         reach = self.config.course_reach_heights * self.height
         predicted = self.anchor[0] + self.slope * float(np.clip(x - self.anchor[1], -reach, reach))
-        return abs(y - predicted) / max(self.height, box[2] - box[0], 1)
+        off = abs(y - predicted)
+        if abs(x - self.anchor[1]) <= reach:
+            off = min(off, abs(y - self.level))
+        return off / max(self.height, box[2] - box[0], 1)
 
 
 def page_angle(boxes: Sequence[Box], config: LayoutConfig = LayoutConfig()) -> float:
