@@ -1,8 +1,8 @@
 """Classes of photo: every labelled course and ocr_dev photo changed the way a class of photo
 changes it (turned with no EXIF to say so, shrunk, small in the middle of a 12-megapixel photo,
-its ink lightened or as if in pencil, blurred, shadowed, compressed, a little askew), read from
-the array, pooled CER with spaces / without per class; beside each, the photos the class costs
-most (more than 15 % of their characters, or 3).
+its ink lightened or as if in pencil, blurred, shadowed, compressed, a little askew, seen by a
+tilted camera), read from the array, pooled CER with spaces / without per class; beside each,
+the photos the class costs most (more than 15 % of their characters, or 3).
 
     python benchmarks/ocr_classes.py
     python benchmarks/ocr_classes.py --classes "as is" "turned 90" "shrunk to a third"
@@ -98,6 +98,30 @@ def _pencil(image: Image.Image, contrast: float = 0.45, grain: float = 0.8) -> I
     return Image.fromarray((paper - darkness * contrast * factor).clip(0, 255).astype(np.uint8))
 
 
+def _tilted(image: Image.Image, shrink: float, edge: str) -> Image.Image:
+    """As a camera tilted away from the sheet sees it: the photo's top (``edge`` "top") or
+    right edge shortened by ``shrink`` of its length at each end, the rest in perspective, so
+    lines converge and letters shrink towards that edge. What comes in at the edge takes the
+    median colour of the photo's border."""
+    rgb = image.convert("RGB")
+    w, h = rgb.size
+    corners = [(0, 0), (w, 0), (w, h), (0, h)]
+    if edge == "top":
+        seen = [(w * shrink, 0), (w * (1 - shrink), 0), (w, h), (0, h)]
+    else:
+        seen = [(0, 0), (w, h * shrink), (w, h * (1 - shrink)), (0, h)]
+    # the projective map from each pixel of the result to where it lies on the photo
+    rows = []
+    for (x, y), (u, v) in zip(seen, corners):
+        rows.append(([x, y, 1, 0, 0, 0, -u * x, -u * y], u))
+        rows.append(([0, 0, 0, x, y, 1, -v * x, -v * y], v))
+    coefficients = np.linalg.solve(np.array([r for r, _ in rows], float), np.array([t for _, t in rows], float))
+    pixels = np.asarray(rgb)
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    fill = tuple(int(c) for c in np.median(border, axis=0))
+    return rgb.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coefficients), Image.Resampling.BICUBIC, fillcolor=fill)
+
+
 #: Each class of photo: how it changes a photo.
 CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "as is": lambda image: image,
@@ -117,6 +141,8 @@ CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "JPEG quality 20": lambda image: _jpeg(image, 20),
     "askew 8 deg, grey corners": lambda image: image.convert("RGB").rotate(
         8, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(128, 128, 128)),
+    "tilted, top edge 70 %": lambda image: _tilted(image, 0.15, "top"),
+    "tilted, right edge 70 %": lambda image: _tilted(image, 0.15, "right"),
 }
 
 
