@@ -170,5 +170,5 @@ def test_auto_reads_a_line_whole_where_the_recogniser_disagrees_with_its_glyphs(
         small = np.asarray(upright.resize((round(upright.width / factor), round(upright.height / factor)), Image.LANCZOS))
     default = ReaderConfig()
     asked_by_words = dataclasses.replace(default, resegment=dataclasses.replace(default.resegment, disagreement_nats=None))
-    assert "NOY WANT" in Reader(asked_by_words).read(small).text.splitlines()
-    assert "BODY WANT" in Reader(default).read(small).text.splitlines()
+    assert "EVERY NOY WANT" in Reader(asked_by_words).read(small).text.splitlines()
+    assert "EVERY BODY WANT" in Reader(default).read(small).text.splitlines()
