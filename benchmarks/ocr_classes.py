@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
+from nnrecog.data.pages import as_pencil
 from nnrecog.ocr.evaluate import labelled_photos, pooled_total, score_text
 from nnrecog.ocr.reader import Reader
 from nnrecog.paths import data_dir
@@ -80,24 +81,6 @@ def _shadowed(image: Image.Image, softness: float, depth: float = 0.55) -> Image
     return Image.fromarray((rgb * light[..., None]).clip(0, 255).astype(np.uint8))
 
 
-def _pencil(image: Image.Image, contrast: float = 0.45, grain: float = 0.8) -> Image.Image:
-    """The writing as if in pencil: its darkness over the paper (the paper's brightness a grey
-    closing of a quarter-size copy, 60 px wide) lightened to ``contrast`` and grained, pixel by
-    pixel, by a factor of ``1 + grain * n`` (``n`` unit noise smoothed over 0.7 px, within
-    0.15-1.5): graphite leaves grey, uneven strokes that the paper's tooth shows through. The
-    noise's seed is the photo's size, so every run grains a photo alike."""
-    from nnrecog import imaging
-
-    grey = np.asarray(image.convert("L"), np.float32)
-    paper = imaging.uniform_filter(imaging.grey_closing(grey[::4, ::4], 15), 9)
-    paper = np.asarray(Image.fromarray(paper, mode="F").resize(grey.shape[::-1], Image.BILINEAR))
-    darkness = np.clip(paper - grey, 0.0, None)
-    noise = np.random.default_rng(grey.shape).normal(0.0, 1.0, grey.shape).astype(np.float32)
-    noise = imaging.gaussian_filter(noise, 0.7) / 0.4  # unit deviation again once smoothed
-    factor = np.clip(1.0 + grain * noise, 0.15, 1.5)
-    return Image.fromarray((paper - darkness * contrast * factor).clip(0, 255).astype(np.uint8))
-
-
 def _tilted(image: Image.Image, shrink: float, edge: str) -> Image.Image:
     """As a camera tilted away from the sheet sees it: the photo's top (``edge`` "top") or
     right edge shortened by ``shrink`` of its length at each end, the rest in perspective, so
@@ -133,7 +116,7 @@ CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "a quarter, on a 12 MP photo": lambda image: _on_a_big_photo(image, 4),
     "letters 25 px, on a 12 MP photo": lambda image: _letters_on_a_big_photo(image, 25.0),
     "ink at 40 % contrast": lambda image: _lightened(image, 0.4),
-    "pencil (45 %, grained)": _pencil,
+    "pencil (45 %, grained)": as_pencil,
     "blurred 2 px": lambda image: image.filter(ImageFilter.GaussianBlur(2)),
     "blurred 3 px": lambda image: image.filter(ImageFilter.GaussianBlur(3)),
     "a soft shadow": lambda image: _shadowed(image, 0.05),

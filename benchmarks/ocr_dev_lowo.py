@@ -33,7 +33,8 @@ from nnrecog.paths import data_dir
 #: a line read whole breaks besides its recogniser's spaces (``LayoutConfig.word_gap_margin_heights``), and how
 #: faint a pixel may be beside the page's strokes and still be ink (``InkConfig.relative_floor``,
 #: among the floors the tests for classes of photo allow: 0.3 and 0.4 take thin strokes apart,
-#: see its comment; ``layer_floor``, a fainter layer behind the writing, 0 keeps it).
+#: see its comment; ``layer_floor``, a fainter layer behind the writing, 0 keeps it; ``rim_px``,
+#: how far from a stroke a pixel of that layer is still the stroke's soft edge).
 #: The spelling model's weight in the line engine's beam search and the nats each character
 #: read adds (``DecodeConfig.spelling_weight``, ``spelling_bonus``; 0, 0: none). The rows a line
 #: image is moved by, its readings averaged (``DecodeConfig.row_shifts``; 0 alone: read once).
@@ -53,6 +54,9 @@ CANDIDATES: dict[str, ReaderConfig] = {
        for f in (0.0, 0.2) if f != ReaderConfig().ink.relative_floor},
     "auto, a faint layer kept": dataclasses.replace(
         ReaderConfig(), ink=dataclasses.replace(ReaderConfig().ink, layer_floor=0.0)),
+    **{f"auto, a stroke's rim {r} px": dataclasses.replace(
+        ReaderConfig(), ink=dataclasses.replace(ReaderConfig().ink, rim_px=r))
+       for r in (2, 3) if r != ReaderConfig().ink.rim_px},
     "auto, readings not compared by known words": dataclasses.replace(
         ReaderConfig(), resegment=dataclasses.replace(ReaderConfig().resegment, compare_known_words=False)),
     **{f"auto, lines also read whole where the recogniser disagrees by {n:g} nats" if n is not None

@@ -150,12 +150,12 @@ class Reader:
         if ink.blurred_sharpen > 0 and seg.blur_px >= ink.blurred_px:
             # out of focus: thin strokes faded and run together
             page = self._stronger(page, image, name, grey, photo_size,
-                                  ink=dataclasses.replace(ink, sharpen=ink.blurred_sharpen))
+                                  ink=dataclasses.replace(ink, sharpen=ink.blurred_sharpen, rim_px=ink.soft_rim_px))
         if ink.grainy_denoise_sigma_px > 0 and page.lines and page.confidence < self.config.orientation.weak_confidence:
             # grainy strokes (pencil) broken into pieces at the threshold: smoothed, and the
             # edges the smoothing blurs sharpened again
             page = self._stronger(page, image, name, grey, photo_size, margin=ink.grainy_margin, ink=dataclasses.replace(
-                ink, denoise_sigma_px=ink.grainy_denoise_sigma_px, sharpen=ink.blurred_sharpen))
+                ink, denoise_sigma_px=ink.grainy_denoise_sigma_px, sharpen=ink.blurred_sharpen, rim_px=ink.soft_rim_px))
         if seg.writing_beyond_sheet and page.lines:
             # the sheet's edge found runs through the writing read on it: a shadow's edge, more
             # likely (a sheet that read as nothing is not read again: the SUN train scenes whose

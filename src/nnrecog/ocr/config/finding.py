@@ -171,9 +171,17 @@ class InkConfig:
     #: darkness) is a layer behind the writing (writing showing through from the back, joined
     #: to the front's strokes where they cross) and is kept only within ``rim_px`` pixels of
     #: darker ink, as a stroke's rim (:func:`~nnrecog.ocr.finding.ink.without_faint_layer`).
-    #: 0 keeps every layer.
+    #: 0 keeps every layer. The rim is a stroke's soft edge: ``rim_px`` on the working page,
+    #: times the enlargement where small writing is enlarged (which spreads every edge as
+    #: much), and ``soft_rim_px`` on a page read again smoothed or sharpened. A rim of 3 kept
+    #: the layer where it crosses the writing and a pen's grain beside its strokes: the 24
+    #: course and dev photos with their own writing showing through at 20 % read at 6.4 / 6.6 %
+    #: CER (2: 5.1 / 5.5 %), their ink at 40 % at 6.4 / 6.7 % (5.9 / 5.7 %), under a hard
+    #: shadow at 10.5 / 10.1 % (9.4 / 8.7 %); as they are alike. A rim of 1 takes the thin
+    #: strokes of NIST letters apart (an M read as LSA, ``tests/test_ocr_orientation.py``).
     layer_floor: float = 0.4
-    rim_px: int = 3
+    rim_px: int = 2
+    soft_rim_px: int = 3
     #: On a sheet found on a desk, ink reaching the sheet's edge is not writing: a spiral
     #: binding, the shadow of the edge, the desk beyond (kabir_abcd's binding set the threshold
     #: above its 25 px letters, ust_pen's pen at the edge read as letters).

@@ -3,6 +3,8 @@ its characters, once at the resolution that suits them)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from nnrecog.ocr.config import DEFAULT_CONFIG, ReaderConfig
@@ -64,9 +66,12 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     beyond = page_ink.paper is not None and sheet.writing_beyond(
         page_ink.paper, ink.binarize(page_ink.darkness, None, config.ink), probe_height, config.sheet)
     work = photo.working_grey(grey, photo.working_pixels(probe_height, probe.size, config.photo))
+    shrunk_rows = work.shape[0]
     work = photo.enlarged(work, probe_height * work.shape[0] / probe.shape[0], config.photo)
     if work.shape != probe.shape:
-        page_ink = find_ink(work, config)
+        # enlarging spreads every edge as much, a stroke's soft rim with it
+        rim_px = round(config.ink.rim_px * work.shape[0] / shrunk_rows)
+        page_ink = find_ink(work, dataclasses.replace(config, ink=dataclasses.replace(config.ink, rim_px=rim_px)))
         char_height = page_ink.char_height(config.components)
     scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
     glyphs = components.glyphs_of(page_ink, char_height, config.components)
