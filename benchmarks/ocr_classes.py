@@ -1,8 +1,9 @@
 """Classes of photo: every labelled course and ocr_dev photo changed the way a class of photo
 changes it (turned with no EXIF to say so, shrunk, small in the middle of a 12-megapixel photo,
-its ink lightened or as if in pencil, blurred, shadowed, compressed, a little askew, seen by a
-tilted camera), read from the array, pooled CER with spaces / without per class; beside each,
-the photos the class costs most (more than 15 % of their characters, or 3).
+its ink lightened or as if in pencil, blurred, shadowed, compressed, a little askew, its own
+writing showing through from the back, seen by a tilted camera), read from the array, pooled
+CER with spaces / without per class; beside each, the photos the class costs most (more than
+15 % of their characters, or 3).
 
     python benchmarks/ocr_classes.py
     python benchmarks/ocr_classes.py --classes "as is" "turned 90" "shrunk to a third"
@@ -81,6 +82,29 @@ def _shadowed(image: Image.Image, softness: float, depth: float = 0.55) -> Image
     return Image.fromarray((rgb * light[..., None]).clip(0, 255).astype(np.uint8))
 
 
+def _showing_through(image: Image.Image, strength: float) -> Image.Image:
+    """The photo's own writing, written again on the back of the sheet, showing through it:
+    the darkness over the paper (as :func:`~nnrecog.data.pages.as_pencil` measures it) of
+    the character candidates the reader under test finds, mirrored left to right, moved down
+    37 % of the photo's height (its lines fall between the front's), blurred by the paper
+    (a Gaussian of 0.2 % of the long side) and ``strength`` as dark."""
+    from nnrecog import imaging
+    from nnrecog.ocr.finding.photo import upright_grey
+    from nnrecog.ocr.finding.segmentation import segment
+
+    grey = np.asarray(image.convert("L"), np.float32)
+    paper = imaging.uniform_filter(imaging.grey_closing(grey[::4, ::4], 15), 9)
+    paper = np.asarray(Image.fromarray(paper, mode="F").resize(grey.shape[::-1], Image.BILINEAR))
+    writing = np.zeros(grey.shape, bool)
+    seg = segment(upright_grey(image))
+    for glyph in seg.glyphs:
+        y1, x1, y2, x2 = seg.to_photo(glyph.box)
+        writing[y1:y2, x1:x2] = True
+    back = np.roll((np.clip(paper - grey, 0.0, None) * writing)[:, ::-1], int(0.37 * grey.shape[0]), axis=0)
+    back = imaging.gaussian_filter(np.ascontiguousarray(back), max(1.0, 0.002 * max(grey.shape)))
+    return Image.fromarray((grey - strength * back).clip(0, 255).astype(np.uint8))
+
+
 def _tilted(image: Image.Image, shrink: float, edge: str) -> Image.Image:
     """As a camera tilted away from the sheet sees it: the photo's top (``edge`` "top") or
     right edge shortened by ``shrink`` of its length at each end, the rest in perspective, so
@@ -124,6 +148,8 @@ CLASSES: dict[str, Callable[[Image.Image], Image.Image]] = {
     "JPEG quality 20": lambda image: _jpeg(image, 20),
     "askew 8 deg, grey corners": lambda image: image.convert("RGB").rotate(
         8, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(128, 128, 128)),
+    "showing through at 20 %": lambda image: _showing_through(image, 0.2),
+    "showing through at 30 %": lambda image: _showing_through(image, 0.3),
     "tilted, top edge 70 %": lambda image: _tilted(image, 0.15, "top"),
     "tilted, right edge 70 %": lambda image: _tilted(image, 0.15, "right"),
 }

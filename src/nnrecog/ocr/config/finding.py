@@ -172,13 +172,15 @@ class InkConfig:
     #: to the front's strokes where they cross) and is kept only within ``rim_px`` pixels of
     #: darker ink, as a stroke's rim (:func:`~nnrecog.ocr.finding.ink.without_faint_layer`).
     #: 0 keeps every layer. The rim is a stroke's soft edge: ``rim_px`` on the working page,
-    #: times the enlargement where small writing is enlarged (which spreads every edge as
-    #: much), and ``soft_rim_px`` on a page read again smoothed or sharpened. A rim of 3 kept
-    #: the layer where it crosses the writing and a pen's grain beside its strokes: the 24
-    #: course and dev photos with their own writing showing through at 20 % read at 6.4 / 6.6 %
-    #: CER (2: 5.1 / 5.5 %), their ink at 40 % at 6.4 / 6.7 % (5.9 / 5.7 %), under a hard
-    #: shadow at 10.5 / 10.1 % (9.4 / 8.7 %); as they are alike. A rim of 1 takes the thin
-    #: strokes of NIST letters apart (an M read as LSA, ``tests/test_ocr_orientation.py``).
+    #: ``soft_rim_px`` where its edges are softer: small writing enlarged (interpolated), a
+    #: page read again smoothed or sharpened. A rim of 3 everywhere kept the layer where it
+    #: crosses the writing, and a pen's grain beside its strokes: the 24 course and dev photos
+    #: with their own writing showing through at 20 % read at 5.6 / 5.9 % CER (now 5.1 /
+    #: 5.5 %), their ink at 40 % at 6.4 / 6.7 % (5.9 / 5.7 %), under a hard shadow at 10.5 /
+    #: 10.1 % (9.4 / 8.7 %); as they are alike (``benchmarks/ocr_classes.py``). A rim of 1
+    #: takes the thin strokes of NIST letters apart (an M read as LSA,
+    #: ``tests/test_ocr_orientation.py``); 2 on enlarged writing, ust_life's at a third of its
+    #: size (39 -> 54 errors).
     layer_floor: float = 0.4
     rim_px: int = 2
     soft_rim_px: int = 3

@@ -69,9 +69,12 @@ def segment(grey: np.ndarray, photo_size: tuple[int, int] | None = None, config:
     shrunk_rows = work.shape[0]
     work = photo.enlarged(work, probe_height * work.shape[0] / probe.shape[0], config.photo)
     if work.shape != probe.shape:
-        # enlarging spreads every edge as much, a stroke's soft rim with it
-        rim_px = round(config.ink.rim_px * work.shape[0] / shrunk_rows)
-        page_ink = find_ink(work, dataclasses.replace(config, ink=dataclasses.replace(config.ink, rim_px=rim_px)))
+        ink_config = config
+        if work.shape[0] > shrunk_rows:
+            # enlarging softens every edge, as smoothing does: a stroke's soft rim is wider
+            rim_px = max(config.ink.rim_px, config.ink.soft_rim_px)
+            ink_config = dataclasses.replace(config, ink=dataclasses.replace(config.ink, rim_px=rim_px))
+        page_ink = find_ink(work, ink_config)
         char_height = page_ink.char_height(config.components)
     scale = (work.shape[0] / photo_size[0], work.shape[1] / photo_size[1])
     glyphs = components.glyphs_of(page_ink, char_height, config.components)
