@@ -126,7 +126,8 @@ def _tilted(image: Image.Image, shrink: float, edge: str) -> Image.Image:
     pixels = np.asarray(rgb)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     fill = tuple(int(c) for c in np.median(border, axis=0))
-    return rgb.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coefficients), Image.Resampling.BICUBIC, fillcolor=fill)
+    return rgb.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coefficients), Image.Resampling.BICUBIC,
+                         fillcolor=fill)
 
 
 #: Each class of photo: how it changes a photo.

@@ -109,7 +109,8 @@ def compose_page(
                 scaled = np.asarray(
                     ink.resize((max(1, round((x2 - x1) * scale)), char_height), Image.BILINEAR), np.float32
                 )
-                top = margin + round(row * line_spacing * char_height + slant * (x - margin) + word_slant * (x - word_start))
+                rise = slant * (x - margin) + word_slant * (x - word_start)
+                top = margin + round(row * line_spacing * char_height + rise)
                 chars.append((top, round(x), scaled))
                 x += scaled.shape[1] + letter_gap * char_height
             words.append(chars)
