@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from nnrecog.data.pages import as_pencil
+from nnrecog.data.pages import as_pencil, paper_and_darkness
 from nnrecog.ocr.evaluate import labelled_photos, pooled_total, score_text
 from nnrecog.ocr.reader import Reader
 from nnrecog.paths import data_dir
@@ -84,23 +84,21 @@ def _shadowed(image: Image.Image, softness: float, depth: float = 0.55) -> Image
 
 def _showing_through(image: Image.Image, strength: float) -> Image.Image:
     """The photo's own writing, written again on the back of the sheet, showing through it:
-    the darkness over the paper (as :func:`~nnrecog.data.pages.as_pencil` measures it) of
-    the character candidates the reader under test finds, mirrored left to right, moved down
-    37 % of the photo's height (its lines fall between the front's), blurred by the paper
-    (a Gaussian of 0.2 % of the long side) and ``strength`` as dark."""
+    the darkness over the paper (:func:`~nnrecog.data.pages.paper_and_darkness`) of the
+    character candidates the reader under test finds, mirrored left to right, moved down 37 %
+    of the photo's height (its lines fall between the front's), blurred by the paper (a
+    Gaussian of 0.2 % of the long side) and ``strength`` as dark."""
     from nnrecog import imaging
     from nnrecog.ocr.finding.photo import upright_grey
     from nnrecog.ocr.finding.segmentation import segment
 
-    grey = np.asarray(image.convert("L"), np.float32)
-    paper = imaging.uniform_filter(imaging.grey_closing(grey[::4, ::4], 15), 9)
-    paper = np.asarray(Image.fromarray(paper, mode="F").resize(grey.shape[::-1], Image.BILINEAR))
+    grey, _, darkness = paper_and_darkness(image)
     writing = np.zeros(grey.shape, bool)
     seg = segment(upright_grey(image))
     for glyph in seg.glyphs:
         y1, x1, y2, x2 = seg.to_photo(glyph.box)
         writing[y1:y2, x1:x2] = True
-    back = np.roll((np.clip(paper - grey, 0.0, None) * writing)[:, ::-1], int(0.37 * grey.shape[0]), axis=0)
+    back = np.roll((darkness * writing)[:, ::-1], int(0.37 * grey.shape[0]), axis=0)
     back = imaging.gaussian_filter(np.ascontiguousarray(back), max(1.0, 0.002 * max(grey.shape)))
     return Image.fromarray((grey - strength * back).clip(0, 255).astype(np.uint8))
 

@@ -156,12 +156,30 @@ def uneven_light(page: np.ndarray, darkest: float = 0.45) -> np.ndarray:
 RULINGS = ("solid", "dotted", "dashed", "grid")
 
 
+def paper_and_darkness(image: Image.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A photo's grey, its paper's brightness (a grey closing of a quarter-size copy, 60 px
+    wide, smoothed and brought back to full size) and the darkness of everything over that
+    paper, each ``(H, W)`` float32 in grey levels (0-255): what a synthetic change of the
+    writing (pencil, show-through) changes.
+
+    Returns
+    -------
+    grey, paper, darkness (``max(paper - grey, 0)``).
+    """
+    from nnrecog import imaging
+
+    grey = np.asarray(image.convert("L"), np.float32)
+    paper = imaging.uniform_filter(imaging.grey_closing(grey[::4, ::4], 15), 9)
+    paper = np.asarray(Image.fromarray(paper, mode="F").resize(grey.shape[::-1], Image.BILINEAR))
+    return grey, paper, np.clip(paper - grey, 0.0, None)
+
+
 def as_pencil(image: Image.Image, contrast: float = 0.45, grain: float = 0.8) -> Image.Image:
-    """A photo's writing as if in pencil: its darkness over the paper (the paper's brightness a
-    grey closing of a quarter-size copy, 60 px wide) lightened to ``contrast`` and grained,
-    pixel by pixel, by a factor of ``1 + grain * n`` (``n`` unit noise smoothed over 0.7 px,
-    within 0.15-1.5): graphite leaves grey, uneven strokes that the paper's tooth shows
-    through. The noise's seed is the photo's size, so every run grains a photo alike.
+    """A photo's writing as if in pencil: its darkness over the paper
+    (:func:`paper_and_darkness`) lightened to ``contrast`` and grained, pixel by pixel, by a
+    factor of ``1 + grain * n`` (``n`` unit noise smoothed over 0.7 px, within 0.15-1.5):
+    graphite leaves grey, uneven strokes that the paper's tooth shows through. The noise's seed
+    is the photo's size, so every run grains a photo alike.
 
     Returns
     -------
@@ -169,10 +187,7 @@ def as_pencil(image: Image.Image, contrast: float = 0.45, grain: float = 0.8) ->
     """
     from nnrecog import imaging
 
-    grey = np.asarray(image.convert("L"), np.float32)
-    paper = imaging.uniform_filter(imaging.grey_closing(grey[::4, ::4], 15), 9)
-    paper = np.asarray(Image.fromarray(paper, mode="F").resize(grey.shape[::-1], Image.BILINEAR))
-    darkness = np.clip(paper - grey, 0.0, None)
+    grey, paper, darkness = paper_and_darkness(image)
     noise = np.random.default_rng(grey.shape).normal(0.0, 1.0, grey.shape).astype(np.float32)
     noise = imaging.gaussian_filter(noise, 0.7) / 0.4  # unit deviation again once smoothed
     factor = np.clip(1.0 + grain * noise, 0.15, 1.5)
