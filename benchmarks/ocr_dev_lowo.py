@@ -40,6 +40,8 @@ from nnrecog.paths import data_dir
 #: image is moved by, its readings averaged (``DecodeConfig.row_shifts``; 0 alone: read once).
 #: How far the line recogniser must find a glyph reading of known words less likely than its
 #: own for the line to be read whole too (``ResegmentConfig.disagreement_nats``; None: never).
+#: How much the line recogniser's reading of each separate glyph weighs against the
+#: classifier's (``DecodeConfig.line_recogniser_weight``; 0: the classifier's alone).
 SPELLING = ((0.0, 0.0), (0.2, 0.4), (0.3, 1.0), (0.5, 1.5), (0.7, 1.4))
 CANDIDATES: dict[str, ReaderConfig] = {
     "auto": ReaderConfig(),
@@ -75,6 +77,9 @@ CANDIDATES: dict[str, ReaderConfig] = {
     **{f"auto, line images read moved by {', '.join(map(str, shifts))} rows": dataclasses.replace(
         ReaderConfig(), decode=dataclasses.replace(ReaderConfig().decode, row_shifts=shifts))
        for shifts in ((0,), (-1, 0, 1), (-2, -1, 0, 1, 2)) if shifts != ReaderConfig().decode.row_shifts},
+    **{f"auto, the line recogniser's weight in a glyph's reading {w:g}": dataclasses.replace(
+        ReaderConfig(), decode=dataclasses.replace(ReaderConfig().decode, line_recogniser_weight=w))
+       for w in (0.0, 0.3, 0.5) if w != ReaderConfig().decode.line_recogniser_weight},
 }
 #: With ``--line-model``: the engines that read lines, with that recogniser, its word breaks
 #: where it reads a space and where the glyphs' gaps say.

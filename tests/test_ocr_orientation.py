@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from nnrecog.ocr.config import OrientationConfig, ReaderConfig
+from nnrecog.ocr.config import DecodeConfig, OrientationConfig, ReaderConfig
 from nnrecog.ocr.document.elements import Char, Line, Page, Word
 from nnrecog.ocr.evaluate import score_text
 from nnrecog.ocr.finding.segmentation import segment
@@ -93,8 +93,10 @@ def test_a_sheet_photographed_askew_reads_straightened(level_page, reader, degre
     ink = np.asarray(photo) < 128
     assert page.size == ink.shape[:2]
     assert all(ink[y1:y2, x1:x2].any() for y1, x1, y2, x2 in (c.box for c in page.chars))
-    # read askew, the same page loses letters: the letters lean as the lines do
-    still = Reader(ReaderConfig(orientation=OrientationConfig(min_tilt_deg=90.0)), lexicon=False)
+    # read askew, the classifier loses letters: they lean as the lines do (the line
+    # recogniser, taught on slanted lines and blended in by default, loses fewer)
+    still = Reader(ReaderConfig(orientation=OrientationConfig(min_tilt_deg=90.0),
+                                decode=DecodeConfig(line_recogniser_weight=0.0)), lexicon=False)
     assert score_text("askew", still.read(np.asarray(photo)).text, ASKEW_TEXT, 0.0).cer >= straightened + 0.05
 
 

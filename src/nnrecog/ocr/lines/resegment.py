@@ -9,6 +9,7 @@ and :func:`prefer_joins` joins them where the whole reads better than the pieces
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -253,3 +254,13 @@ def prefer_joins(glyphs: list[Glyph], score: TopLogProbability, config: Resegmen
         out.append(glyphs[k - 1] if step[k] == 1 else merged[k - 2])
         k -= step[k]
     return out[::-1]
+
+
+def has_touching_letters(line: list[Glyph], fraction: float = ResegmentConfig.touching_line_fraction) -> bool:
+    """Whether the line's letters touch: at least ``fraction`` of its glyphs were cut out of a
+    piece of ink they share with another glyph. The character classifier, taught on letters
+    standing alone, reads such a line worse than the line recogniser does; a line of separate
+    letters with one wide 'M' cut in two is still read glyph by glyph."""
+    counts = Counter(label for glyph in line for label in set(glyph.labels))
+    cut = sum(any(counts[label] > 1 for label in glyph.labels) for glyph in line)
+    return cut > 0 and cut >= fraction * len(line)

@@ -10,16 +10,16 @@ lexicon (:func:`~nnrecog.ocr.recognition.words.decode_word`).
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 
 import numpy as np
 
-from nnrecog.ocr.config import LINE_ENGINES, DecodeConfig, LayoutConfig, ReaderConfig, ResegmentConfig
+from nnrecog.ocr.config import LINE_ENGINES, DecodeConfig, LayoutConfig, ReaderConfig
 from nnrecog.ocr.document.elements import Char, Line, Word
 from nnrecog.ocr.finding.components import Glyph, Segmentation
 from nnrecog.ocr.lines.layout import near_breaks, page_typical_gap, split_words, wide_gaps
 from nnrecog.ocr.lines.lineimage import LineImage, line_image
-from nnrecog.ocr.lines.resegment import touching_candidates
+from nnrecog.ocr.lines.resegment import has_touching_letters, touching_candidates
+from nnrecog.ocr.recognition.blend import blended, line_posteriors
 from nnrecog.ocr.recognition.ctc import alignment, best_path, posteriors, prefix_beam_search, sequences_log_likelihood
 from nnrecog.ocr.recognition.lexicon import Lexicon
 from nnrecog.ocr.recognition.words import decode_word, is_known_word, kind_evidence, known_characters
@@ -301,11 +301,12 @@ def read_lines(
     glyph from their probabilities (:func:`read_line`), or whole by the line recogniser
     (:func:`read_line_frames`), as ``config.engine`` says; word gaps are measured against the
     page's typical gap. ``auto`` reads a line whose letters touch whole (its words broken where
-    the recogniser reads a space), and one whose letters stand apart and whose glyph reading
-    holds an unknown word, or is all known words with a glyph wide enough to be two letters that
-    the line recogniser finds far less likely than its own reading
+    the recogniser reads a space); a line whose letters stand apart glyph by glyph, with the
+    recogniser's reading of each glyph blended in (:func:`~nnrecog.ocr.recognition.blend.blended`),
+    and, where that holds an unknown word, or is all known words with a glyph wide enough to be
+    two letters that the line recogniser finds far less likely than its own reading
     (:meth:`~nnrecog.ocr.recognition.linereader.LineRecognizer.disagreement`,
-    ``config.resegment.disagreement_nats``), both ways, keeping the whole reading (its words
+    ``config.resegment.disagreement_nats``), whole as well, keeping the whole reading (its words
     broken at the glyph reading's gaps) when more of its characters are in known words
     (:func:`known_characters`; ``config.resegment.compare_known_words``) and its confidence
     would not make the writing stage drop the line.
@@ -327,17 +328,25 @@ def read_lines(
     character_probability = [float(1.0 - p[:, -1].mean()) for p in line_probs]
     compare = (recognizer is not None and config.engine == "auto" and lexicon is not None
                and config.resegment.compare_known_words)
+    blend = recognizer is not None and config.engine == "auto" and config.decode.line_recogniser_weight > 0
 
     # a line of separate letters has gaps to measure, so its whole reading breaks words where
     # the glyph reading does; where letters touch only the recogniser can tell a word's end
     apart = dataclasses.replace(config.decode, recogniser_spaces=False)
 
     def frames(line: list[Glyph], image: LineImage | None = None) -> tuple[LineImage, np.ndarray]:
-        """The line's image (``image`` where already cut) and the recogniser's frames of it
-        (read once, decoded as asked)."""
+        """The line's image (``image`` where already cut) and the recogniser's frames of it,
+        averaged over ``config.decode.row_shifts`` (read once, decoded as asked)."""
         assert recognizer is not None
         image = image if image is not None else line_image(seg, line, recognizer.line_format, config.layout)
         return image, recognizer.log_probs(image.image, config.decode.row_shifts)
+
+    def read_once(line: list[Glyph]) -> tuple[LineImage, np.ndarray]:
+        """The line's image and the recogniser's frames of it as it is, unmoved: a third of
+        the averaged reading's work, for what asks the recogniser about a glyph reading."""
+        assert recognizer is not None
+        image = line_image(seg, line, recognizer.line_format, config.layout)
+        return image, recognizer.log_probs(image.image)
 
     def read_whole(line: list[Glyph], framed: tuple[LineImage, np.ndarray], decoding: DecodeConfig = config.decode) -> Line:
         assert recognizer is not None
@@ -358,6 +367,13 @@ def read_lines(
                     whole = unspelt
             read.append(whole)
             continue
+        # the line as it is, read once by the recogniser: blended into the glyphs' readings,
+        # and what a reading of known words is asked about below
+        once: tuple[LineImage, np.ndarray] | None = None
+        if blend:
+            once = read_once(line)
+            line_prob = blended(line_prob, line_posteriors(line, *once, recognizer, glyphs.classifier.classes),
+                                config.decode.line_recogniser_weight)
         reading = read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode)
         # a reading all of known words stands; a line the writing stage will refuse as not
         # characters is not worth a second reading
@@ -367,30 +383,18 @@ def read_lines(
             # word of one unknown letter is no misread word (a row of letters spaced apart)
             unknown = [word.text for word in reading.words if not is_known_word(word.text, lexicon)]
             doubted = any(len(word) > 1 for word in unknown)
-            cut: LineImage | None = None
             # a reading all of known words, with a glyph wide enough to be two letters, is
             # asked of the recogniser (a row of lone letters, spaced apart, is not: no word)
             if (not unknown and config.resegment.disagreement_nats is not None
                     and touching_candidates(line, config.resegment)):
                 assert recognizer is not None
-                cut = line_image(seg, line, recognizer.line_format, config.layout)
-                # asked of the line as it is, once: a third of the averaged reading's work
-                doubted = recognizer.disagreement(reading.text, recognizer.log_probs(cut.image)) > config.resegment.disagreement_nats
+                once = once or read_once(line)
+                doubted = recognizer.disagreement(reading.text, once[1]) > config.resegment.disagreement_nats
             if doubted:
-                whole = read_whole(line, frames(line, cut), apart)
+                whole = read_whole(line, frames(line, once[0] if once else None), apart)
                 # the swap must not make the writing stage drop a line the glyph reading keeps
                 if (known_characters(whole, lexicon) > len(reading.chars) - sum(map(len, unknown))
                         and whole.confidence >= config.writing.min_confidence):
                     reading = whole
         read.append(reading)
     return read, character_probability
-
-
-def has_touching_letters(line: list[Glyph], fraction: float = ResegmentConfig.touching_line_fraction) -> bool:
-    """Whether the line's letters touch: at least ``fraction`` of its glyphs were cut out of a
-    piece of ink they share with another glyph. The character classifier, taught on letters
-    standing alone, reads such a line worse than the line recogniser does; a line of separate
-    letters with one wide 'M' cut in two is still read glyph by glyph."""
-    counts = Counter(label for glyph in line for label in set(glyph.labels))
-    cut = sum(any(counts[label] > 1 for label in glyph.labels) for glyph in line)
-    return cut > 0 and cut >= fraction * len(line)
