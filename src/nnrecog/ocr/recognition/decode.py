@@ -336,7 +336,7 @@ def read_lines(
 
     def frames(line: list[Glyph], image: LineImage | None = None) -> tuple[LineImage, np.ndarray]:
         """The line's image (``image`` where already cut) and the recogniser's frames of it,
-        averaged over ``config.decode.row_shifts`` (read once, decoded as asked)."""
+        averaged over ``config.decode.row_shifts`` (read one time, decoded as asked)."""
         assert recognizer is not None
         image = image if image is not None else line_image(seg, line, recognizer.line_format, config.layout)
         return image, recognizer.log_probs(image.image, config.decode.row_shifts)
@@ -367,10 +367,10 @@ def read_lines(
                     whole = unspelt
             read.append(whole)
             continue
-        # the line as it is, read once by the recogniser: blended into the glyphs' readings,
-        # and what a reading of known words is asked about below
+        # the line as it is, read once: blended into the glyphs' readings, and asked about below
         once: tuple[LineImage, np.ndarray] | None = None
         if blend:
+            assert recognizer is not None
             once = read_once(line)
             line_prob = blended(line_prob, line_posteriors(line, *once, recognizer, glyphs.classifier.classes),
                                 config.decode.line_recogniser_weight)
