@@ -71,14 +71,18 @@ def test_the_recogniser_averages_its_frames_over_the_line_moved_a_row_up_and_dow
 def test_touching_letters_read_better_with_the_rows_averaged(nist_images, models):
     """Eleven pages of touching NIST letters (seed 100, no setting was chosen on it): 13 errors
     without spaces read once, 7 with each line read a row up and down as well."""
-    classifier, recognizer = models
-    errors = {}
-    for shifts in ((0,), (-1, 0, 1)):
-        config = ReaderConfig(decode=dataclasses.replace(ReaderConfig().decode, row_shifts=shifts))
-        pages = [compose_page(text, nist_images, np.random.default_rng(100), letter_gap=0.0) for text in NIST_PAGE_TEXTS]
-        errors[shifts] = sum(score_text("", read(page.image, classifier, config=config, line_model=recognizer).text,
-                                        page.text, 0.0).errors_no_spaces for page in pages)
+    errors = {shifts: _seed_100_errors(nist_images, models, 0.0, row_shifts=shifts) for shifts in ((0,), (-1, 0, 1))}
     assert errors[(-1, 0, 1)] < errors[(0,)]
+
+
+def _seed_100_errors(nist_images, models, letter_gap: float, lexicon: bool = True, **decoding) -> int:
+    """Errors without spaces over the eleven NIST pages of seed 100 (no setting was chosen on
+    it), read with the decoding settings ``decoding`` changed."""
+    classifier, recognizer = models
+    config = ReaderConfig(decode=dataclasses.replace(ReaderConfig().decode, **decoding))
+    pages = [compose_page(text, nist_images, np.random.default_rng(100), letter_gap=letter_gap) for text in NIST_PAGE_TEXTS]
+    return sum(score_text("", read(page.image, classifier, lexicon=lexicon, config=config, line_model=recognizer).text,
+                          page.text, 0.0).errors_no_spaces for page in pages)
 
 
 def test_the_line_engine_boxes_every_character_it_reads(nist_images, models):
@@ -196,14 +200,8 @@ def test_the_recogniser_s_reading_of_each_glyph_mends_letters_read_alone(nist_im
     glyph without the word list, where nothing but the glyph's own shape speaks: 23 errors
     without spaces by the classifier alone, 16 with the line recogniser's reading of each glyph
     blended in (``DecodeConfig.line_recogniser_weight`` 0.3)."""
-    classifier, recognizer = models
-    errors = {}
-    for weight in (0.0, ReaderConfig().decode.line_recogniser_weight):
-        config = ReaderConfig(decode=dataclasses.replace(ReaderConfig().decode, line_recogniser_weight=weight))
-        pages = [compose_page(text, nist_images, np.random.default_rng(100), letter_gap=0.3) for text in NIST_PAGE_TEXTS]
-        errors[weight] = sum(score_text("", read(page.image, classifier, lexicon=False, config=config,
-                                                 line_model=recognizer).text, page.text, 0.0).errors_no_spaces
-                             for page in pages)
+    errors = {weight: _seed_100_errors(nist_images, models, 0.3, lexicon=False, line_recogniser_weight=weight)
+              for weight in (0.0, ReaderConfig().decode.line_recogniser_weight)}
     assert errors[ReaderConfig().decode.line_recogniser_weight] <= errors[0.0] - 5, errors
 
 

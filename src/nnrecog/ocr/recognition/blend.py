@@ -76,7 +76,7 @@ def blended(probs: np.ndarray, line_reading: list[np.ndarray | None], weight: fl
         log_mix = ((1.0 - weight) * np.log(np.maximum(characters[i] / mass, _FLOOR))
                    + weight * np.log(np.maximum(line_post, _FLOOR)))
         mix = np.exp(log_mix - log_mix.max())  # its first choice at 1
-        mix *= probs[i, :-1].max()
+        mix *= characters[i].max()
         mix /= max(1.0, mix.sum())
         out[i, :-1] = mix
         out[i, -1] = 1.0 - mix.sum()

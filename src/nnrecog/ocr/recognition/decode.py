@@ -334,19 +334,14 @@ def read_lines(
     # the glyph reading does; where letters touch only the recogniser can tell a word's end
     apart = dataclasses.replace(config.decode, recogniser_spaces=False)
 
-    def frames(line: list[Glyph], image: LineImage | None = None) -> tuple[LineImage, np.ndarray]:
+    def frames(line: list[Glyph], image: LineImage | None = None,
+               row_shifts: tuple[int, ...] = config.decode.row_shifts) -> tuple[LineImage, np.ndarray]:
         """The line's image (``image`` where already cut) and the recogniser's frames of it,
-        averaged over ``config.decode.row_shifts`` (read one time, decoded as asked)."""
+        averaged over ``row_shifts`` (read one time, decoded as asked); ``(0,)``, the line as
+        it lies, is a third of the work, for what asks the recogniser about a glyph reading."""
         assert recognizer is not None
         image = image if image is not None else line_image(seg, line, recognizer.line_format, config.layout)
-        return image, recognizer.log_probs(image.image, config.decode.row_shifts)
-
-    def read_once(line: list[Glyph]) -> tuple[LineImage, np.ndarray]:
-        """The line's image and the recogniser's frames of it as it is, unmoved: a third of
-        the averaged reading's work, for what asks the recogniser about a glyph reading."""
-        assert recognizer is not None
-        image = line_image(seg, line, recognizer.line_format, config.layout)
-        return image, recognizer.log_probs(image.image)
+        return image, recognizer.log_probs(image.image, row_shifts)
 
     def read_whole(line: list[Glyph], framed: tuple[LineImage, np.ndarray], decoding: DecodeConfig = config.decode) -> Line:
         assert recognizer is not None
@@ -371,7 +366,7 @@ def read_lines(
         once: tuple[LineImage, np.ndarray] | None = None
         if blend:
             assert recognizer is not None
-            once = read_once(line)
+            once = frames(line, row_shifts=(0,))
             line_prob = blended(line_prob, line_posteriors(line, *once, recognizer, glyphs.classifier.classes),
                                 config.decode.line_recogniser_weight)
         reading = read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode)
@@ -388,7 +383,7 @@ def read_lines(
             if (not unknown and config.resegment.disagreement_nats is not None
                     and touching_candidates(line, config.resegment)):
                 assert recognizer is not None
-                once = once or read_once(line)
+                once = once or frames(line, row_shifts=(0,))
                 doubted = recognizer.disagreement(reading.text, once[1]) > config.resegment.disagreement_nats
             if doubted:
                 whole = read_whole(line, frames(line, once[0] if once else None), apart)
