@@ -362,17 +362,19 @@ def read_lines(
                     whole = unspelt
             read.append(whole)
             continue
+        # a line the writing stage will refuse as not characters, however it reads, is not worth
+        # the recogniser's reading, blended or compared
+        refused = is_character < config.writing.min_confidence
         # the line as it is, read once: blended into the glyphs' readings, and asked about below
         once: tuple[LineImage, np.ndarray] | None = None
-        if blend:
+        if blend and not refused:
             assert recognizer is not None
             once = frames(line, row_shifts=(0,))
             line_prob = blended(line_prob, line_posteriors(line, *once, recognizer, glyphs.classifier.classes),
                                 config.decode.line_recogniser_weight)
         reading = read_line(seg, line, line_prob, glyphs.classifier.classes, lexicon, typical_gap, config.layout, config.decode)
-        # a reading all of known words stands; a line the writing stage will refuse as not
-        # characters is not worth a second reading
-        if compare and is_character >= config.writing.min_confidence:
+        # a reading all of known words stands
+        if compare and not refused:
             assert lexicon is not None
             # each word looked up once (a lookup scans the word list's words of its length); a
             # word of one unknown letter is no misread word (a row of letters spaced apart)
